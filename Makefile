@@ -1,0 +1,29 @@
+# Two commands set everything up on a fresh Linux machine with Python 3.11:
+#   make run    install, then start the dashboard on the bundled data
+#   make test   install (Python packages and Debian's Chromium/fonts/nginx), then run every test
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test data check-data bench system-deps
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+run: $(VENV)/.installed
+	$(VENV)/bin/streamlit run app.py
+
+test: $(VENV)/.installed system-deps
+	$(PY) -m pytest
+
+data: $(VENV)/.installed
+	$(PY) -m kpi.build
+
+check-data: $(VENV)/.installed
+	$(PY) -m kpi.build --check
