@@ -1,0 +1,52 @@
+"""Infer a goal's status from its narrative, by documented rules.
+
+Rules, first match wins (the most cautious reading comes first, so that a
+narrative that reports progress *and* a problem is flagged, not celebrated):
+
+1. ``not_met``   — 未完成 / 未达到 / 未能完成 / 未实现 (the goal itself was not met).
+2. ``at_risk``   — 难度较大 / 增长乏力 / 进度滞后 / 滞后于 / 进展缓慢 / 存在较大差距.
+3. ``pending``   — waiting for acceptance: 等待…验收 / 待…验收 (within 15 characters).
+4. ``exceeded``  — 超额完成, 提前…完成 (within 8 characters), or any figure of the goal
+   with a completion rate above 100%.
+5. ``on_track``  — the outcome is expected, not yet reported: 有望, or 预计 followed
+   within 8 characters by 完成 / 实现 / 蝉联 / 达标 / 获评 (a forecast of a single
+   figure, such as 预计提升3个百分点, does not by itself make a goal on track).
+6. ``achieved``  — otherwise.
+
+Curated overrides (``data/curation/status_overrides.csv``) replace the rule's
+answer where it is wrong, each with a one-line reason that is kept with the goal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+STATUS_LABELS_ZH = {
+    "exceeded": "超额完成",
+    "achieved": "已完成",
+    "on_track": "有望完成",
+    "pending": "待验收",
+    "at_risk": "难度较大",
+    "not_met": "未完成",
+}
+
+_RULES: list[tuple[str, re.Pattern[str], str]] = [
+    ("not_met", re.compile(r"未完成|未达到|未能完成|未实现"), "叙述称目标未完成"),
+    ("at_risk", re.compile(r"难度较大|增长乏力|进度滞后|滞后于|进展缓慢|存在较大差距"), "叙述称完成难度较大或增长乏力"),
+    ("pending", re.compile(r"(?:等待|待).{0,15}验收"), "叙述称正在等待验收"),
+    ("exceeded", re.compile(r"超额完成|提前.{0,8}完成"), "叙述称超额或提前完成"),
+    ("on_track", re.compile(r"有望|预计.{0,8}(?:完成|实现|蝉联|达标|获评)"), "叙述称有望或预计完成"),
+]
+
+
+def infer_status(result: str, completion_rates: Iterable[float | None] = ()) -> tuple[str, str]:
+    """Return (status code, reason in Chinese quoting the phrase that decided it)."""
+    over = [c for c in completion_rates if c is not None and c > 100]
+    for status, pattern, reason in _RULES:
+        match = pattern.search(result)
+        if status == "exceeded" and not match and over:
+            return status, f"有指标完成率超过100%（{max(over):g}%）"
+        if match:
+            return status, f"{reason}：「{match.group(0)}」"
+    return "achieved", "叙述报告了已取得的成果，未见风险、待验收或预期表述"
