@@ -36,6 +36,7 @@ def goal_id_for(year: int, dept_id: str, seq: int) -> str:
 def apply_indicator_overrides(figures: list[Figure], overrides: Sequence[IndicatorOverride]) -> list[Figure]:
     """Apply curated fixes; each must name exactly one extracted figure by its value_text."""
     figures = list(figures)
+    dropped: set[int] = set()
     for override in overrides:
         matches = [i for i, f in enumerate(figures) if f.value_text == override.value_text]
         if len(matches) != 1:
@@ -45,13 +46,16 @@ def apply_indicator_overrides(figures: list[Figure], overrides: Sequence[Indicat
         index = matches[0]
         figure = figures[index]
         if override.field == "drop":
-            figures[index] = None  # type: ignore[call-overload]
+            dropped.add(index)
         elif override.field == "name":
             figures[index] = replace(figure, name=override.value)
         elif override.field == "higher_is_better":
             if override.value not in ("true", "false"):
                 raise CurationError(f"{override.where}：higher_is_better 应为 true 或 false")
             figures[index] = replace(figure, higher_is_better=override.value == "true")
+        elif override.field == "target_text" and not override.value:
+            # An empty target says the rules paired the figure with a target it does not measure.
+            figures[index] = replace(figure, target=None, target_text=None, completion_pct=None)
         elif override.field == "target_text":
             parsed = extract_figures(override.value)
             if len(parsed) != 1 or parsed[0].unit != figure.unit:
@@ -65,7 +69,7 @@ def apply_indicator_overrides(figures: list[Figure], overrides: Sequence[Indicat
                 target_text=override.value,
                 completion_pct=round(figure.value / target * 100, 2) if target else None,
             )
-    return [f for f in figures if f is not None]
+    return [f for i, f in enumerate(figures) if i not in dropped]
 
 
 def analyse_goal(

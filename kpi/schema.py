@@ -87,6 +87,9 @@ NULLABLE: dict[str, set[str]] = {
     "themes": set(),
 }
 
+# Columns that must not be null but may hold an empty string (a bare ratio has no unit).
+EMPTY_ALLOWED: dict[str, set[str]] = {"indicators": {"unit"}}
+
 PRIMARY_KEYS = {
     "departments": "dept_id",
     "goals": "goal_id",
@@ -148,7 +151,7 @@ def _check_table(name: str, frame: pl.DataFrame) -> list[str]:
         if column in NULLABLE[name]:
             continue
         nulls = frame.get_column(column).is_null()
-        if frame.schema[column] == pl.String():
+        if frame.schema[column] == pl.String() and column not in EMPTY_ALLOWED.get(name, set()):
             nulls = nulls | (frame.get_column(column).str.strip_chars() == "")
         for index in nulls.arg_true().to_list()[:5]:
             problems.append(f"{label}{_row_label(frame, key, index)}：列「{column}」为空")

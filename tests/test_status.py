@@ -65,3 +65,11 @@ def test_a_goal_without_keywords_gets_the_department_default():
 def test_theme_lists_accept_chinese_and_ascii_separators():
     assert parse_theme_list("数字化改革、共同富裕,rural，culture") == ["数字化改革", "共同富裕", "rural", "culture"]
     assert parse_theme_list("") == [] and parse_theme_list(None) == []
+
+
+def test_a_keyword_inside_a_longer_match_counts_once():
+    keywords = {"rural": ["农村", "乡村", "村"], "digital": ["数字化", "数字"]}
+    assert assign_themes("城市更新", "新增管道燃气农村居民1.13万户。", keywords, ["digital"]) == ["digital"]
+    assert assign_themes("城市更新", "农村公路与美丽乡村村庄。", keywords, ["digital"]) == ["rural"]
+    # a short keyword in the title still counts when a longer one is only in the narrative
+    assert assign_themes("数字档案馆创建", "数字化改革示范区。", keywords, ["rural"]) == ["digital"]
