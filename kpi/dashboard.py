@@ -1,0 +1,246 @@
+"""Page assembly: the page list, the hook before any page renders, and the body of each page.
+
+``app.py`` calls ``before_pages()`` (the place for a viewer login gate),
+renders the filters, builds ``st.navigation(build_pages(lang))`` and runs it.
+A 数据管理 admin page is one more entry in ``build_pages`` (shown only when an
+admin password is configured).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from kpi import charts, filters, i18n, queries, ui
+from kpi.i18n import t
+from kpi.queries import Filters
+
+ROOT = Path(__file__).resolve().parent.parent
+# Not "pages/": Streamlit treats a folder of that name as a legacy multipage app, and the
+# first visitor of a fresh server process who opens a deep link would get the page run alone.
+PAGES_DIR = ROOT / "app_pages"
+_CONTEXT_KEY = "_kpi_context"
+
+# (file, i18n title key, url path, material icon); url paths are bookmarked: keep them stable.
+PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("overview.py", "page_overview", "", ":material/dashboard:"),
+    ("rankings.py", "page_rankings", "rankings", ":material/leaderboard:"),
+    ("targets.py", "page_targets", "targets", ":material/track_changes:"),
+    ("departments.py", "page_departments", "departments", ":material/apartment:"),
+    ("goals.py", "page_goals", "goals", ":material/list_alt:"),
+)
+
+
+def build_pages(lang: str) -> list[st.Page]:
+    pages = []
+    for file_name, title_key, url_path, icon in PAGES:
+        pages.append(
+            st.Page(
+                PAGES_DIR / file_name,
+                title=t(title_key, lang),
+                icon=icon,
+                url_path=url_path or None,
+                default=not url_path,
+            )
+        )
+    return pages
+
+
+def before_pages() -> None:
+    """Runs before anything is drawn (page config, then the place for a login gate)."""
+    st.set_page_config(page_title=t("app_title"), page_icon=":material/monitoring:", layout="wide")
+
+
+def data_ready() -> bool:
+    """False (with a message in Chinese) when the data directory lacks a Parquet file."""
+    missing = queries.missing_files()
+    if missing:
+        st.error(t("no_data", filters.current_lang(), path=str(queries.data_dir()), files="、".join(missing)))
+        return False
+    return True
+
+
+def set_context(f: Filters) -> None:
+    st.session_state[_CONTEXT_KEY] = f
+
+
+def context() -> tuple[Filters, str]:
+    """The filters in force for this run and the UI language."""
+    return st.session_state[_CONTEXT_KEY], filters.current_lang()
+
+
+def with_department(f: Filters, dept_id: str) -> Filters:
+    return Filters(f.year, (dept_id,), f.sectors, f.theme_ids, f.statuses, f.q)
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def overview(f: Filters, lang: str) -> None:
+    counts = ui.kpi_tiles(f, lang)
+    if counts["goals"] == 0:
+        ui.empty(lang)
+        return
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(t("status_mix", lang))
+        st.caption(t("status_mix_caption", lang))
+        _, total = queries.status_by_department(f, 1)
+        limit = ui.show_all_toggle("status_mix_all", total, lang)
+        frame, _ = queries.status_by_department(f, limit)
+        table = frame.select(
+            pl.col("name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String).alias(
+                t("col_department", lang)
+            ),
+            pl.col("status").map_elements(lambda s: i18n.status_label(s, lang), return_dtype=pl.String).alias(
+                t("col_status", lang)
+            ),
+            pl.col("goals").alias(t("col_count", lang)),
+            (pl.col("met_share") * 100).round(1).alias(t("col_met_share", lang) + "%"),
+        )
+        ui.legend(charts.status_legend(lang))
+        ui.chart_with_data(charts.status_mix(frame, lang), table, "chart_status_mix", lang, clickable=True)
+    with right:
+        st.subheader(t("leaderboard", lang))
+        st.caption(t("leaderboard_caption", lang))
+        _, total = queries.top3_leaderboard(f, 1)
+        if total == 0:
+            ui.empty(lang, "empty_chart")
+        else:
+            limit = ui.show_all_toggle("leaderboard_all", total, lang)
+            frame, _ = queries.top3_leaderboard(f, limit)
+            table = frame.select(
+                pl.col("name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String).alias(
+                    t("col_department", lang)
+                ),
+                pl.col("top3").alias(t("col_top3", lang)),
+                pl.col("firsts").alias(t("col_first", lang)),
+            )
+            ui.chart_with_data(charts.top3_leaderboard(frame, lang), table, "chart_leaderboard", lang, clickable=True)
+    st.subheader(t("attention", lang))
+    st.caption(t("attention_caption", lang))
+    if ui.paged_goals(lambda limit, offset: queries.attention_goals(f, limit, offset), "attention_page", lang) == 0:
+        ui.empty(lang, "attention_none")
+
+
+def rankings(f: Filters, lang: str) -> None:
+    st.caption(t("rankings_caption", lang))
+    dept_ids = queries.departments().get_column("dept_id").to_list()
+    any_shown = False
+    for group in queries.SCOPE_GROUPS:
+        _, total = queries.ranked_figures(f, group, 1)
+        if total == 0:
+            continue
+        any_shown = True
+        st.subheader(i18n.RANK_SCOPE_GROUPS[lang][group])
+        limit = ui.show_all_toggle(f"ranks_all_{group}", total, lang, top_n=15)
+        frame, _ = queries.ranked_figures(f, group, limit)
+        table = frame.select(
+            pl.col("dept_name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String).alias(
+                t("col_department", lang)
+            ),
+            pl.col("name").alias(t("col_figure", lang)),
+            pl.col("value_text").alias(t("col_value", lang)),
+            ui.rank_column(frame, lang).alias(t("col_rank_text", lang)),
+            pl.col("quote").alias(t("col_quote", lang)),
+        )
+        ui.chart_with_data(
+            charts.rank_chart(frame, dept_ids, lang), table, f"chart_ranks_{group}", lang, clickable=True
+        )
+    if not any_shown:
+        ui.empty(lang, "empty_chart")
+
+
+def targets(f: Filters, lang: str) -> None:
+    st.caption(t("targets_caption", lang))
+    _, total = queries.target_figures(f, 1)
+    if total == 0:
+        ui.empty(lang, "no_targets")
+        return
+    limit = ui.show_all_toggle("targets_all", total, lang, top_n=15)
+    frame, _ = queries.target_figures(f, limit)
+    table = frame.select(
+        pl.col("dept_name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String).alias(
+            t("col_department", lang)
+        ),
+        pl.col("name").alias(t("col_figure", lang)),
+        pl.col("value_text").alias(t("col_value", lang)),
+        pl.col("target_text").alias(t("col_target", lang)),
+        pl.col("completion_pct").alias(t("col_completion", lang)),
+        pl.col("pct_of_target").round(1).alias(t("col_pct", lang)),
+        pl.col("quote").alias(t("col_quote", lang)),
+    )
+    ui.legend(charts.reached_legend(lang))
+    ui.chart_with_data(charts.bullet_chart(frame, lang), table, "chart_targets", lang)
+
+
+def _pick_department(key: str) -> None:
+    filters.select_department(st.session_state.get(key))
+
+
+def department(f: Filters, lang: str) -> None:
+    departments = queries.departments()
+    if f.sectors:
+        departments = departments.filter(pl.col("sector").is_in(list(f.sectors)))
+    options = departments.get_column("dept_id").to_list()
+    names = dict(zip(options, departments.get_column("name").to_list(), strict=True))
+    if not options:
+        ui.empty(lang)
+        return
+    chosen = f.dept_ids[0] if len(f.dept_ids) == 1 and f.dept_ids[0] in names else options[0]
+    st.session_state["dept_pick"] = chosen
+    st.selectbox(
+        t("pick_department", lang),
+        options,
+        format_func=lambda d: i18n.department_name(names[d], lang),
+        key="dept_pick",
+        on_change=_pick_department,
+        args=("dept_pick",),
+    )
+    if len(f.dept_ids) != 1:
+        st.caption(t("dept_picked_first", lang))
+    scoped = with_department(f, chosen)
+    full_name = departments.filter(pl.col("dept_id") == chosen).get_column("full_name").item()
+    st.subheader(i18n.department_name(names[chosen], lang) if lang == "en" else full_name)
+    counts = ui.kpi_tiles(scoped, lang)
+    if counts["goals"] == 0:
+        ui.empty(lang)
+        return
+    ui.paged_goals(lambda limit, offset: queries.goal_page(scoped, limit, offset), "dept_goals_page", lang)
+
+
+def goals(f: Filters, lang: str) -> None:
+    _, total = queries.goal_page(f, 1, 0)
+    if total == 0:
+        ui.empty(lang)
+        return
+    stem = f"huzhou-goals-{f.year}"
+    # Files are built only when a button is clicked (callables), not on every rerun.
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            t("download_csv_goals", lang),
+            lambda: ui.goals_csv(f),
+            f"{stem}.csv",
+            "text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+        st.download_button(
+            t("download_csv_indicators", lang),
+            lambda: ui.indicators_csv(f),
+            f"{stem}-indicators.csv",
+            "text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+        st.download_button(
+            t("download_xlsx", lang),
+            lambda: ui.workbook(f),
+            f"{stem}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/table_view:",
+            on_click="ignore",
+        )
+    ui.paged_goals(lambda limit, offset: queries.goal_page(f, limit, offset), "goals_page", lang)

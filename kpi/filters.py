@@ -1,0 +1,188 @@
+"""The global sidebar filters and their URL form.
+
+Each filter is bound to a query parameter with Streamlit's ``bind="query-params"``,
+so a link reproduces the view, filters survive page switches (they are bound in
+the entrypoint) and unknown values are dropped by Streamlit before we see them.
+
+Streamlit writes a bound widget's *displayed* option into the URL. Departments,
+themes, statuses and the language must travel as stable codes (``?dept=finance``)
+while people read Chinese (or English) names, so those four are bound on small
+code-valued widgets kept out of sight, and the visible, translated widgets copy
+their value there. Year, sector and search display exactly what the URL holds,
+so they are bound directly.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from kpi import i18n, queries
+from kpi.i18n import DEFAULT_LANG, LANGS, t
+from kpi.queries import Filters
+from kpi.schema import STATUSES
+
+YEAR, DEPT, SECTOR, THEME, STATUS, QUERY, LANG = "year", "dept", "sector", "theme", "status", "q", "lang"
+CODE_PARAMS: tuple[str, ...] = (LANG, DEPT, THEME, STATUS)
+URL_STATE_CONTAINER = "url_state"
+PUBLIC_URL_ENV = "KPI_PUBLIC_URL"
+DEFAULT_PUBLIC_URL = "http://localhost:8501"
+
+
+def _ui_key(param: str) -> str:
+    return f"{param}_ui"
+
+
+def current_lang() -> str:
+    lang = st.session_state.get(LANG, DEFAULT_LANG)
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def _copy_to_bound(param: str) -> None:
+    value = st.session_state[_ui_key(param)]
+    st.session_state[param] = list(value) if isinstance(value, (list, tuple)) else value
+
+
+def select_department(dept_id: str | None) -> None:
+    """Filter to one department (used by chart clicks and the department picker)."""
+    if dept_id:
+        st.session_state[DEPT] = [dept_id]
+
+
+def clear_filters() -> None:
+    """Reset every filter to its default (the language is kept)."""
+    years = queries.years()
+    st.session_state[DEPT] = []
+    st.session_state[THEME] = []
+    st.session_state[STATUS] = []
+    st.session_state[SECTOR] = []
+    st.session_state[QUERY] = ""
+    if years:
+        st.session_state[YEAR] = years[0]
+
+
+def _bound_codes() -> None:
+    """The code-valued widgets that carry dept/theme/status/lang in the URL."""
+    departments = queries.departments()
+    themes = queries.themes()
+    # Hidden with CSS: they exist only to hold the URL state; the visible widgets copy into them.
+    st.html(f"<style>.st-key-{URL_STATE_CONTAINER} {{display: none;}}</style>")
+    with st.sidebar.container(key=URL_STATE_CONTAINER):
+        st.radio(LANG, LANGS, key=LANG, bind="query-params", label_visibility="collapsed")
+        st.multiselect(DEPT, departments.get_column("dept_id").to_list(), key=DEPT, bind="query-params")
+        st.multiselect(THEME, themes.get_column("theme_id").to_list(), key=THEME, bind="query-params")
+        st.multiselect(STATUS, list(STATUSES), key=STATUS, bind="query-params")
+
+
+def _mirror(param: str) -> None:
+    """Show the bound value in the visible widget (URL, chart click or reset may have changed it)."""
+    value = st.session_state.get(param)
+    st.session_state[_ui_key(param)] = list(value) if isinstance(value, list) else value
+
+
+def render_filters() -> Filters:
+    """Draw the sidebar filters and return the filters in force."""
+    _bound_codes()
+    lang = current_lang()
+    departments = queries.departments()
+    themes = queries.themes()
+    years = queries.years()
+    dept_names = {
+        row["dept_id"]: i18n.department_name(row["name"], lang) for row in departments.iter_rows(named=True)
+    }
+    theme_names = {
+        row["theme_id"]: i18n.theme_name(row["name"], row["name_en"], lang) for row in themes.iter_rows(named=True)
+    }
+
+    sidebar = st.sidebar
+    sidebar.subheader(t("filters", lang))
+    year = sidebar.selectbox(t("year", lang), years, key=YEAR, bind="query-params")
+    for param, label, options, names in (
+        (DEPT, t("departments", lang), list(dept_names), dept_names),
+        (THEME, t("themes", lang), list(theme_names), theme_names),
+        (STATUS, t("status", lang), list(STATUSES), {s: i18n.status_label(s, lang) for s in STATUSES}),
+    ):
+        _mirror(param)
+        sidebar.multiselect(
+            label,
+            options,
+            format_func=names.__getitem__,
+            key=_ui_key(param),
+            on_change=_copy_to_bound,
+            args=(param,),
+            placeholder=t("all", lang),
+        )
+        if param == DEPT:
+            sidebar.multiselect(
+                t("sector", lang), queries.sectors(), key=SECTOR, bind="query-params", placeholder=t("all", lang)
+            )
+    query = sidebar.text_input(
+        t("search", lang),
+        key=QUERY,
+        bind="query-params",
+        max_chars=queries.SEARCH_MAX_CHARS,
+        placeholder=t("search_placeholder", lang),
+    )
+    sidebar.button(
+        t("clear_filters", lang), key="clear_filters", on_click=clear_filters, icon=":material/filter_alt_off:"
+    )
+    _mirror(LANG)
+    sidebar.segmented_control(
+        t("language", lang),
+        LANGS,
+        format_func={"zh": "中文", "en": "English"}.__getitem__,
+        key=_ui_key(LANG),
+        on_change=_copy_to_bound,
+        args=(LANG,),
+        required=True,
+    )
+    return Filters(
+        year=int(year) if year is not None else 0,
+        dept_ids=tuple(st.session_state.get(DEPT) or ()),
+        sectors=tuple(st.session_state.get(SECTOR) or ()),
+        theme_ids=tuple(st.session_state.get(THEME) or ()),
+        statuses=tuple(st.session_state.get(STATUS) or ()),
+        q=queries.normalise_search(query),
+    )
+
+
+def share_params(f: Filters, lang: str = DEFAULT_LANG) -> list[tuple[str, str]]:
+    """The query parameters of a link that reproduces the view.
+
+    The year is always written (a link without it would change meaning when a
+    new year is loaded); other filters only when they are not the default.
+    """
+    params: list[tuple[str, str]] = [(YEAR, str(f.year))]
+    params += [(DEPT, d) for d in f.dept_ids]
+    params += [(SECTOR, s) for s in f.sectors]
+    params += [(THEME, th) for th in f.theme_ids]
+    params += [(STATUS, s) for s in f.statuses]
+    if f.q:
+        params.append((QUERY, f.q))
+    if lang != DEFAULT_LANG:
+        params.append((LANG, lang))
+    return params
+
+
+def share_url(base_url: str, f: Filters, lang: str = DEFAULT_LANG) -> str:
+    """``base_url`` (scheme, host and page path) plus the filters as repeated parameters."""
+    return f"{base_url.split('?')[0].rstrip('/')}?{urlencode(share_params(f, lang))}"
+
+
+def page_base_url(url_path: str) -> str:
+    """The URL of the current page: from the browser when Streamlit knows it,
+    else ``$KPI_PUBLIC_URL`` (the hosted address) plus the page path."""
+    url = st.context.url
+    if url:
+        return url
+    base = os.environ.get(PUBLIC_URL_ENV, "").strip() or DEFAULT_PUBLIC_URL
+    return f"{base.rstrip('/')}/{url_path}".rstrip("/")
+
+
+def render_share(f: Filters, url_path: str) -> None:
+    lang = current_lang()
+    with st.sidebar.popover(t("share", lang), icon=":material/link:"):
+        st.caption(t("share_help", lang))
+        st.code(share_url(page_base_url(url_path), f, lang), language=None, wrap_lines=True)

@@ -1,0 +1,462 @@
+"""The query layer: the only place with SQL.
+
+One DuckDB connection per process (``st.cache_resource``) holds views over the
+Parquet files in the data directory; every query runs on its own cursor with
+bound parameters and returns a small, already aggregated Polars frame, cached
+per filter values with ``st.cache_data``. ``clear_caches()`` drops both, so the
+next query re-opens the files (the import page calls it after writing data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from kpi.schema import STATUSES, TABLES
+from kpi.storage import data_dir, table_path
+
+MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
+ATTENTION_STATUSES: tuple[str, ...] = ("not_met", "at_risk", "pending")
+SCOPE_GROUPS: tuple[str, ...] = ("province", "nation", "other")
+SEARCH_MAX_CHARS = 50
+
+# One definition of scope grouping, used by every ranking query.
+_SCOPE_GROUP_SQL = """
+    CASE WHEN i.rank_scope LIKE '全省%' THEN 'province'
+         WHEN i.rank_scope LIKE '全国%' THEN 'nation'
+         ELSE 'other' END
+"""
+# Exactly "全省第1" (not a top-N range, not a sub-scope such as 全省内河).
+_PROVINCIAL_FIRST_SQL = "(i.rank = 1 AND i.rank_scope = '全省' AND NOT i.rank_is_top_n)"
+_PROVINCIAL_TOP3_SQL = "(i.rank <= 3 AND i.rank_scope = '全省')"
+# Percent of target: the stated completion rate, else actual ÷ target
+# (target ÷ actual where lower is better). No target and no rate: no value.
+_PCT_OF_TARGET_SQL = """
+    CASE WHEN i.completion_pct IS NOT NULL THEN i.completion_pct
+         WHEN i.target IS NULL OR i.value IS NULL THEN NULL
+         WHEN i.higher_is_better AND i.target <> 0 THEN i.value / i.target * 100
+         WHEN NOT i.higher_is_better AND i.value <> 0 THEN i.target / i.value * 100
+    END
+"""
+
+
+def missing_files(directory: Path | None = None) -> list[str]:
+    """Parquet files of the contract absent from the data directory (``$KPI_DATA_DIR`` or ``data/``)."""
+    directory = directory or data_dir()
+    return [table_path(directory, name).name for name in TABLES if not table_path(directory, name).is_file()]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The global filters. Empty tuples mean "no restriction"."""
+
+    year: int
+    dept_ids: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    theme_ids: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    q: str = ""
+
+
+def normalise_search(text: str | None) -> str:
+    """Collapse whitespace and cap the length of a search term."""
+    return " ".join((text or "").split())[:SEARCH_MAX_CHARS]
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(directory: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    for name in TABLES:
+        # The relation API takes the path as a value, so no path is spliced into SQL.
+        con.read_parquet(str(table_path(Path(directory), name))).create_view(name, replace=True)
+    return con
+
+
+def _query(sql: str, params: dict[str, object] | None = None) -> pl.DataFrame:
+    cursor = _connection(str(data_dir())).cursor()
+    try:
+        return cursor.sql(sql, params=params or {}).pl()
+    finally:
+        cursor.close()
+
+
+def clear_caches() -> None:
+    """Forget the connection and every cached result (call after new data are written)."""
+    _connection.clear()
+    for cached in _CACHED:
+        cached.clear()
+
+
+def _goal_scope(f: Filters) -> tuple[str, dict[str, object]]:
+    """SQL selecting the goals that pass the filters, with its parameters.
+
+    Only fixed SQL fragments are chosen here; every user value is a parameter.
+    """
+    conditions = ["g.year = $year"]
+    params: dict[str, object] = {"year": int(f.year)}
+    if f.dept_ids:
+        conditions.append("list_contains($dept_ids, g.dept_id)")
+        params["dept_ids"] = list(f.dept_ids)
+    if f.sectors:
+        conditions.append("list_contains($sectors, d.sector)")
+        params["sectors"] = list(f.sectors)
+    if f.theme_ids:
+        conditions.append("list_has_any(g.themes, $theme_ids)")
+        params["theme_ids"] = list(f.theme_ids)
+    if f.statuses:
+        conditions.append("list_contains($statuses, g.status)")
+        params["statuses"] = list(f.statuses)
+    term = normalise_search(f.q)
+    if term:
+        # contains() matches literally: % and _ in the term are not wildcards.
+        conditions.append("(contains(lower(g.title), lower($q)) OR contains(lower(g.result), lower($q)))")
+        params["q"] = term
+    sql = f"""
+        SELECT g.goal_id, g.dept_id, g.status
+        FROM goals g JOIN departments d ON d.dept_id = g.dept_id
+        WHERE {' AND '.join(conditions)}
+    """
+    return sql, params
+
+
+# --- options for the filter widgets -------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _years(directory: str) -> list[int]:
+    frame = _query("SELECT DISTINCT year FROM goals ORDER BY year DESC")
+    return [int(y) for y in frame.get_column("year").to_list()]
+
+
+def years() -> list[int]:
+    return _years(str(data_dir()))
+
+
+@st.cache_data(show_spinner=False)
+def _departments(directory: str) -> pl.DataFrame:
+    return _query("SELECT dept_id, name, full_name, sector FROM departments ORDER BY sort_order, dept_id")
+
+
+def departments() -> pl.DataFrame:
+    """All departments in display order: dept_id, name, full_name, sector."""
+    return _departments(str(data_dir()))
+
+
+@st.cache_data(show_spinner=False)
+def _themes(directory: str) -> pl.DataFrame:
+    return _query("SELECT theme_id, name, name_en FROM themes ORDER BY theme_id")
+
+
+def themes() -> pl.DataFrame:
+    return _themes(str(data_dir()))
+
+
+@st.cache_data(show_spinner=False)
+def _sectors(directory: str) -> list[str]:
+    frame = _query("SELECT sector FROM departments GROUP BY sector ORDER BY min(sort_order)")
+    return frame.get_column("sector").to_list()
+
+
+def sectors() -> list[str]:
+    return _sectors(str(data_dir()))
+
+
+# --- tiles ----------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _tiles(directory: str, f: Filters) -> dict[str, float | int]:
+    scope, params = _goal_scope(f)
+    goal_counts = _query(
+        f"""
+        WITH fg AS ({scope})
+        SELECT count(*) AS goals,
+               {', '.join(f"count(*) FILTER (WHERE status = '{s}') AS {s}" for s in STATUSES)}
+        FROM fg
+        """,
+        params,
+    ).row(0, named=True)
+    firsts = _query(
+        f"""
+        WITH fg AS ({scope})
+        SELECT count(*) AS n FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+        WHERE {_PROVINCIAL_FIRST_SQL}
+        """,
+        params,
+    ).item()
+    tiles: dict[str, float | int] = {key: int(value) for key, value in goal_counts.items()}
+    tiles["at_risk_or_not_met"] = tiles["at_risk"] + tiles["not_met"]
+    tiles["provincial_firsts"] = int(firsts)
+    met = sum(tiles[s] for s in MET_STATUSES)
+    tiles["met_share"] = met / tiles["goals"] if tiles["goals"] else 0.0
+    return tiles
+
+
+def tiles(f: Filters) -> dict[str, float | int]:
+    """Counts for the KPI tiles: goals, one per status, at_risk_or_not_met,
+    provincial_firsts (figures ranked exactly 全省第1) and met_share (0..1)."""
+    return _tiles(str(data_dir()), f)
+
+
+# --- overview charts --------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _status_by_department(directory: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+    scope, params = _goal_scope(f)
+    frame = _query(
+        f"""
+        WITH fg AS ({scope}),
+        per_dept AS (
+            SELECT dept_id, count(*) AS total,
+                   count(*) FILTER (WHERE status IN ('exceeded', 'achieved')) / count(*) AS met_share,
+                   count(*) FILTER (WHERE status = 'exceeded') / count(*) AS exceeded_share
+            FROM fg GROUP BY dept_id
+        ),
+        ranked AS (
+            SELECT p.*, d.name,
+                   row_number() OVER (
+                       ORDER BY p.met_share DESC, p.exceeded_share DESC, p.total DESC, d.sort_order
+                   ) AS dept_order
+            FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
+        )
+        SELECT r.dept_id, r.name, fg.status, count(*) AS goals, r.total, r.met_share, r.dept_order,
+               list_position($statuses_order, fg.status) AS status_order
+        FROM fg JOIN ranked r ON r.dept_id = fg.dept_id
+        WHERE $limit IS NULL OR r.dept_order <= $limit
+        GROUP BY r.dept_id, r.name, fg.status, r.total, r.met_share, r.dept_order
+        ORDER BY dept_order, status_order
+        """,
+        {**params, "limit": limit, "statuses_order": list(STATUSES)},
+    )
+    total = _query(f"WITH fg AS ({scope}) SELECT count(DISTINCT dept_id) FROM fg", params).item()
+    return frame, int(total)
+
+
+def status_by_department(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Goals per department and status, departments sorted by share met.
+
+    Returns (frame: dept_id, name, status, goals, total, met_share, dept_order;
+    number of departments before the limit)."""
+    return _status_by_department(str(data_dir()), f, limit)
+
+
+@st.cache_data(show_spinner=False)
+def _top3_leaderboard(directory: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+    scope, params = _goal_scope(f)
+    frame = _query(
+        f"""
+        WITH fg AS ({scope}),
+        counted AS (
+            SELECT i.dept_id, count(*) AS top3, count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) AS firsts
+            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            WHERE {_PROVINCIAL_TOP3_SQL}
+            GROUP BY i.dept_id
+        )
+        SELECT c.dept_id, d.name, c.top3, c.firsts
+        FROM counted c JOIN departments d ON d.dept_id = c.dept_id
+        ORDER BY c.top3 DESC, c.firsts DESC, d.sort_order
+        """,
+        params,
+    )
+    total = frame.height
+    return (frame.head(limit) if limit else frame), total
+
+
+def top3_leaderboard(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Departments by number of figures ranked in the provincial top 3 (全省第1–3 or 全省前三)."""
+    return _top3_leaderboard(str(data_dir()), f, limit)
+
+
+# --- goal lists ---------------------------------------------------------------------------
+
+_GOAL_COLUMNS = """
+    g.goal_id, g.year, g.dept_id, d.name AS dept_name, g.seq, g.title, g.result,
+    g.status, g.status_reason, g.themes
+"""
+
+
+@st.cache_data(show_spinner=False)
+def _goal_page(
+    directory: str, f: Filters, statuses_first: tuple[str, ...], limit: int, offset: int
+) -> tuple[pl.DataFrame, int]:
+    scope, params = _goal_scope(f)
+    order = "d.sort_order, g.seq"
+    if statuses_first:
+        order = "list_position($statuses_first, g.status), " + order
+        params = {**params, "statuses_first": list(statuses_first)}
+    restrict = "AND list_contains($statuses_first, g.status)" if statuses_first else ""
+    frame = _query(
+        f"""
+        WITH fg AS ({scope})
+        SELECT {_GOAL_COLUMNS}
+        FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
+        JOIN departments d ON d.dept_id = g.dept_id
+        WHERE TRUE {restrict}
+        ORDER BY {order}
+        LIMIT $limit OFFSET $offset
+        """,
+        {**params, "limit": int(limit), "offset": int(offset)},
+    )
+    count = _query(
+        f"""
+        WITH fg AS ({scope}) SELECT count(*) FROM fg g WHERE TRUE {restrict}
+        """,
+        params,
+    ).item()
+    return frame, int(count)
+
+
+def goal_page(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
+    """One page of the goals that pass the filters, in department order, and their total count."""
+    return _goal_page(str(data_dir()), f, (), limit, offset)
+
+
+def attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
+    """Goals not met, at risk or pending (in that order), one page, and their total count."""
+    return _goal_page(str(data_dir()), f, ATTENTION_STATUSES, limit, offset)
+
+
+_INDICATOR_COLUMNS = """
+    i.indicator_id, i.goal_id, i.name, i.value, i.unit, i.value_text, i.qualifier,
+    i.target, i.target_text, i.completion_pct, i.growth_pct, i.rank, i.rank_scope,
+    i.rank_is_top_n, i.higher_is_better, i.quote
+"""
+
+
+@st.cache_data(show_spinner=False)
+def _indicators_of_goals(directory: str, goal_ids: tuple[str, ...]) -> pl.DataFrame:
+    if not goal_ids:
+        return _query(f"SELECT {_INDICATOR_COLUMNS} FROM indicators i WHERE FALSE")
+    return _query(
+        f"""
+        SELECT {_INDICATOR_COLUMNS} FROM indicators i
+        WHERE list_contains($goal_ids, i.goal_id)
+        ORDER BY i.goal_id, i.indicator_id
+        """,
+        {"goal_ids": list(goal_ids)},
+    )
+
+
+def indicators_of_goals(goal_ids: tuple[str, ...]) -> pl.DataFrame:
+    return _indicators_of_goals(str(data_dir()), tuple(goal_ids))
+
+
+# --- rankings and targets -------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _ranked_figures(directory: str, f: Filters, scope_group: str, limit: int | None) -> tuple[pl.DataFrame, int]:
+    scope, params = _goal_scope(f)
+    frame = _query(
+        f"""
+        WITH fg AS ({scope})
+        SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
+               i.rank, i.rank_scope, i.rank_is_top_n, i.quote, g.title AS goal_title,
+               count(*) OVER () AS total
+        FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+        JOIN departments d ON d.dept_id = i.dept_id
+        JOIN goals g ON g.goal_id = i.goal_id
+        WHERE i.rank IS NOT NULL AND {_SCOPE_GROUP_SQL} = $scope_group
+        ORDER BY i.rank, i.rank_is_top_n, d.sort_order, i.indicator_id
+        LIMIT $limit
+        """,
+        {**params, "scope_group": scope_group, "limit": limit},
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def ranked_figures(f: Filters, scope_group: str, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Ranked figures of one scope group (province / nation / other), best rank first."""
+    if scope_group not in SCOPE_GROUPS:
+        raise ValueError(f"unknown scope group {scope_group!r}")
+    return _ranked_figures(str(data_dir()), f, scope_group, limit)
+
+
+@st.cache_data(show_spinner=False)
+def _target_figures(directory: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+    scope, params = _goal_scope(f)
+    frame = _query(
+        f"""
+        WITH fg AS ({scope}),
+        measured AS (
+            SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
+                   i.target_text, i.completion_pct, i.higher_is_better, i.quote,
+                   {_PCT_OF_TARGET_SQL} AS pct_of_target, d.sort_order
+            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            JOIN departments d ON d.dept_id = i.dept_id
+            WHERE i.target IS NOT NULL OR i.completion_pct IS NOT NULL
+        )
+        SELECT * EXCLUDE (sort_order), count(*) OVER () AS total
+        FROM measured WHERE pct_of_target IS NOT NULL
+        ORDER BY pct_of_target DESC, sort_order, indicator_id
+        LIMIT $limit
+        """,
+        {**params, "limit": limit},
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def target_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Figures with a stated target or completion rate, with percent of target, highest first."""
+    return _target_figures(str(data_dir()), f, limit)
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _export(directory: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+    scope, params = _goal_scope(f)
+    goals = _query(
+        f"""
+        WITH fg AS ({scope})
+        SELECT g.goal_id, g.year, g.dept_id, d.name AS dept_name, g.seq, g.title, g.status,
+               g.status_reason, array_to_string(g.themes, '|') AS themes, g.result
+        FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
+        JOIN departments d ON d.dept_id = g.dept_id
+        ORDER BY d.sort_order, g.seq
+        """,
+        params,
+    )
+    indicators = _query(
+        f"""
+        WITH fg AS ({scope})
+        SELECT i.indicator_id, i.goal_id, i.dept_id, d.name AS dept_name, i.year, i.name,
+               i.value, i.unit, i.value_text, i.qualifier, i.target, i.target_text,
+               i.completion_pct, i.growth_pct, i.rank, i.rank_scope, i.rank_is_top_n,
+               i.higher_is_better, i.quote
+        FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+        JOIN departments d ON d.dept_id = i.dept_id
+        ORDER BY d.sort_order, i.goal_id, i.indicator_id
+        """,
+        params,
+    )
+    return goals, indicators
+
+
+def export_frames(f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The filtered goals and their indicators, every column, for download."""
+    return _export(str(data_dir()), f)
+
+
+_CACHED = (
+    _years,
+    _departments,
+    _themes,
+    _sectors,
+    _tiles,
+    _status_by_department,
+    _top3_leaderboard,
+    _goal_page,
+    _indicators_of_goals,
+    _ranked_figures,
+    _target_figures,
+    _export,
+)

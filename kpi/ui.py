@@ -1,0 +1,242 @@
+"""Shared rendering components: tiles, charts with their data tables, goal cards, paging."""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Callable
+
+import altair as alt
+import polars as pl
+import streamlit as st
+import xlsxwriter
+
+from kpi import charts, filters, i18n, queries
+from kpi.i18n import t
+from kpi.numbers import format_pct
+from kpi.queries import Filters
+
+GOALS_PER_PAGE = 10
+TOP_N = 10
+
+
+def source_caption(f: Filters, lang: str) -> None:
+    st.caption(t("source_caption", lang, source=i18n.SOURCE_TITLE, year=f.year, as_of=i18n.AS_OF))
+
+
+def empty(lang: str, key: str = "empty") -> None:
+    st.info(t(key, lang), icon=":material/info:")
+
+
+def percent(share: float) -> str:
+    """A 0..1 share the way the source writes rates (e.g. 71.3%)."""
+    return format_pct(share * 100)
+
+
+def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
+    """The eight KPI tiles; each help text says exactly what is counted."""
+    counts = queries.tiles(f)
+    status_tiles = ("exceeded", "achieved", "on_track", "pending")
+    specs: list[tuple[str, str, str]] = [(t("tile_goals", lang), str(counts["goals"]), t("tile_goals_help", lang))]
+    for status in status_tiles:
+        label = i18n.status_label(status, lang)
+        specs.append((label, str(counts[status]), t("tile_status_help", lang, label=i18n.status_word(status, lang))))
+    specs += [
+        (
+            f"{i18n.STATUS_ICONS['at_risk']} {t('tile_risk', lang)}",
+            str(counts["at_risk_or_not_met"]),
+            t("tile_risk_help", lang),
+        ),
+        (t("tile_first", lang), str(counts["provincial_firsts"]), t("tile_first_help", lang)),
+        (t("tile_met_share", lang), percent(float(counts["met_share"])), t("tile_met_share_help", lang)),
+    ]
+    # A wrapping grid: four or more tiles a row on a laptop, two on a phone
+    # (Streamlit would stack a horizontal container into one column on a phone).
+    st.html(
+        "<style>.st-key-kpi_tiles{display:grid !important;"
+        "grid-template-columns:repeat(auto-fill,minmax(165px,1fr));gap:0.5rem}"
+        ".st-key-kpi_tiles>div{width:auto !important;min-width:0}</style>"
+    )
+    with st.container(key="kpi_tiles"):
+        for label, value, help_text in specs:
+            st.metric(label, value, help=help_text, border=True)
+    return counts
+
+
+def legend(items: list[tuple[str, str]]) -> None:
+    """A chart legend as text chips above the chart: wraps on a phone, and says each status in words."""
+    chips = "".join(
+        '<span style="display:inline-flex;align-items:center;gap:4px">'
+        f'<span style="width:12px;height:12px;border-radius:2px;background:{color}"></span>'
+        f"{html.escape(label)}</span>"
+        for color, label in items
+    )
+    st.html(f'<div class="kpi-legend" style="display:flex;flex-wrap:wrap;gap:4px 14px;font-size:0.85rem">{chips}</div>')
+
+
+def show_all_toggle(key: str, total: int, lang: str, top_n: int = TOP_N) -> int | None:
+    """The limit to query: the top ``top_n``, or everything once the reader asks."""
+    if total <= top_n:
+        return None
+    if st.toggle(t("show_all", lang, n=total), key=key):
+        return None
+    st.caption(t("showing_top", lang, shown=top_n, n=total))
+    return top_n
+
+
+def _department_click(chart_key: str) -> None:
+    state = st.session_state.get(chart_key)
+    if not state:
+        return
+    points = state.get("selection", {}).get(charts.DEPT_SELECTION) or []
+    if points and points[0].get("dept_id"):
+        filters.select_department(points[0]["dept_id"])
+
+
+def chart_with_data(
+    chart: alt.TopLevelMixin,
+    table: pl.DataFrame,
+    key: str,
+    lang: str,
+    clickable: bool = False,
+    column_config: dict | None = None,
+) -> None:
+    """A chart and its "查看数据" table alternative."""
+    if clickable:
+        st.altair_chart(
+            chart,
+            key=key,
+            on_select=lambda: _department_click(key),
+            selection_mode=charts.DEPT_SELECTION,
+            width="stretch",
+        )
+    else:
+        st.altair_chart(chart, key=key, width="stretch")
+    with st.expander(t("view_data", lang), icon=":material/table:"):
+        st.dataframe(table, hide_index=True, width="stretch", column_config=column_config)
+
+
+def rank_column(frame: pl.DataFrame, lang: str) -> pl.Series:
+    return frame.select(
+        pl.struct("rank_scope", "rank", "rank_is_top_n").map_elements(
+            lambda r: i18n.rank_text(r["rank_scope"], r["rank"], r["rank_is_top_n"], lang), return_dtype=pl.String
+        )
+    ).to_series()
+
+
+def highlight_figures(narrative: str, figures: list[str]) -> str:
+    """The narrative as safe HTML with each figure (as written) wrapped in <mark>."""
+    text = html.escape(narrative)
+    # Longest first, so "235.4亿元" is marked before a shorter figure inside it.
+    for figure in sorted({f for f in figures if f}, key=len, reverse=True):
+        escaped = html.escape(figure)
+        marked, rest, start = [], text, 0
+        while (found := rest.find(escaped, start)) >= 0:
+            inside_mark = rest.rfind("<mark>", 0, found) > rest.rfind("</mark>", 0, found)
+            if inside_mark:
+                start = found + len(escaped)
+                continue
+            marked.append(rest[:found] + f"<mark>{escaped}</mark>")
+            rest, start = rest[found + len(escaped) :], 0
+        text = "".join(marked) + rest
+    return text
+
+
+def _pct_text(column: str) -> pl.Expr:
+    return (
+        pl.col(column)
+        .map_elements(format_pct, return_dtype=pl.String, skip_nulls=True)
+        .fill_null("")
+    )
+
+
+def indicator_table(indicators: pl.DataFrame, lang: str) -> None:
+    """A goal's figures as the source writes them, each with its quote."""
+    table = indicators.select(
+        pl.col("name").alias(t("col_figure", lang)),
+        pl.col("value_text").alias(t("col_value", lang)),
+        pl.col("target_text").fill_null("").alias(t("col_target", lang)),
+        _pct_text("completion_pct").alias(t("col_completion", lang)),
+        _pct_text("growth_pct").alias(t("col_growth", lang)),
+        rank_column(indicators, lang).alias(t("col_rank_text", lang)),
+        pl.col("quote").alias(t("col_quote", lang)),
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={t("col_quote", lang): st.column_config.TextColumn(width="large")},
+    )
+
+
+def goal_card(goal: dict, indicators: pl.DataFrame, theme_names: dict[str, str], lang: str) -> None:
+    status = goal["status"]
+    with st.container(border=True, key=f"goal_{goal['goal_id']}"):
+        st.markdown(f"**{goal['seq']}. {html.escape(goal['title'])}**")
+        with st.container(horizontal=True, gap="small"):
+            st.badge(i18n.status_label(status, lang), color=i18n.STATUS_BADGE_COLORS[status])
+            st.badge(i18n.department_name(goal["dept_name"], lang), color="gray", icon=":material/apartment:")
+            for theme_id in goal["themes"] or []:
+                st.badge(theme_names.get(theme_id, theme_id), color="gray", icon=":material/sell:")
+        figures = indicators.get_column("value_text").to_list() if indicators.height else []
+        st.html(f'<div class="kpi-narrative">{highlight_figures(goal["result"], figures)}</div>')
+        st.caption(f"{t('status_reason', lang)}：{goal['status_reason']}")
+        if indicators.height:
+            indicator_table(indicators, lang)
+
+
+def goal_cards(goals: pl.DataFrame, lang: str) -> None:
+    """Cards for a page of goals, with each goal's indicators."""
+    themes = queries.themes()
+    theme_names = {
+        row["theme_id"]: i18n.theme_name(row["name"], row["name_en"], lang) for row in themes.iter_rows(named=True)
+    }
+    indicators = queries.indicators_of_goals(tuple(goals.get_column("goal_id").to_list()))
+    for goal in goals.iter_rows(named=True):
+        goal_card(goal, indicators.filter(pl.col("goal_id") == goal["goal_id"]), theme_names, lang)
+
+
+def paged_goals(
+    fetch: Callable[[int, int], tuple[pl.DataFrame, int]], key: str, lang: str, page_size: int = GOALS_PER_PAGE
+) -> int:
+    """Goal cards one page at a time; returns the total number of goals."""
+    _, total = fetch(1, 0)
+    if total == 0:
+        return 0
+    pages = -(-total // page_size)
+    if st.session_state.get(key, 1) > pages:
+        st.session_state[key] = 1
+    page = st.session_state.get(key, 1)
+    goals, _ = fetch(page_size, (page - 1) * page_size)
+    st.caption(t("goal_count", lang, n=total) + ("　" + t("page_of", lang, page=page, pages=pages) if pages > 1 else ""))
+    goal_cards(goals, lang)
+    if pages > 1:
+        st.pagination(pages, key=key)
+    return total
+
+
+def _export_frames(f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+    goals, indicators = queries.export_frames(f)
+    goals = goals.with_columns(
+        status_label=pl.col("status").replace_strict(i18n.STATUS_LABELS["zh"], return_dtype=pl.String)
+    )
+    return goals, indicators
+
+
+def goals_csv(f: Filters) -> bytes:
+    """The filtered goals as CSV (UTF-8 with BOM, so Excel shows the Chinese)."""
+    return _export_frames(f)[0].write_csv(include_bom=True).encode("utf-8")
+
+
+def indicators_csv(f: Filters) -> bytes:
+    return _export_frames(f)[1].write_csv(include_bom=True).encode("utf-8")
+
+
+def workbook(f: Filters) -> bytes:
+    """One .xlsx with a sheet of goals and a sheet of indicators."""
+    goals, indicators = _export_frames(f)
+    buffer = io.BytesIO()
+    with xlsxwriter.Workbook(buffer) as book:
+        goals.write_excel(book, worksheet="目标", autofit=True)
+        indicators.write_excel(book, worksheet="指标", autofit=True)
+    return buffer.getvalue()

@@ -1,0 +1,179 @@
+"""Every page through Streamlit's AppTest, on the bundled data."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from kpi import i18n
+from kpi.i18n import t
+from kpi.numbers import format_pct
+from tests.conftest import expected_tiles, metric_values
+
+PAGES = ("overview", "rankings", "targets", "departments", "goals")
+HOSTILE = ["'; drop table goals;--", "<script>alert(1)</script>"]
+
+
+def tile_labels(lang: str = "zh") -> dict[str, str]:
+    """Tile key → its label on screen."""
+    labels = {"goals": t("tile_goals", lang)}
+    for status in ("exceeded", "achieved", "on_track", "pending"):
+        labels[status] = i18n.status_label(status, lang)
+    labels["at_risk_or_not_met"] = f"{i18n.STATUS_ICONS['at_risk']} {t('tile_risk', lang)}"
+    labels["provincial_firsts"] = t("tile_first", lang)
+    labels["met_share"] = t("tile_met_share", lang)
+    return labels
+
+
+def shown_tiles(expected: dict[str, float | int], lang: str = "zh") -> dict[str, str]:
+    """How the expected counts must appear in the tiles."""
+    labels = tile_labels(lang)
+    return {
+        labels[key]: format_pct(float(value) * 100) if key == "met_share" else str(value)
+        for key, value in expected.items()
+        if key in labels
+    }
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(make_app, page: str) -> None:
+    app = make_app(page=page)
+    assert not app.exception
+    assert app.title[0].value == t(f"page_{page}")
+    captions = " ".join(c.value for c in app.caption)
+    assert i18n.SOURCE_TITLE in captions and i18n.AS_OF in captions
+
+
+def test_overview_tiles_for_the_full_data(make_app, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
+    app = make_app()
+    assert metric_values(app) == shown_tiles(expected_tiles(goals, indicators))
+    helps = {m.label: m.help for m in app.metric}
+    assert all(helps.values())  # each tile says what it counts
+    assert "全省第1" in helps[t("tile_first")]
+
+
+def test_overview_for_one_department(make_app, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
+    dept_id = goals.sort("sort_order").get_column("dept_id")[0]
+    chosen = goals.filter(pl.col("dept_id") == dept_id)
+    app = make_app({"dept": dept_id})
+    assert not app.exception
+    assert metric_values(app) == shown_tiles(expected_tiles(chosen, indicators))
+    assert metric_values(app)[t("tile_goals")] == "5"
+
+
+def test_overview_for_at_risk_goals(make_app, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
+    app = make_app({"status": "at_risk"})
+    chosen = goals.filter(pl.col("status") == "at_risk")
+    assert metric_values(app) == shown_tiles(expected_tiles(chosen, indicators))
+    # The 需关注 list shows each of them with its narrative.
+    narratives = " ".join(h.value for h in app.get("html"))
+    for result in chosen.get_column("result").head(10):
+        assert result[:12] in narratives.replace("<mark>", "").replace("</mark>", "")
+
+
+def test_search_term_from_the_url(make_app, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
+    term = "减负"
+    chosen = goals.filter(pl.col("title").str.contains(term, literal=True) | pl.col("result").str.contains(term, literal=True))
+    app = make_app({"q": term})
+    assert app.text_input(key="q").value == term
+    assert metric_values(app) == shown_tiles(expected_tiles(chosen, indicators))
+
+
+def test_query_parameters_set_every_filter(make_app, goals: pl.DataFrame, indicators: pl.DataFrame, year: int) -> None:
+    sector = goals.get_column("sector")[0]
+    theme = goals.filter(pl.col("sector") == sector).get_column("themes")[0][0]
+    params = {"year": str(year), "sector": sector, "theme": theme, "status": ["achieved", "exceeded", "on_track"]}
+    app = make_app(params)
+    assert app.selectbox(key="year").value == year
+    assert app.multiselect(key="sector").value == [sector]
+    assert app.multiselect(key="theme_ui").value == [theme]
+    chosen = goals.filter(
+        (pl.col("sector") == sector)
+        & pl.col("themes").list.contains(theme)
+        & pl.col("status").is_in(["achieved", "exceeded", "on_track"])
+    )
+    assert metric_values(app) == shown_tiles(expected_tiles(chosen, indicators))
+
+
+@pytest.mark.parametrize("bad", HOSTILE + ["1999", "nope", ""])
+def test_bogus_or_hostile_parameters_are_ignored(
+    make_app, bad: str, goals: pl.DataFrame, indicators: pl.DataFrame, year: int
+) -> None:
+    app = make_app({"dept": bad, "theme": bad, "status": bad, "year": bad, "sector": bad, "lang": bad})
+    assert not app.exception
+    assert metric_values(app) == shown_tiles(expected_tiles(goals, indicators))
+    assert app.selectbox(key="year").value == year
+    for key in ("dept_ui", "theme_ui", "status_ui", "sector"):
+        assert app.multiselect(key=key).value == []
+    for key in ("dept", "theme", "status", "year", "sector", "lang"):
+        assert key not in app.query_params  # dropped from the URL too
+
+
+@pytest.mark.parametrize("bad", HOSTILE)
+def test_hostile_search_is_only_text(make_app, bad: str, goals: pl.DataFrame) -> None:
+    app = make_app({"q": bad})
+    assert not app.exception
+    assert metric_values(app)[t("tile_goals")] == "0"
+    assert any(t("empty") in info.value for info in app.info)  # a friendly message, not an empty chart
+    assert not app.get("arrow_vega_lite_chart")
+    app.switch_page("app_pages/goals.py").run()
+    assert not app.exception and any(t("empty") in info.value for info in app.info)
+    # The goals are still there afterwards.
+    app.button(key="clear_filters").click().run()
+    assert app.title[0].value == t("page_goals")
+    assert f"共 {goals.height} 条目标" in " ".join(c.value for c in app.caption)
+
+
+def test_english_labels(make_app, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
+    app = make_app({"lang": "en"})
+    assert not app.exception
+    assert app.title[0].value == "Overview"
+    assert metric_values(app) == shown_tiles(expected_tiles(goals, indicators), "en")
+    options = app.multiselect(key="dept_ui").options
+    assert set(i18n.DEPARTMENT_NAMES_EN.values()) >= set(options)
+    assert "Exceeded" in " ".join(app.multiselect(key="status_ui").options)
+
+
+def test_department_page_picks_one_department(make_app, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
+    order = goals.sort("sort_order").get_column("dept_id").unique(maintain_order=True).to_list()
+    app = make_app(page="departments")
+    picker = app.selectbox(key="dept_pick")
+    assert picker.value == order[0]
+    second = order[1]
+    picker.set_value(second).run()
+    assert not app.exception
+    assert app.query_params["dept"] in ([second], second)  # bound to `dept`
+    chosen = goals.filter(pl.col("dept_id") == second)
+    assert metric_values(app) == shown_tiles(expected_tiles(chosen, indicators))
+    # One card per goal, each with its status in words.
+    badges = " ".join(m.value for m in app.markdown)
+    for status in chosen.get_column("status"):
+        assert i18n.status_label(status) in badges
+    for title in chosen.get_column("title"):
+        assert title in badges
+
+
+def test_goals_page_paginates_and_offers_downloads(make_app, goals: pl.DataFrame) -> None:
+    app = make_app(page="goals")
+    assert not app.exception
+    assert len(app.get("download_button")) == 3
+    pagination = app.pagination
+    assert len(pagination) == 1
+    titles = [m.value for m in app.markdown if m.value.startswith("**")]
+    assert len(titles) == 10
+    pagination[0].set_value(2).run()
+    second_titles = [m.value for m in app.markdown if m.value.startswith("**")]
+    assert second_titles != titles
+    expected_second = goals.sort("sort_order", "seq").slice(10, 10)
+    assert [s.split(". ", 1)[1].rstrip("*") for s in second_titles] == expected_second.get_column("title").to_list()
+
+
+def test_figures_are_highlighted_and_traceable(make_app, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
+    dept_id = indicators.get_column("dept_id")[0]
+    app = make_app({"dept": dept_id}, page="goals")
+    html = " ".join(h.value for h in app.get("html"))
+    for value_text in indicators.filter(pl.col("dept_id") == dept_id).get_column("value_text"):
+        assert f"<mark>{value_text}</mark>" in html or value_text in html
+    tables = [df.value for df in app.dataframe]
+    quotes = set(pl.concat([pl.from_pandas(tb) for tb in tables], how="diagonal").get_column(t("col_quote")))
+    assert quotes == set(indicators.filter(pl.col("dept_id") == dept_id).get_column("quote"))
