@@ -1,0 +1,93 @@
+"""数据管理 (staff only): download the template, upload a file, see its problems or the changes, import."""
+
+import streamlit as st
+
+from kpi import admin, dashboard, ingest, queries, template
+from kpi.admin import TEXT
+from kpi.schema import ContractError
+from kpi.storage import data_dir
+
+_DONE_KEY = "_kpi_admin_done"
+_ROUND_KEY = "_kpi_admin_round"  # a new uploader after each import, so the next file starts clean
+
+dashboard.ensure_in_app()
+st.title(TEXT["title"])
+if not admin.admin_enabled():
+    st.info(TEXT["disabled"], icon=":material/lock:")
+    st.stop()
+
+if not admin.is_unlocked(st.session_state):
+    with st.form("admin_login"):
+        password = st.text_input(TEXT["password"], type="password")
+        submitted = st.form_submit_button(TEXT["login"])
+    if submitted:
+        if admin.unlock(st.session_state, password):
+            st.rerun()
+        st.error(TEXT["wrong_password"])
+    st.stop()
+
+if st.button(TEXT["logout"], icon=":material/logout:"):
+    admin.lock(st.session_state)
+    st.rerun()
+for message in st.session_state.pop(_DONE_KEY, []):
+    st.success(message)
+
+st.subheader(TEXT["step_template"])
+st.caption(TEXT["template_help"])
+files = template.template_files()
+if not files:
+    st.warning(TEXT["template_missing"])
+for column, (name, content, mime) in zip(st.columns(max(len(files), 1)), files):
+    column.download_button(name, content, file_name=name, mime=mime, icon=":material/download:")
+
+st.subheader(TEXT["step_upload"])
+upload_round = st.session_state.get(_ROUND_KEY, 0)
+upload = st.file_uploader(TEXT["upload"], type=["xlsx", "csv"], key=f"admin_upload_{upload_round}")
+if upload is None:
+    st.stop()
+
+plan = ingest.plan_import(upload.getvalue(), upload.name, data_dir())
+for note in plan.notes:
+    st.caption(note)
+if not plan.ok:
+    st.error(TEXT["problems"].format(n=len(plan.problems)))
+    st.dataframe(ingest.problems_frame(plan.problems), hide_index=True, width="stretch")
+    st.stop()
+
+st.subheader(TEXT["step_preview"])
+for column, (label, value) in zip(
+    st.columns(4),
+    (
+        (TEXT["added"], plan.count("added")),
+        (TEXT["updated"], plan.count("updated")),
+        (TEXT["unchanged"], plan.count("unchanged")),
+        (TEXT["indicators"], plan.indicators_extracted),
+    ),
+):
+    column.metric(label, value)
+if plan.warnings:
+    st.warning(TEXT["warnings"] + "\n\n" + "\n".join(f"- {w}" for w in plan.warnings))
+st.dataframe(ingest.changes_frame(plan), hide_index=True, width="stretch")
+if not plan.has_changes:
+    st.info(TEXT["nothing"])
+    st.stop()
+
+# The key names the file and the data it was checked against: if either changes
+# after the preview, this is a new button and an earlier click does not count.
+confirm_key = f"admin_confirm_{upload.file_id}_{plan.fingerprint[:16]}"
+if st.button(TEXT["confirm"], type="primary", help=TEXT["confirm_help"], key=confirm_key):
+    try:
+        result = ingest.apply_import(plan)
+    except ingest.StaleDataError as exc:
+        st.error(str(exc))
+        st.stop()
+    except (OSError, ContractError) as exc:
+        st.error(TEXT["write_failed"].format(reason=exc))
+        st.stop()
+    queries.clear_caches()
+    messages = [TEXT["done"].format(summary=ingest.summary(plan))]
+    if result.history_entry:
+        messages.append(TEXT["backup"].format(stamp=result.history_entry))
+    st.session_state[_DONE_KEY] = messages
+    st.session_state[_ROUND_KEY] = upload_round + 1
+    st.rerun()
