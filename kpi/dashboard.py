@@ -1,39 +1,48 @@
 """Page assembly: the page list, the hook before any page renders, and the body of each page.
 
-``app.py`` calls ``before_pages()`` (the place for a viewer login gate),
-renders the filters, builds ``st.navigation(build_pages(lang))`` and runs it.
+``app.py`` calls ``run_app()``: ``before_pages()`` (the place for a viewer login
+gate), the filters, then ``st.navigation(build_pages(lang))`` and the page.
 A 数据管理 admin page is one more entry in ``build_pages`` (shown only when an
 admin password is configured).
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import polars as pl
 import streamlit as st
 
-from kpi import charts, filters, i18n, queries, ui
+from kpi import admin, charts, filters, i18n, queries, ui
 from kpi.i18n import t
 from kpi.queries import Filters
 
 ROOT = Path(__file__).resolve().parent.parent
-# Not "pages/": Streamlit treats a folder of that name as a legacy multipage app, and the
-# first visitor of a fresh server process who opens a deep link would get the page run alone.
-PAGES_DIR = ROOT / "app_pages"
+# File names differ from the URL paths on purpose: Streamlit's legacy multipage mode (on
+# for a fresh process while a pages/ folder exists, until the first st.navigation) maps
+# pages/<name>.py to /<name>; a different name keeps it from claiming our URLs.
+PAGES_DIR = ROOT / "pages"
 _CONTEXT_KEY = "_kpi_context"
+# Set while app.py's navigation runs a page, on the script thread of that session.
+_run_state = threading.local()
 
 # (file, i18n title key, url path, material icon); url paths are bookmarked: keep them stable.
 PAGES: tuple[tuple[str, str, str, str], ...] = (
-    ("overview.py", "page_overview", "", ":material/dashboard:"),
-    ("rankings.py", "page_rankings", "rankings", ":material/leaderboard:"),
-    ("targets.py", "page_targets", "targets", ":material/track_changes:"),
-    ("departments.py", "page_departments", "departments", ":material/apartment:"),
-    ("goals.py", "page_goals", "goals", ":material/list_alt:"),
+    ("overview_page.py", "page_overview", "overview", ":material/dashboard:"),
+    ("rankings_page.py", "page_rankings", "rankings", ":material/leaderboard:"),
+    ("targets_page.py", "page_targets", "targets", ":material/track_changes:"),
+    ("departments_page.py", "page_departments", "departments", ":material/apartment:"),
+    ("goals_page.py", "page_goals", "goals", ":material/list_alt:"),
 )
 
 
+# The overview is served at "/"; its url_path still names it (and sets its script hash).
+DEFAULT_URL_PATH = "overview"
+
+
 def build_pages(lang: str) -> list[st.Page]:
+    """The dashboard's pages, plus the hidden 数据管理 page when an admin password is configured."""
     pages = []
     for file_name, title_key, url_path, icon in PAGES:
         pages.append(
@@ -41,8 +50,19 @@ def build_pages(lang: str) -> list[st.Page]:
                 PAGES_DIR / file_name,
                 title=t(title_key, lang),
                 icon=icon,
-                url_path=url_path or None,
-                default=not url_path,
+                url_path=url_path,
+                default=url_path == DEFAULT_URL_PATH,
+            )
+        )
+    if admin.admin_enabled():
+        # Hidden from the menu: staff open /admin and enter the admin password there.
+        pages.append(
+            st.Page(
+                PAGES_DIR / "admin_page.py",
+                title=admin.TEXT["title"],
+                icon=":material/upload_file:",
+                url_path="admin",
+                visibility="hidden",
             )
         )
     return pages
@@ -66,8 +86,45 @@ def set_context(f: Filters) -> None:
     st.session_state[_CONTEXT_KEY] = f
 
 
+def run_app() -> None:
+    """The entrypoint: hook, filters, navigation, the page. ``app.py`` is just this call.
+
+    Filters are drawn here, not in pages, so their URL binding survives page switches.
+    """
+    before_pages()
+    if not data_ready():
+        return
+    active_filters = filters.render_filters()
+    set_context(active_filters)
+    page = st.navigation(build_pages(filters.current_lang()))
+    filters.render_share(active_filters, page.url_path)
+    _run_state.inside_app = True
+    try:
+        page.run()
+    finally:
+        _run_state.inside_app = False
+
+
+def ensure_in_app() -> None:
+    """Make a page that was started on its own rerun inside the app instead.
+
+    A folder named ``pages/`` makes a fresh Streamlit process (and every AppTest
+    run) start in its legacy multipage mode until the first ``st.navigation``
+    call: the first visitor who opens a deep link would get that page file run
+    alone, without the entrypoint's hook, filters and navigation. Leaving legacy
+    mode the way ``st.navigation`` does and rerunning resolves the same URL
+    through ``app.py``'s navigation, with the sidebar filters' state intact.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory and not getattr(_run_state, "inside_app", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def context() -> tuple[Filters, str]:
     """The filters in force for this run and the UI language."""
+    ensure_in_app()
     return st.session_state[_CONTEXT_KEY], filters.current_lang()
 
 

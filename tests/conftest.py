@@ -72,7 +72,7 @@ def make_app() -> Callable[..., AppTest]:
             app.query_params[key] = value
         app.run()
         if page:
-            app.switch_page(f"app_pages/{page}.py").run()
+            app.switch_page(f"pages/{page}_page.py").run()
         return app
 
     return _make

@@ -116,7 +116,7 @@ def test_hostile_search_is_only_text(make_app, bad: str, goals: pl.DataFrame) ->
     assert metric_values(app)[t("tile_goals")] == "0"
     assert any(t("empty") in info.value for info in app.info)  # a friendly message, not an empty chart
     assert not app.get("arrow_vega_lite_chart")
-    app.switch_page("app_pages/goals.py").run()
+    app.switch_page("pages/goals_page.py").run()
     assert not app.exception and any(t("empty") in info.value for info in app.info)
     # The goals are still there afterwards.
     app.button(key="clear_filters").click().run()

@@ -82,7 +82,7 @@ def test_filters_survive_switching_pages(make_app, goals: pl.DataFrame) -> None:
     dept_id = goals.get_column("dept_id")[0]
     app = make_app({"dept": dept_id, "status": "achieved"})
     for page in ("rankings", "targets", "goals", "overview"):
-        app.switch_page(f"app_pages/{page}.py").run()
+        app.switch_page(f"pages/{page}_page.py").run()
         assert not app.exception
         assert app.multiselect(key="dept_ui").value == [dept_id]
         assert app.query_params["dept"] in ([dept_id], dept_id)

@@ -1,9 +1,0 @@
-import streamlit as st
-
-from kpi import dashboard, ui
-from kpi.i18n import t
-
-active_filters, lang = dashboard.context()
-st.title(t("page_departments", lang))
-ui.source_caption(active_filters, lang)
-dashboard.department(active_filters, lang)

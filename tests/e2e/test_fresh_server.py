@@ -1,0 +1,60 @@
+"""The first visitor of a freshly started server may arrive through any shared link.
+
+A folder named pages/ makes a fresh Streamlit process start in its legacy
+multipage mode until the first st.navigation call; these tests start a new
+server for each case so that the link really is the first request it serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import polars as pl
+import pytest
+from playwright.sync_api import Browser, Page
+
+from kpi.i18n import t
+from tests.e2e.conftest import streamlit_server, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def first_visit(browser: Browser) -> Iterator:
+    contexts = []
+
+    def _visit(path: str) -> Page:
+        server = streamlit_server()
+        url = server.__enter__()
+        servers.append(server)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url + path)
+        wait_idle(page)
+        return page
+
+    servers: list = []
+    yield _visit
+    for context in contexts:
+        context.close()
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def test_a_filtered_deep_link_is_the_first_request(first_visit, goals: pl.DataFrame) -> None:
+    expected = goals.filter(
+        (pl.col("dept_id") == "economy_it") & pl.col("status").is_in(["at_risk"])
+    ).height
+    page = first_visit("/goals?dept=economy_it&status=at_risk")
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.locator("h1").first.inner_text().strip() == t("page_goals")
+    assert f"共 {expected} 条目标" in page.locator("[data-testid=stCaptionContainer]").all_inner_texts().__str__()
+    # The app's sidebar filters are there: the page ran inside app.py, not on its own.
+    assert page.locator("[data-testid=stSidebar]").get_by_text(t("clear_filters")).count() == 1
+
+
+def test_a_page_file_name_as_first_request_still_runs_inside_the_app(first_visit) -> None:
+    page = first_visit("/rankings_page")
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.locator("[data-testid=stSidebar]").get_by_text(t("clear_filters")).count() == 1
