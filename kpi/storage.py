@@ -19,6 +19,7 @@ import polars as pl
 from kpi.schema import TABLE_LABELS, TABLES, ContractError, Dataset, validate
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+PUBLISHED_MODE = 0o644
 
 
 def data_dir() -> Path:
@@ -65,6 +66,8 @@ def write_dataset(
             handle, raw = tempfile.mkstemp(prefix=f".{name}.", suffix=".parquet.tmp", dir=directory)
             os.close(handle)
             temporary[name] = Path(raw)
+            # mkstemp creates 0600; the dashboard may run as another user than the importer.
+            os.chmod(raw, PUBLISHED_MODE)
             frame.write_parquet(temporary[name], statistics=True)
             with open(temporary[name], "rb") as written:
                 os.fsync(written.fileno())

@@ -63,3 +63,9 @@ def test_truncated_file_is_named(tmp_path):
     path.write_bytes(path.read_bytes()[:40])
     with pytest.raises(ContractError, match="indicators.parquet"):
         read_dataset(tmp_path)
+
+
+def test_written_files_are_readable_by_other_users(tmp_path):
+    write_dataset(tiny_dataset(), tmp_path)
+    for path in tmp_path.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o644, path.name
