@@ -55,7 +55,7 @@ def apply_indicator_overrides(figures: list[Figure], overrides: Sequence[Indicat
             figures[index] = replace(figure, higher_is_better=override.value == "true")
         elif override.field == "target_text" and not override.value:
             # An empty target says the rules paired the figure with a target it does not measure.
-            figures[index] = replace(figure, target=None, target_text=None, completion_pct=None)
+            figures[index] = replace(figure, target=None, target_text=None, target_basis=None, completion_pct=None)
         elif override.field == "target_text":
             parsed = extract_figures(override.value)
             if len(parsed) != 1 or parsed[0].unit != figure.unit:
@@ -67,6 +67,7 @@ def apply_indicator_overrides(figures: list[Figure], overrides: Sequence[Indicat
                 figure,
                 target=target,
                 target_text=override.value,
+                target_basis="curated",
                 completion_pct=round(figure.value / target * 100, 2) if target else None,
             )
     return [f for i, f in enumerate(figures) if i not in dropped]
@@ -118,6 +119,7 @@ def analyse_goal(
             "qualifier": f.qualifier,
             "target": f.target,
             "target_text": f.target_text,
+            "target_basis": f.target_basis,
             "completion_pct": f.completion_pct,
             "growth_pct": f.growth_pct,
             "rank": f.rank,

@@ -47,6 +47,9 @@ class Figure:
     quote: str
     start: int
     end: int
+    # How the target is known: "stated" (written, e.g. in the goal title), "excess" (value
+    # minus 超额完成/多完成, exact) or "completion" (value / completion rate, approximate).
+    target_basis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,7 @@ class _Fig:
     tail: str = ""
     target: float | None = None
     target_text: str | None = None
+    target_basis: str | None = None
     completion: float | None = None
     growth: float | None = None
     excess: float | None = None
@@ -554,11 +558,14 @@ def _finish_targets(f: _Fig) -> None:
     written = float(Decimal(repr(f.value)) / MULTIPLIERS.get(q.mult, 1))
     if f.excess is not None and f.target is None:
         f.target = float(Decimal(repr(f.value)) - Decimal(repr(f.excess)))
+        f.target_basis = "excess"
     elif f.completion and f.target is None:
         decimals = len(q.num.split(".")[1]) if "." in q.num else 0  # the value's written precision
         f.target = scale_value(round(written * 100 / f.completion, decimals), q.mult)
+        f.target_basis = "completion"
     if f.target is not None and f.target_text is None:
-        f.target_text = format_cn(f.target, f.unit)
+        # A target worked back from a rounded rate is approximate, and says so.
+        f.target_text = ("约" if f.target_basis == "completion" else "") + format_cn(f.target, f.unit)
     if f.target and f.completion is None:
         f.completion = round(f.value / f.target * 100, 2)
 
@@ -589,7 +596,7 @@ def _apply_title(figs: list[_Fig], title: str) -> None:
                 matches.append(f)
         if len(matches) == 1:  # several candidates (小巨人44家、隐形冠军5家 vs one total) is ambiguous
             best = matches[0]
-            best.target, best.target_text = tt.value, tt.value_text
+            best.target, best.target_text, best.target_basis = tt.value, tt.value_text, "stated"
             if tt.kind == "level" and best.completion is None and tt.value:
                 best.completion = round(best.value / tt.value * 100, 2)
 
@@ -633,7 +640,7 @@ def _to_figure(f: _Fig, text: str, idx: list[int]) -> Figure:
         target=f.target, target_text=f.target_text, completion_pct=f.completion, growth_pct=f.growth,
         rank=f.rank, rank_scope=(f.scope or "未注明") if f.rank is not None else None,
         rank_is_top_n=f.top_n, higher_is_better=_higher_is_better(f), quote=text[start:end],
-        start=start, end=end,
+        start=start, end=end, target_basis=f.target_basis,
     )
 
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import polars as pl
 
 STATUSES: tuple[str, ...] = ("exceeded", "achieved", "on_track", "pending", "at_risk", "not_met")
+# How a target is known: written in the source, value minus a stated excess, worked back
+# from a completion rate (approximate), or given in data/curation/indicator_overrides.csv.
+TARGET_BASES: tuple[str, ...] = ("stated", "excess", "completion", "curated")
 
 DEPARTMENTS_SCHEMA: dict[str, pl.DataType] = {
     "dept_id": pl.String(),
@@ -46,6 +49,7 @@ INDICATORS_SCHEMA: dict[str, pl.DataType] = {
     "qualifier": pl.String(),
     "target": pl.Float64(),
     "target_text": pl.String(),
+    "target_basis": pl.String(),
     "completion_pct": pl.Float64(),
     "growth_pct": pl.Float64(),
     "rank": pl.Int32(),
@@ -79,6 +83,7 @@ NULLABLE: dict[str, set[str]] = {
         "qualifier",
         "target",
         "target_text",
+        "target_basis",
         "completion_pct",
         "growth_pct",
         "rank",
@@ -207,6 +212,10 @@ def validate(dataset: Dataset) -> Dataset:
             problems.append(f"{where}：部门或年度与所属目标不一致")
         if row["quote"] and row["quote"] not in goal["result"]:
             problems.append(f"{where}：引文「{row['quote']}」在目标的完成情况中找不到")
+        if (row["target"] is None) != (row["target_basis"] is None):
+            problems.append(f"{where}：目标值与目标来源（target_basis）应同时为空或同时填写")
+        elif row["target_basis"] is not None and row["target_basis"] not in TARGET_BASES:
+            problems.append(f"{where}：目标来源 {row['target_basis']!r} 不是有效值（{'/'.join(TARGET_BASES)}）")
         if row["rank"] is not None and row["rank"] < 1:
             problems.append(f"{where}：排名应为 ≥1 的整数")
         if row["rank"] is not None and not row["rank_scope"]:

@@ -167,6 +167,7 @@ def test_indicator_override_renames_and_sets_a_target(tmp_path, dataset):
     row = changed.filter(pl.col("indicator_id") == original["indicator_id"]).row(0, named=True)
     assert row["name"] == "数据质量核查企业数"
     assert row["target"] == 1000 and row["target_text"] == "1000家" and row["completion_pct"] == pytest.approx(102.4)
+    assert row["target_basis"] == "curated"
 
 
 def test_cli_reports_errors_in_chinese_and_writes_nothing(tmp_path, capsys):

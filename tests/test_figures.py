@@ -143,6 +143,7 @@ def test_excess_is_folded_into_the_target():
     assert [f.value_text for f in figs] == ["5家", "838名"]  # 超额完成2家 is not a figure
     f = figs[0]
     assert (f.value, f.target, f.target_text, f.completion_pct) == (5, 3, "3家", 167)
+    assert f.target_basis == "excess"
     assert (f.rank, f.rank_scope, f.rank_is_top_n) == (4, "全省", False)
     assert f.quote == "提升建设规范化残疾儿童定点康复机构 5家，超额完成2家，完成率167%，全省排名第4"
     check_spans(text, figs)
@@ -179,8 +180,10 @@ def test_completions_distribute_over_previous_figures():
     figs = extract_figures(text)
     assert [f.value_text for f in figs] == ["2.89万套（间）", "7160户"]
     a, b = figs
-    assert (a.value, a.completion_pct, a.target, a.target_text) == (28900, 125.7, 23000, "2.3万套（间）")
-    assert (b.value, b.completion_pct, b.target) == (7160, 143.2, 5000)
+    # worked back from a rounded rate: approximate, and the text says so
+    assert (a.value, a.completion_pct, a.target, a.target_text) == (28900, 125.7, 23000, "约2.3万套（间）")
+    assert (b.value, b.completion_pct, b.target, b.target_text) == (7160, 143.2, 5000, "约5000户")
+    assert a.target_basis == b.target_basis == "completion"
 
 
 def test_completion_with_nothing_to_attach_becomes_a_figure():
@@ -365,6 +368,7 @@ def test_title_fills_target():
     text = "截至11月，累计为企业减负235.4亿元，提前3个月完成目标。"
     f = by_text(extract_figures(text, "3. 全年为企业减负200亿元以上"), "235.4亿元")
     assert (f.value, f.target, f.target_text, f.completion_pct) == (2.354e10, 2e10, "200亿元", 117.7)
+    assert f.target_basis == "stated"
     # without the title nothing is invented
     assert by_text(extract_figures(text), "235.4亿元").target is None
 

@@ -33,6 +33,8 @@ def test_the_tiny_dataset_is_valid():
         (broken("indicators", rank_scope=pl.lit(None, dtype=pl.String)), "缺少排名范围"),
         (broken("indicators", year=pl.lit(2023, dtype=pl.Int32)), "部门或年度与所属目标不一致"),
         (broken("indicators", value=pl.lit(None, dtype=pl.Float64)), "列「value」为空"),
+        (broken("indicators", target_basis=pl.lit("guess")), "目标来源 'guess' 不是有效值"),
+        (broken("indicators", target_basis=pl.lit(None, dtype=pl.String)), "应同时为空或同时填写"),
     ],
 )
 def test_broken_rows_are_named(dataset, fragment):

@@ -42,6 +42,7 @@ def tiny_dataset() -> Dataset:
                     "qualifier": None,
                     "target": 60.0,
                     "target_text": "60个",
+                    "target_basis": "excess",
                     "completion_pct": 110.0,
                     "growth_pct": None,
                     "rank": 1,
