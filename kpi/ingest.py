@@ -36,10 +36,12 @@ import polars as pl
 
 from kpi.build import CURATION_DIR, SOURCE_YEAR, analyse_goal, frames, goal_id_for, themes_frame
 from kpi.curation import Curation, CurationError, Theme, load_curation
+from kpi.i18n import STATUS_LABELS
 from kpi.schema import STATUSES, TABLES, ContractError, Dataset, validate
-from kpi.status import STATUS_LABELS_ZH
 from kpi.storage import data_dir, read_dataset, table_path, write_dataset
 from kpi.themes import parse_theme_list
+
+STATUS_LABELS_ZH = STATUS_LABELS["zh"]  # files are written and read in Chinese
 
 HISTORY_DIR = "history"
 TIMESTAMP_FORMAT = "%Y%m%dT%H%M%S"

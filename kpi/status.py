@@ -22,15 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-STATUS_LABELS_ZH = {
-    "exceeded": "超额完成",
-    "achieved": "已完成",
-    "on_track": "有望完成",
-    "pending": "待验收",
-    "at_risk": "难度较大",
-    "not_met": "未完成",
-}
-
 _RULES: list[tuple[str, re.Pattern[str], str]] = [
     ("not_met", re.compile(r"未完成|未达到|未能完成|未实现"), "叙述称目标未完成"),
     ("at_risk", re.compile(r"难度较大|增长乏力|进度滞后|滞后于|进展缓慢|存在较大差距"), "叙述称完成难度较大或增长乏力"),

@@ -23,8 +23,10 @@ from kpi.build import CURATION_DIR, RAW_FILE, build_dataset
 from kpi.curation import load_curation
 from kpi.ingest import COLUMNS, DATA_SHEET, INSTRUCTIONS_SHEET, NEW_DEPARTMENT_SECTOR
 from kpi.schema import Dataset
-from kpi.status import STATUS_LABELS_ZH
+from kpi.i18n import STATUS_LABELS
 from kpi.storage import DEFAULT_DATA_DIR
+
+STATUS_LABELS_ZH = STATUS_LABELS["zh"]  # files are written and read in Chinese
 
 TEMPLATE_DIR = DEFAULT_DATA_DIR / "template"
 XLSX_NAME = "目标完成情况模板.xlsx"

@@ -10,8 +10,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi import queries
+from kpi.build import CURATION_DIR, RAW_FILE, build_dataset
+from kpi.curation import load_curation
 from kpi.schema import TABLES
-from kpi.storage import data_dir, table_path
+from kpi.storage import data_dir, table_path, write_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -98,3 +100,11 @@ def expected_tiles(goals: pl.DataFrame, indicators: pl.DataFrame) -> dict[str, f
         "provincial_firsts": firsts,
         "met_share": met / goals.height if goals.height else 0.0,
     }
+
+
+@pytest.fixture(scope="session")
+def seed_files(tmp_path_factory) -> Path:
+    """A freshly built seed dataset in a temporary directory, for tests that change data."""
+    directory = tmp_path_factory.mktemp("seed")
+    write_dataset(build_dataset(RAW_FILE.read_text(encoding="utf-8"), load_curation(CURATION_DIR)), directory)
+    return directory

@@ -14,9 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi import admin, ingest, template
-from kpi.build import CURATION_DIR, RAW_FILE, build_dataset
-from kpi.curation import load_curation
-from kpi.storage import read_dataset, write_dataset
+from kpi.storage import read_dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "pages" / "admin_page.py"
@@ -39,13 +37,6 @@ def csv_upload(rows) -> tuple[str, bytes, str]:
 
 def tree(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="session")
-def seed_files(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("seed")
-    write_dataset(build_dataset(RAW_FILE.read_text(encoding="utf-8"), load_curation(CURATION_DIR)), directory)
-    return directory
 
 
 @pytest.fixture

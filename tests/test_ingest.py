@@ -20,10 +20,9 @@ import pytest
 import xlsxwriter
 
 from kpi import ingest, template
-from kpi.build import CURATION_DIR, RAW_FILE, build_dataset
-from kpi.curation import load_curation
+from kpi.build import RAW_FILE
 from kpi.source import squeeze
-from kpi.storage import read_dataset, table_path, write_dataset
+from kpi.storage import read_dataset, table_path
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = ["年度", "部门", "序号", "目标任务", "完成情况", "状态", "主题"]
@@ -86,13 +85,6 @@ def goal(dataset, dept_id, seq, year=2022):
 
 def figures_of(dataset, goal_id):
     return dataset.indicators.filter(pl.col("goal_id") == goal_id).sort("indicator_id")
-
-
-@pytest.fixture(scope="session")
-def seed_files(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("seed")
-    write_dataset(build_dataset(RAW_FILE.read_text(encoding="utf-8"), load_curation(CURATION_DIR)), directory)
-    return directory
 
 
 @pytest.fixture
