@@ -1,0 +1,164 @@
+"""Time until a page has settled in headless Chromium, cold start, and memory with 1 and 5 sessions.
+
+"Settled" is the end-to-end tests' wait (Streamlit's own): the app is
+CONNECTED, the script is ``notRunning`` after its first run, no
+``stSkeleton`` is left — plus every Altair chart drawn (a canvas or svg in
+each ``stVegaLiteChart``), since a leader is waiting for the charts too.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bench.server import Server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1440, "height": 900}
+TIMEOUT_MS = 180_000
+IDLE_BETWEEN_LOADS_S = 0.5
+CHARTS_DRAWN_JS = """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+    .every(chart => chart.querySelector('canvas, svg'))"""
+
+
+def settle(page: Page) -> None:
+    page.locator("[data-testid=stApp][data-test-connection-state=CONNECTED]").wait_for(
+        state="attached", timeout=TIMEOUT_MS
+    )
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(
+        state="attached", timeout=TIMEOUT_MS
+    )
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=TIMEOUT_MS)
+    page.wait_for_function(CHARTS_DRAWN_JS, timeout=TIMEOUT_MS)
+    exception = page.get_by_test_id("stException")
+    if exception.count():
+        raise RuntimeError(f"{page.url}: {exception.first.inner_text()[:300]}")
+
+
+def load(page: Page, url: str) -> tuple[float, int]:
+    """Milliseconds from navigation start to settled, and bytes the server sent over the websocket."""
+    received: list[int] = []
+
+    def count_frames(websocket) -> None:
+        websocket.on("framereceived", lambda payload: received.append(len(payload)))
+
+    page.on("websocket", count_frames)
+    started = time.perf_counter()
+    page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+    settle(page)
+    elapsed = (time.perf_counter() - started) * 1000
+    page.remove_listener("websocket", count_frames)
+    return elapsed, sum(received)
+
+
+def leave(page: Page) -> None:
+    """Close the session (a blank page drops the websocket) and let server and browser go idle,
+    so that one load's teardown is not timed as part of the next."""
+    page.goto("about:blank")
+    time.sleep(IDLE_BETWEEN_LOADS_S)
+
+
+def launch(playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def cold_start(label: str, script: Path, data_dir: Path | None, log_dir: Path) -> dict[str, float]:
+    """A fresh server and a fresh browser context: ms from process start to healthy and to the first page settled."""
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            context = browser.new_context(viewport=VIEWPORT)
+            page = context.new_page()
+            with Server(script, data_dir, log_dir / f"streamlit-{label}-cold.log") as server:
+                server.wait_healthy()
+                healthy = (time.perf_counter() - server.started) * 1000
+                page.goto(server.url + "/", wait_until="commit", timeout=TIMEOUT_MS)
+                settle(page)
+                settled = (time.perf_counter() - server.started) * 1000
+            context.close()
+        finally:
+            browser.close()
+    return {"healthy_ms": healthy, "settled_ms": settled}
+
+
+def measure_server(
+    label: str,
+    script: Path,
+    data_dir: Path | None,
+    url_paths: list[str],
+    repeats: int,
+    log_dir: Path,
+) -> dict:
+    """Cold start, per-page settle times, and peak memory for one server.
+
+    1. Start the server; the clock runs from process start until the first page has settled (cold start).
+    2. One session visits every page (peak memory with one session).
+    3. Each page is loaded ``repeats`` times, each a fresh session in a warm browser tab
+       (the previous session closed and the machine idle for half a second first).
+    4. Five sessions stay open together, each visiting every page in turn (peak memory with five).
+    """
+    result: dict = {"label": label, "pages": {}}
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            with Server(script, data_dir, log_dir / f"streamlit-{label}.log") as server:
+                context = browser.new_context(viewport=VIEWPORT)
+                page = context.new_page()
+                server.wait_healthy()
+                result["healthy_ms"] = (time.perf_counter() - server.started) * 1000
+                page.goto(server.url + "/", wait_until="commit", timeout=TIMEOUT_MS)
+                settle(page)
+                result["cold_start_ms"] = (time.perf_counter() - server.started) * 1000
+                for path in url_paths[1:]:
+                    page.goto(server.url + "/" + path.lstrip("/"), wait_until="commit", timeout=TIMEOUT_MS)
+                    settle(page)
+                result["memory_1_session"] = server.memory_mb()
+
+                result["ws_bytes"] = {}
+                for path in url_paths:
+                    times = []
+                    for _ in range(repeats):
+                        leave(page)
+                        elapsed, sent = load(page, server.url + "/" + path.lstrip("/"))
+                        times.append(elapsed)
+                    result["pages"][path] = times
+                    result["ws_bytes"][path] = sent
+                context.close()
+
+                contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(5)]
+                tabs = [c.new_page() for c in contexts]
+                # Chromium pauses rendering in tabs that are not in front, so each
+                # session is brought to the front for its load; the others stay open.
+                with_five_open: dict[str, list[float]] = {path: [] for path in url_paths}
+                for path in url_paths:
+                    for tab in tabs:
+                        tab.bring_to_front()
+                        time.sleep(IDLE_BETWEEN_LOADS_S)
+                        with_five_open[path].append(load(tab, server.url + "/" + path.lstrip("/"))[0])
+                result["memory_5_sessions"] = server.memory_mb()
+                result["pages_with_5_sessions_open"] = with_five_open
+                for c in contexts:
+                    c.close()
+        finally:
+            browser.close()
+    return result
+
+
+def summary(times: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile (nearest rank) in ms."""
+    ordered = sorted(times)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered) + 0.5) - 1))]
+    return statistics.median(ordered), p95

@@ -1,0 +1,83 @@
+"""Time every query of the query layer on one data set, uncached: which query is slow?
+
+    python -m bench.query_times --data DIR [--repeats N]
+
+Each query runs with its result cache cleared (the DuckDB connection stays
+open, as in a running server), for every filter of ``bench.script_times``.
+Prints one line per query: median and slowest time over the filters, in ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.query_times")
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    os.environ["KPI_DATA_DIR"] = str(args.data.resolve())
+    sys.path.insert(0, str(ROOT))
+    import logging
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    from bench.script_times import filter_cases
+    from kpi import queries
+
+    year = queries.years()[0]
+    calls = {
+        "years": lambda f: queries.years(),
+        "departments": lambda f: queries.departments(),
+        "tiles": queries.tiles,
+        "status_by_department(top 10)": lambda f: queries.status_by_department(f, 10),
+        "status_by_department(all)": lambda f: queries.status_by_department(f, None),
+        "top3_leaderboard(top 10)": lambda f: queries.top3_leaderboard(f, 10),
+        "attention_goals(page 1)": lambda f: queries.attention_goals(f, 10, 0),
+        "goal_page(page 1)": lambda f: queries.goal_page(f, 10, 0),
+        "goal_page(last page)": lambda f: queries.goal_page(f, 10, max(0, queries.goal_page(f, 1, 0)[1] - 10)),
+        "indicators_of_goals(10 goals)": lambda f: queries.indicators_of_goals(
+            tuple(queries.goal_page(f, 10, 0)[0].get_column("goal_id").to_list())
+        ),
+        "ranked_figures(province, top 15)": lambda f: queries.ranked_figures(f, "province", 15),
+        "ranked_figures(province, all)": lambda f: queries.ranked_figures(f, "province", None),
+        "target_figures(top 15)": lambda f: queries.target_figures(f, 15),
+        "target_figures(all)": lambda f: queries.target_figures(f, None),
+        "export_frames": queries.export_frames,
+    }
+    cases = [(name, queries.Filters(year=int(state.get("year", year)),
+                                    dept_ids=tuple(state.get("dept", ())),
+                                    sectors=tuple(state.get("sector", ())),
+                                    theme_ids=tuple(state.get("theme", ())),
+                                    statuses=tuple(state.get("status", ())),
+                                    q=str(state.get("q", ""))))
+             for name, state in filter_cases(args.data.resolve())]
+    print(f"{'query':<36}{'median':>9}{'slowest':>9}  slowest filter   (ms, uncached, {args.data})")
+    for label, call in calls.items():
+        timings: list[tuple[float, str]] = []
+        for case, f in cases:
+            best = float("inf")
+            for _ in range(args.repeats):
+                for cached in queries._CACHED:  # results only; the connection stays open
+                    cached.clear()
+                call(f)  # nested helper calls (page counts) are then cached, as on a page
+                for cached in queries._CACHED:
+                    cached.clear()
+                started = time.perf_counter()
+                call(f)
+                best = min(best, (time.perf_counter() - started) * 1000)
+            timings.append((best, case))
+        slowest = max(timings)
+        print(f"{label:<36}{statistics.median(t for t, _ in timings):>9.0f}{slowest[0]:>9.0f}  {slowest[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
