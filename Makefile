@@ -27,3 +27,7 @@ data: $(VENV)/.installed
 
 check-data: $(VENV)/.installed
 	$(PY) -m kpi.build --check
+
+# Not part of `make test`: about ten minutes; figures and method in docs/performance.md.
+bench: $(VENV)/.installed system-deps
+	$(PY) -m bench
