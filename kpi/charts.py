@@ -68,10 +68,18 @@ def _finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 DEPARTMENT_PALETTE: tuple[str, ...] = tuple(c for c in OKABE_ITO if c != "#F0E442")
 
 
-def department_colors(dept_ids: list[str]) -> alt.Scale:
-    """A stable colour per department (the palette repeats after seven; the name is always printed too)."""
+def department_colors(dept_ids: list[str], shown: set[str] | None = None) -> alt.Scale:
+    """A stable colour per department (the palette repeats after seven; the name is always printed too).
+
+    The colour comes from the department's place in ``dept_ids`` (all departments),
+    but the scale lists only the ``shown`` ones: with thousands of departments a
+    full domain costs seconds of schema validation and a megabyte sent per chart.
+    """
     palette = DEPARTMENT_PALETTE
-    return alt.Scale(domain=dept_ids, range=[palette[i % len(palette)] for i in range(len(dept_ids))])
+    domain = dept_ids if shown is None else [d for d in dept_ids if d in shown]
+    position = {dept_id: i for i, dept_id in enumerate(dept_ids)} if shown is not None else None
+    colours = [palette[(position[d] if position else i) % len(palette)] for i, d in enumerate(domain)]
+    return alt.Scale(domain=domain, range=colours)
 
 
 def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
@@ -178,7 +186,10 @@ def rank_chart(frame: pl.DataFrame, dept_ids: list[str], lang: str = i18n.DEFAUL
     # Room on the right of the worst rank for its printed label.
     x_scale = alt.Scale(domain=[0.5, max_rank + 0.5 + max(2.0, max_rank * 0.4)], nice=False)
     color = alt.Color(
-        "dept_id:N", scale=department_colors(dept_ids), legend=None, title=t("col_department", lang)
+        "dept_id:N",
+        scale=department_colors(dept_ids, set(frame.get_column("dept_id").to_list())),
+        legend=None,
+        title=t("col_department", lang),
     )
     tooltip = [
         alt.Tooltip("dept:N", title=t("col_department", lang)),

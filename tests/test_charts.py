@@ -137,3 +137,15 @@ def test_legends_say_each_status_in_words() -> None:
     legend = charts.status_legend("zh")
     assert [label for _, label in legend] == [i18n.status_label(s, "zh") for s in STATUSES]
     assert all(i18n.STATUS_LABELS["zh"][s] in label for s, (_, label) in zip(STATUSES, legend, strict=True))
+
+
+def test_department_colours_stay_put_and_list_only_departments_shown(year: int) -> None:
+    every = queries.departments().get_column("dept_id").to_list()
+    full = charts.department_colors(every).to_dict()
+    colour_of = dict(zip(full["domain"], full["range"], strict=True))
+    frame, _ = queries.ranked_figures(Filters(year), "nation")
+    shown = set(frame.get_column("dept_id").to_list())
+    scale = _spec(charts.rank_chart(frame, every, "zh"))
+    color = next(layer for layer in _layers(scale) if layer["mark"]["type"] == "circle")["encoding"]["color"]["scale"]
+    assert set(color["domain"]) == shown and len(shown) < len(every)
+    assert all(colour_of[d] == c for d, c in zip(color["domain"], color["range"], strict=True))
