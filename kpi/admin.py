@@ -1,73 +1,47 @@
 """The admin password that guards the 数据管理 page.
 
 The page exists only when a password is configured: the ``KPI_ADMIN_PASSWORD``
-environment variable, else ``admin_password`` in Streamlit secrets. A missing
-or unreadable secrets file simply means "not configured". Passwords are
-compared in constant time; a session stays unlocked only while the configured
-password is the one it was unlocked with.
+environment variable, else ``admin_password`` in Streamlit secrets. The gate
+itself (constant-time comparison, missing secrets file = not configured, a
+session token tied to the configured password) is ``kpi.auth.PasswordGate``,
+shared with the viewer password.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 from collections.abc import MutableMapping
 from typing import Any
 
-import streamlit as st
+from kpi.auth import PasswordGate
 
 PASSWORD_ENV = "KPI_ADMIN_PASSWORD"
 SECRET_KEY = "admin_password"
-_SESSION_KEY = "_kpi_admin_unlocked"
+_GATE = PasswordGate(PASSWORD_ENV, SECRET_KEY, "_kpi_admin_unlocked", "kpi-admin")
 
 
 def configured_password() -> str | None:
-    from_env = os.environ.get(PASSWORD_ENV)
-    if from_env:
-        return from_env
-    try:
-        # Looked up on the module at call time: AppTest swaps st.secrets per run.
-        from_secrets = st.secrets.get(SECRET_KEY)
-    except FileNotFoundError:  # StreamlitSecretNotFoundError: no (or an unreadable) secrets.toml
-        return None
-    return str(from_secrets) if from_secrets else None
+    return _GATE.configured_password()
 
 
 def admin_enabled() -> bool:
-    return configured_password() is not None
+    return _GATE.enabled()
 
 
 def password_matches(candidate: str | None) -> bool:
-    expected = configured_password()
-    if expected is None or candidate is None:
-        return False
-    return hmac.compare_digest(candidate.encode("utf-8"), expected.encode("utf-8"))
-
-
-def _token(password: str) -> str:
-    return hashlib.sha256(("kpi-admin:" + password).encode("utf-8")).hexdigest()
+    return _GATE.matches(candidate)
 
 
 def unlock(session: MutableMapping[str, Any], candidate: str | None) -> bool:
     """Check a password typed on the page; remember success in the session."""
-    if not password_matches(candidate):
-        session.pop(_SESSION_KEY, None)
-        return False
-    session[_SESSION_KEY] = _token(configured_password() or "")
-    return True
+    return _GATE.unlock(session, candidate)
 
 
 def is_unlocked(session: MutableMapping[str, Any]) -> bool:
-    expected = configured_password()
-    token = session.get(_SESSION_KEY)
-    if expected is None or not isinstance(token, str):
-        return False
-    return hmac.compare_digest(token, _token(expected))
+    return _GATE.is_unlocked(session)
 
 
 def lock(session: MutableMapping[str, Any]) -> None:
-    session.pop(_SESSION_KEY, None)
+    _GATE.lock(session)
 
 
 # The page is for staff and Chinese only; kept here, next to the gate, rather than in the viewers' i18n table.

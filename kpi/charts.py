@@ -40,6 +40,16 @@ ROW_HEIGHT = 34
 LABEL_LIMIT = 160
 
 
+def each(values: pl.Series, text, name: str | None = None, dtype: pl.DataType = pl.String) -> pl.Series:
+    """``text`` of every value, computed in a plain Python loop.
+
+    Not ``map_elements``: a Python function called from Polars' thread pool can
+    deadlock the process when another session's thread converts a frame at the
+    same moment (st.dataframe's to_pandas), and every viewer's page would hang.
+    """
+    return pl.Series(name or values.name, [text(v) for v in values.to_list()], dtype=dtype)
+
+
 def _height(rows: int) -> int:
     # Streamlit fits the whole chart into this height, so legends are drawn
     # outside the chart (see status_legend), where they wrap on a phone.
@@ -88,9 +98,9 @@ def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLev
     ``frame``: dept_id, name, status, goals, met_share, dept_order (from queries.status_by_department).
     """
     data = frame.with_columns(
-        dept=pl.col("name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String),
-        status_text=pl.col("status").map_elements(lambda s: i18n.status_word(s, lang), return_dtype=pl.String),
-        status_order=pl.col("status").map_elements(STATUSES.index, return_dtype=pl.Int64),
+        dept=each(frame.get_column("name"), lambda n: i18n.department_name(n, lang)),
+        status_text=each(frame.get_column("status"), lambda s: i18n.status_word(s, lang)),
+        status_order=each(frame.get_column("status"), STATUSES.index, dtype=pl.Int64),
     )
     order = data.sort("dept_order").get_column("dept").unique(maintain_order=True).to_list()
     labels = [i18n.status_word(s, lang) for s in STATUSES]
@@ -127,7 +137,7 @@ def top3_leaderboard(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.
     ``frame``: dept_id, name, top3, firsts (from queries.top3_leaderboard).
     """
     data = frame.with_columns(
-        dept=pl.col("name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String)
+        dept=each(frame.get_column("name"), lambda n: i18n.department_name(n, lang))
     )
     order = data.get_column("dept").to_list()
     pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
@@ -155,13 +165,14 @@ def rank_chart(frame: pl.DataFrame, dept_ids: list[str], lang: str = i18n.DEFAUL
     ``dept_ids``: every department, so a department keeps its colour across charts.
     """
     data = frame.with_row_index("row").with_columns(
-        dept=pl.col("dept_name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String),
+        dept=each(frame.get_column("dept_name"), lambda n: i18n.department_name(n, lang)),
         start=pl.lit(1),
         # A "前N" range covers ranks 1..N; widen by a quarter rank each side so 前1 is visible too.
         range_from=pl.lit(0.75),
         range_to=pl.col("rank") + 0.25,
-        rank_text=pl.struct("rank_scope", "rank", "rank_is_top_n").map_elements(
-            lambda r: i18n.rank_text(r["rank_scope"], r["rank"], r["rank_is_top_n"], lang), return_dtype=pl.String
+        rank_text=each(
+            frame.select(pl.struct("rank_scope", "rank", "rank_is_top_n")).to_series(),
+            lambda r: i18n.rank_text(r["rank_scope"], r["rank"], r["rank_is_top_n"], lang),
         ),
         kind=pl.when(pl.col("rank_is_top_n"))
         .then(pl.lit(t("rank_range", lang)))
@@ -239,7 +250,7 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
     pct_of_target, quote (from queries.target_figures), in display order.
     """
     data = frame.with_row_index("row").with_columns(
-        dept=pl.col("dept_name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String),
+        dept=each(frame.get_column("dept_name"), lambda n: i18n.department_name(n, lang)),
         reached=pl.when(pl.col("pct_of_target") >= 100)
         .then(pl.lit(t("reached", lang)))
         .otherwise(pl.lit(t("below", lang))),

@@ -1,7 +1,9 @@
 """Page assembly: the page list, the hook before any page renders, and the body of each page.
 
-``app.py`` calls ``run_app()``: ``before_pages()`` (the place for a viewer login
-gate), the filters, then ``st.navigation(build_pages(lang))`` and the page.
+``app.py`` calls ``run_app()``: ``before_pages()`` (page config and the login
+gate of kpi/auth.py: nothing from the data is drawn before it lets the viewer
+in), ``data_ready()`` (a Chinese error page naming each broken data file), the
+filters, then ``st.navigation(build_pages(lang))`` and the page.
 A 数据管理 admin page is one more entry in ``build_pages`` (shown only when an
 admin password is configured).
 """
@@ -11,11 +13,13 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import duckdb
 import polars as pl
+import pyarrow
 import streamlit as st
 
-from kpi import admin, charts, filters, i18n, queries, ui
-from kpi.i18n import t
+from kpi import admin, auth, charts, filters, i18n, queries, ui
+from kpi.i18n import DEFAULT_LANG, LANGS, t
 from kpi.queries import Filters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,18 +72,97 @@ def build_pages(lang: str) -> list[st.Page]:
     return pages
 
 
-def before_pages() -> None:
-    """Runs before anything is drawn (page config, then the place for a login gate)."""
-    st.set_page_config(page_title=t("app_title"), page_icon=":material/monitoring:", layout="wide")
+def requested_lang() -> str:
+    """The language before the filters are drawn: the session's choice, else the link's ``?lang=``."""
+    if filters.LANG in st.session_state:
+        return filters.current_lang()
+    lang = st.query_params.get(filters.LANG)
+    return lang if lang in LANGS else DEFAULT_LANG
 
 
-def data_ready() -> bool:
-    """False (with a message in Chinese) when the data directory lacks a Parquet file."""
-    missing = queries.missing_files()
-    if missing:
-        st.error(t("no_data", filters.current_lang(), path=str(queries.data_dir()), files="、".join(missing)))
+def hold_page(lang: str) -> None:
+    """Resolve the requested page without showing a menu or running it.
+
+    Keeps the link's page path (the page opens once the viewer is in or the data
+    are fixed) and leaves the legacy pages/ mode a fresh process starts in, whose
+    sidebar menu would otherwise list the page files.
+    """
+    st.navigation(build_pages(lang), position="hidden")
+
+
+def before_pages(lang: str | None = None) -> bool:
+    """Page config, then the login gate: False (after drawing only the login form) while the
+    viewer is not let in, so that nothing from the data is ever drawn before."""
+    lang = lang or requested_lang()
+    st.set_page_config(page_title=t("app_title", lang), page_icon=":material/monitoring:", layout="wide")
+    if auth.allowed():
+        return True
+    hold_page(lang)
+    auth.login_screen(lang)
+    return False
+
+
+def data_error_page(problems: list[str], lang: str) -> None:
+    st.title(t("data_error_title", lang))
+    heading = t("data_error", lang, path=ui.markdown_literal(queries.data_dir()))
+    listed = "\n".join(f"- {ui.markdown_literal(problem)}" for problem in problems)
+    st.error(f"{heading}\n\n{listed}", icon=":material/error:")
+    st.caption(t("data_error_help", lang))
+    st.button(t("data_retry", lang), key="data_retry", icon=":material/refresh:")
+
+
+def data_ready(lang: str | None = None) -> bool:
+    """False (after drawing an error page in Chinese naming each broken file) when the data
+    files cannot be read; checked on every run, so fixed files are picked up without a restart."""
+    lang = lang or requested_lang()
+    problems = queries.data_problems()
+    if problems:
+        hold_page(lang)
+        data_error_page(problems, lang)
         return False
     return True
+
+
+# Errors a query may raise on data files the cheap check passed (damaged rows, a file
+# replaced mid-query): shown as the data error page, never as a traceback.
+DATA_ERRORS = (duckdb.Error, pl.exceptions.PolarsError, pyarrow.ArrowException, OSError)
+
+
+def _data_failed(error: Exception, lang: str) -> None:
+    queries.clear_caches()
+    problems = queries.data_problems(deep=True) or [t("data_read_failed", lang, error=type(error).__name__)]
+    data_error_page(problems, lang)
+
+
+_URL_CHECKED_KEY = "_kpi_url_checked"
+URL_FILTER_PARAMS: dict[str, str] = {
+    filters.YEAR: "year",
+    filters.DEPT: "departments",
+    filters.SECTOR: "sector",
+    filters.THEME: "themes",
+    filters.STATUS: "status",
+    filters.QUERY: "search",
+    filters.LANG: "language",
+}
+
+
+def ignored_url_filters(requested: dict[str, list[str]], f: Filters) -> list[str]:
+    """The filters of the link whose values are not in force (unknown codes, a year not in the
+    data, a second value where one is allowed, a search cut to its maximum length).
+
+    Streamlit drops such values from bound widgets; with all of a filter's values
+    dropped the filter is off, so the page says so rather than silently showing more.
+    """
+    in_force = {
+        filters.YEAR: [str(f.year)],
+        filters.DEPT: list(f.dept_ids),
+        filters.SECTOR: list(f.sectors),
+        filters.THEME: list(f.theme_ids),
+        filters.STATUS: list(f.statuses),
+        filters.QUERY: [st.session_state.get(filters.QUERY) or ""],
+        filters.LANG: [filters.current_lang()],
+    }
+    return [param for param, values in requested.items() if any(v and v not in in_force[param] for v in values)]
 
 
 def set_context(f: Filters) -> None:
@@ -87,22 +170,42 @@ def set_context(f: Filters) -> None:
 
 
 def run_app() -> None:
-    """The entrypoint: hook, filters, navigation, the page. ``app.py`` is just this call.
+    """The entrypoint: gate, data check, filters, navigation, the page. ``app.py`` is just this call.
 
     Filters are drawn here, not in pages, so their URL binding survives page switches.
     """
-    before_pages()
-    if not data_ready():
+    lang = requested_lang()
+    if not before_pages(lang) or not data_ready(lang):
         return
-    active_filters = filters.render_filters()
-    set_context(active_filters)
-    page = st.navigation(build_pages(filters.current_lang()))
-    filters.render_share(active_filters, page.url_path)
-    _run_state.inside_app = True
+    # The link's own values, once per session: later runs see the app's URL, not the sender's.
+    requested = None
+    if not st.session_state.get(_URL_CHECKED_KEY):
+        requested = {param: st.query_params.get_all(param) for param in URL_FILTER_PARAMS}
+        st.session_state[_URL_CHECKED_KEY] = True
+    page = None
     try:
-        page.run()
-    finally:
-        _run_state.inside_app = False
+        active_filters = filters.render_filters()
+        set_context(active_filters)
+        lang = filters.current_lang()
+        page = st.navigation(build_pages(lang))
+        filters.render_share(active_filters, page.url_path)
+        auth.logout_control(lang)
+        ignored = ignored_url_filters(requested, active_filters) if requested else []
+        if ignored:
+            names = "、" if lang == "zh" else ", "
+            st.warning(
+                t("url_ignored", lang, params=names.join(t(URL_FILTER_PARAMS[p], lang) for p in ignored)),
+                icon=":material/link_off:",
+            )
+        _run_state.inside_app = True
+        try:
+            page.run()
+        finally:
+            _run_state.inside_app = False
+    except DATA_ERRORS as error:
+        if page is None:
+            hold_page(lang)
+        _data_failed(error, lang)
 
 
 def ensure_in_app() -> None:
@@ -148,12 +251,8 @@ def overview(f: Filters, lang: str) -> None:
         limit = ui.show_all_toggle("status_mix_all", total, lang)
         frame, _ = queries.status_by_department(f, limit)
         table = frame.select(
-            pl.col("name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String).alias(
-                t("col_department", lang)
-            ),
-            pl.col("status").map_elements(lambda s: i18n.status_label(s, lang), return_dtype=pl.String).alias(
-                t("col_status", lang)
-            ),
+            ui.department_names(frame.get_column("name"), lang).alias(t("col_department", lang)),
+            charts.each(frame.get_column("status"), lambda s: i18n.status_label(s, lang)).alias(t("col_status", lang)),
             pl.col("goals").alias(t("col_count", lang)),
             (pl.col("met_share") * 100).round(1).alias(t("col_met_share", lang) + "%"),
         )
@@ -169,9 +268,7 @@ def overview(f: Filters, lang: str) -> None:
             limit = ui.show_all_toggle("leaderboard_all", total, lang)
             frame, _ = queries.top3_leaderboard(f, limit)
             table = frame.select(
-                pl.col("name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String).alias(
-                    t("col_department", lang)
-                ),
+                ui.department_names(frame.get_column("name"), lang).alias(t("col_department", lang)),
                 pl.col("top3").alias(t("col_top3", lang)),
                 pl.col("firsts").alias(t("col_first", lang)),
             )
@@ -195,9 +292,7 @@ def rankings(f: Filters, lang: str) -> None:
         limit = ui.show_all_toggle(f"ranks_all_{group}", total, lang, top_n=15)
         frame, _ = queries.ranked_figures(f, group, limit)
         table = frame.select(
-            pl.col("dept_name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String).alias(
-                t("col_department", lang)
-            ),
+            ui.department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
             pl.col("name").alias(t("col_figure", lang)),
             pl.col("value_text").alias(t("col_value", lang)),
             ui.rank_column(frame, lang).alias(t("col_rank_text", lang)),
@@ -219,9 +314,7 @@ def targets(f: Filters, lang: str) -> None:
     limit = ui.show_all_toggle("targets_all", total, lang, top_n=15)
     frame, _ = queries.target_figures(f, limit)
     table = frame.select(
-        pl.col("dept_name").map_elements(lambda n: i18n.department_name(n, lang), return_dtype=pl.String).alias(
-            t("col_department", lang)
-        ),
+        ui.department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
         pl.col("name").alias(t("col_figure", lang)),
         pl.col("value_text").alias(t("col_value", lang)),
         pl.col("target_text").alias(t("col_target", lang)),
@@ -260,7 +353,7 @@ def department(f: Filters, lang: str) -> None:
         st.caption(t("dept_picked_first", lang))
     scoped = with_department(f, chosen)
     full_name = departments.filter(pl.col("dept_id") == chosen).get_column("full_name").item()
-    st.subheader(i18n.department_name(names[chosen], lang) if lang == "en" else full_name)
+    st.subheader(ui.markdown_literal(i18n.department_name(names[chosen], lang) if lang == "en" else full_name))
     counts = ui.kpi_tiles(scoped, lang)
     if counts["goals"] == 0:
         ui.empty(lang)
@@ -275,29 +368,24 @@ def goals(f: Filters, lang: str) -> None:
         return
     stem = f"huzhou-goals-{f.year}"
     # Files are built only when a button is clicked (callables), not on every rerun.
-    with st.container(horizontal=True, gap="small"):
-        st.download_button(
-            t("download_csv_goals", lang),
-            lambda: ui.goals_csv(f),
-            f"{stem}.csv",
-            "text/csv",
-            icon=":material/download:",
-            on_click="ignore",
-        )
-        st.download_button(
-            t("download_csv_indicators", lang),
+    downloads = (
+        ("download_csv_goals", lambda: ui.goals_csv(f), f"{stem}.csv", "text/csv", ":material/download:"),
+        (
+            "download_csv_indicators",
             lambda: ui.indicators_csv(f),
             f"{stem}-indicators.csv",
             "text/csv",
-            icon=":material/download:",
-            on_click="ignore",
-        )
-        st.download_button(
-            t("download_xlsx", lang),
+            ":material/download:",
+        ),
+        (
+            "download_xlsx",
             lambda: ui.workbook(f),
             f"{stem}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            icon=":material/table_view:",
-            on_click="ignore",
-        )
+            ":material/table_view:",
+        ),
+    )
+    with st.container(horizontal=True, gap="small"):
+        for label_key, build, file_name, mime, icon in downloads:
+            st.download_button(t(label_key, lang), build, file_name, mime, icon=icon, on_click="ignore")
     ui.paged_goals(lambda limit, offset: queries.goal_page(f, limit, offset), "goals_page", lang)

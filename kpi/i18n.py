@@ -105,9 +105,45 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "数据来源：《{source}》，{year}年度，数据截至 {as_of}。每个数字均可在指标表的“原文”列中追溯到原文句子。",
         "en": "Source: “{source}”, year {year}, figures as of {as_of}. Every figure traces to a source sentence (column “Quote”).",
     },
-    "no_data": {
-        "zh": "没有数据：数据目录 {path} 中缺少 {files}。请先生成或导入数据。",
-        "en": "No data: {files} missing in {path}. Build or import the data first.",
+    # access (kpi/auth.py)
+    "login_help": {
+        "zh": "本驾驶舱仅限授权人员查看，请输入访问密码。",
+        "en": "This dashboard is for authorised viewers. Enter the access password.",
+    },
+    "password": {"zh": "访问密码", "en": "Access password"},
+    "login": {"zh": "进入", "en": "Enter"},
+    "wrong_password": {
+        "zh": "密码不正确，请重新输入。为防止猜测，每次输错都会稍等片刻。",
+        "en": "Wrong password; please try again. Each wrong attempt waits a moment, against guessing.",
+    },
+    "logout": {"zh": "退出登录", "en": "Log out"},
+    "login_oidc_help": {
+        "zh": "本驾驶舱仅限授权人员查看，请使用统一身份认证登录。",
+        "en": "This dashboard is for authorised viewers. Sign in with the city's identity service.",
+    },
+    "login_oidc": {"zh": "统一身份认证登录", "en": "Sign in"},
+    "login_oidc_unavailable": {
+        "zh": "已配置统一身份认证，但服务器缺少 Authlib 组件，暂时无法登录。请管理员安装 Authlib（pip install \"Authlib>=1.3.2\"）后重启服务。",
+        "en": "Single sign-on is configured but the server lacks Authlib. An administrator must install it (pip install \"Authlib>=1.3.2\") and restart.",
+    },
+    # broken data and links
+    "data_error_title": {"zh": "数据暂不可用", "en": "Data unavailable"},
+    "data_error": {
+        "zh": "数据目录 {path} 中的数据文件有问题，驾驶舱暂时无法显示：",
+        "en": "The data files in {path} have problems; the dashboard cannot show them:",
+    },
+    "data_error_help": {
+        "zh": "修复或重新导入上述文件后，点击“重新检查”或刷新页面即可恢复，无需重启服务。",
+        "en": "Once the files are fixed or imported again, click “Check again” or reload the page; no restart is needed.",
+    },
+    "data_retry": {"zh": "重新检查", "en": "Check again"},
+    "data_read_failed": {
+        "zh": "读取数据时出错（{error}），数据文件可能正在更新或已损坏。",
+        "en": "Reading the data failed ({error}); the files may be being updated or damaged.",
+    },
+    "url_ignored": {
+        "zh": "链接中以下筛选条件的值无效，已忽略：{params}。下方显示的是忽略后的结果。",
+        "en": "Invalid values in the link were ignored for: {params}. The view below is without them.",
     },
     "empty": {
         "zh": "当前筛选条件下没有符合的目标。可调整左侧筛选或点击“清除筛选”。",

@@ -5,6 +5,14 @@ Parquet files in the data directory; every query runs on its own cursor with
 bound parameters and returns a small, already aggregated Polars frame, cached
 per filter values with ``st.cache_data``. ``clear_caches()`` drops both, so the
 next query re-opens the files (the import page calls it after writing data).
+
+``data_problems()`` is the cheap check the app runs before every page: each file
+present, a readable Parquet footer, the contract's columns and types, at least
+one row, all without reading the rows. It also records the files' identity
+(inode, size, modification time); both caches are keyed on the identity last
+recorded, so files replaced by an import or fixed by hand are read afresh on the
+next run, without a restart. ``data_problems(deep=True)`` also decodes every row:
+it names the broken file after a query failed on files the cheap check passed.
 """
 
 from __future__ import annotations
@@ -14,9 +22,10 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 import streamlit as st
 
-from kpi.schema import STATUSES, TABLES
+from kpi.schema import STATUSES, TABLE_LABELS, TABLES
 from kpi.storage import data_dir, table_path
 
 MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
@@ -67,8 +76,97 @@ def normalise_search(text: str | None) -> str:
     return " ".join((text or "").split())[:SEARCH_MAX_CHARS]
 
 
-@st.cache_resource(show_spinner=False)
-def _connection(directory: str) -> duckdb.DuckDBPyConnection:
+FileSignature = tuple[tuple[int, int, int] | None, ...]
+
+
+def file_signature(directory: Path | None = None) -> FileSignature:
+    """(inode, size, mtime) of each table file, None where missing: changes whenever a file does."""
+    directory = directory or data_dir()
+    signature = []
+    for name in TABLES:
+        try:
+            stat = table_path(directory, name).stat()
+        except OSError:
+            signature.append(None)
+        else:
+            signature.append((stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(signature)
+
+
+# Per data directory, the file signature data_problems() saw last (shared by all sessions).
+_seen_signatures: dict[str, FileSignature] = {}
+
+
+def data_version() -> str:
+    """The cache key of the data in force: its directory and the signature last checked."""
+    directory = str(data_dir())
+    return f"{directory}|{_seen_signatures.get(directory)}"
+
+
+# Contract types a Parquet file may use instead: any integer width where Int32 is expected.
+_INTEGER_TYPES = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
+_TYPE_WORDS = {
+    "Int32": "整数",
+    "Float64": "小数",
+    "String": "文本",
+    "Boolean": "是/否",
+    "List(String)": "文本列表",
+}
+
+
+def _type_word(dtype: pl.DataType) -> str:
+    return f"{_TYPE_WORDS.get(str(dtype), str(dtype))}（{dtype}）"
+
+
+def _type_fits(actual: pl.DataType, expected: pl.DataType) -> bool:
+    if actual == expected:
+        return True
+    return expected == pl.Int32 and any(actual == candidate for candidate in _INTEGER_TYPES)
+
+
+def _file_problems(path: Path, name: str, deep: bool) -> list[str]:
+    where = f"{path.name}（{TABLE_LABELS[name]}）"
+    if not path.is_file():
+        return [f"{where}：文件不存在"]
+    try:
+        rows = pq.read_metadata(path).num_rows
+        schema = pl.read_parquet_schema(path)
+        if deep:
+            pl.read_parquet(path)
+    except Exception as exc:  # pyarrow, polars and the OS raise many kinds for a damaged file
+        return [f"{where}：文件已损坏或不完整，无法作为 Parquet 读取（{type(exc).__name__}）"]
+    problems = []
+    expected = TABLES[name]
+    missing = [column for column in expected if column not in schema]
+    if missing:
+        problems.append(f"{where}：缺少列 {'、'.join(missing)}")
+    for column, dtype in expected.items():
+        if column in schema and not _type_fits(schema[column], dtype):
+            actual = _type_word(schema[column])
+            problems.append(f"{where}：列「{column}」应为{_type_word(dtype)}，实际为{actual}")
+    if rows == 0:
+        problems.append(f"{where}：没有任何数据行")
+    return problems
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _data_problems(directory: str, signature: FileSignature, deep: bool) -> list[str]:
+    return [problem for name in TABLES for problem in _file_problems(table_path(Path(directory), name), name, deep)]
+
+
+def data_problems(directory: Path | None = None, deep: bool = False) -> list[str]:
+    """What keeps the dashboard from reading the data files, in Chinese, one line per problem
+    naming the file; empty when all is well. Checked once per version of the files."""
+    directory = directory or data_dir()
+    signature = file_signature(directory)
+    problems = _data_problems(str(directory), signature, deep)
+    _seen_signatures[str(directory)] = signature
+    return problems
+
+
+# Keyed on the data version (unused in the body): files that changed get a new connection.
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _connection(directory: str, version: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     for name in TABLES:
         # The relation API takes the path as a value, so no path is spliced into SQL.
@@ -77,7 +175,7 @@ def _connection(directory: str) -> duckdb.DuckDBPyConnection:
 
 
 def _query(sql: str, params: dict[str, object] | None = None) -> pl.DataFrame:
-    cursor = _connection(str(data_dir())).cursor()
+    cursor = _connection(str(data_dir()), data_version()).cursor()
     try:
         return cursor.sql(sql, params=params or {}).pl()
     finally:
@@ -127,49 +225,49 @@ def _goal_scope(f: Filters) -> tuple[str, dict[str, object]]:
 
 
 @st.cache_data(show_spinner=False)
-def _years(directory: str) -> list[int]:
+def _years(version: str) -> list[int]:
     frame = _query("SELECT DISTINCT year FROM goals ORDER BY year DESC")
     return [int(y) for y in frame.get_column("year").to_list()]
 
 
 def years() -> list[int]:
-    return _years(str(data_dir()))
+    return _years(data_version())
 
 
 @st.cache_data(show_spinner=False)
-def _departments(directory: str) -> pl.DataFrame:
+def _departments(version: str) -> pl.DataFrame:
     return _query("SELECT dept_id, name, full_name, sector FROM departments ORDER BY sort_order, dept_id")
 
 
 def departments() -> pl.DataFrame:
     """All departments in display order: dept_id, name, full_name, sector."""
-    return _departments(str(data_dir()))
+    return _departments(data_version())
 
 
 @st.cache_data(show_spinner=False)
-def _themes(directory: str) -> pl.DataFrame:
+def _themes(version: str) -> pl.DataFrame:
     return _query("SELECT theme_id, name, name_en FROM themes ORDER BY theme_id")
 
 
 def themes() -> pl.DataFrame:
-    return _themes(str(data_dir()))
+    return _themes(data_version())
 
 
 @st.cache_data(show_spinner=False)
-def _sectors(directory: str) -> list[str]:
+def _sectors(version: str) -> list[str]:
     frame = _query("SELECT sector FROM departments GROUP BY sector ORDER BY min(sort_order)")
     return frame.get_column("sector").to_list()
 
 
 def sectors() -> list[str]:
-    return _sectors(str(data_dir()))
+    return _sectors(data_version())
 
 
 # --- tiles ----------------------------------------------------------------------------
 
 
 @st.cache_data(show_spinner=False)
-def _tiles(directory: str, f: Filters) -> dict[str, float | int]:
+def _tiles(version: str, f: Filters) -> dict[str, float | int]:
     scope, params = _goal_scope(f)
     goal_counts = _query(
         f"""
@@ -199,14 +297,14 @@ def _tiles(directory: str, f: Filters) -> dict[str, float | int]:
 def tiles(f: Filters) -> dict[str, float | int]:
     """Counts for the KPI tiles: goals, one per status, at_risk_or_not_met,
     provincial_firsts (figures ranked exactly 全省第1) and met_share (0..1)."""
-    return _tiles(str(data_dir()), f)
+    return _tiles(data_version(), f)
 
 
 # --- overview charts --------------------------------------------------------------------
 
 
 @st.cache_data(show_spinner=False)
-def _status_by_department(directory: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+def _status_by_department(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
     scope, params = _goal_scope(f)
     frame = _query(
         f"""
@@ -242,11 +340,11 @@ def status_by_department(f: Filters, limit: int | None = None) -> tuple[pl.DataF
 
     Returns (frame: dept_id, name, status, goals, total, met_share, dept_order;
     number of departments before the limit)."""
-    return _status_by_department(str(data_dir()), f, limit)
+    return _status_by_department(data_version(), f, limit)
 
 
 @st.cache_data(show_spinner=False)
-def _top3_leaderboard(directory: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+def _top3_leaderboard(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
     scope, params = _goal_scope(f)
     frame = _query(
         f"""
@@ -269,7 +367,7 @@ def _top3_leaderboard(directory: str, f: Filters, limit: int | None) -> tuple[pl
 
 def top3_leaderboard(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
     """Departments by number of figures ranked in the provincial top 3 (全省第1–3 or 全省前三)."""
-    return _top3_leaderboard(str(data_dir()), f, limit)
+    return _top3_leaderboard(data_version(), f, limit)
 
 
 # --- goal lists ---------------------------------------------------------------------------
@@ -282,7 +380,7 @@ _GOAL_COLUMNS = """
 
 @st.cache_data(show_spinner=False)
 def _goal_page(
-    directory: str, f: Filters, statuses_first: tuple[str, ...], limit: int, offset: int
+    version: str, f: Filters, statuses_first: tuple[str, ...], limit: int, offset: int
 ) -> tuple[pl.DataFrame, int]:
     scope, params = _goal_scope(f)
     order = "d.sort_order, g.seq"
@@ -313,12 +411,12 @@ def _goal_page(
 
 def goal_page(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
     """One page of the goals that pass the filters, in department order, and their total count."""
-    return _goal_page(str(data_dir()), f, (), limit, offset)
+    return _goal_page(data_version(), f, (), limit, offset)
 
 
 def attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
     """Goals not met, at risk or pending (in that order), one page, and their total count."""
-    return _goal_page(str(data_dir()), f, ATTENTION_STATUSES, limit, offset)
+    return _goal_page(data_version(), f, ATTENTION_STATUSES, limit, offset)
 
 
 _INDICATOR_COLUMNS = """
@@ -329,7 +427,7 @@ _INDICATOR_COLUMNS = """
 
 
 @st.cache_data(show_spinner=False)
-def _indicators_of_goals(directory: str, goal_ids: tuple[str, ...]) -> pl.DataFrame:
+def _indicators_of_goals(version: str, goal_ids: tuple[str, ...]) -> pl.DataFrame:
     if not goal_ids:
         return _query(f"SELECT {_INDICATOR_COLUMNS} FROM indicators i WHERE FALSE")
     return _query(
@@ -343,14 +441,14 @@ def _indicators_of_goals(directory: str, goal_ids: tuple[str, ...]) -> pl.DataFr
 
 
 def indicators_of_goals(goal_ids: tuple[str, ...]) -> pl.DataFrame:
-    return _indicators_of_goals(str(data_dir()), tuple(goal_ids))
+    return _indicators_of_goals(data_version(), tuple(goal_ids))
 
 
 # --- rankings and targets -------------------------------------------------------------------
 
 
 @st.cache_data(show_spinner=False)
-def _ranked_figures(directory: str, f: Filters, scope_group: str, limit: int | None) -> tuple[pl.DataFrame, int]:
+def _ranked_figures(version: str, f: Filters, scope_group: str, limit: int | None) -> tuple[pl.DataFrame, int]:
     scope, params = _goal_scope(f)
     frame = _query(
         f"""
@@ -375,11 +473,11 @@ def ranked_figures(f: Filters, scope_group: str, limit: int | None = None) -> tu
     """Ranked figures of one scope group (province / nation / other), best rank first."""
     if scope_group not in SCOPE_GROUPS:
         raise ValueError(f"unknown scope group {scope_group!r}")
-    return _ranked_figures(str(data_dir()), f, scope_group, limit)
+    return _ranked_figures(data_version(), f, scope_group, limit)
 
 
 @st.cache_data(show_spinner=False)
-def _target_figures(directory: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+def _target_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
     scope, params = _goal_scope(f)
     frame = _query(
         f"""
@@ -405,14 +503,14 @@ def _target_figures(directory: str, f: Filters, limit: int | None) -> tuple[pl.D
 
 def target_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
     """Figures with a stated target or completion rate, with percent of target, highest first."""
-    return _target_figures(str(data_dir()), f, limit)
+    return _target_figures(data_version(), f, limit)
 
 
 # --- export ---------------------------------------------------------------------------------
 
 
 @st.cache_data(show_spinner=False)
-def _export(directory: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _export(version: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
     scope, params = _goal_scope(f)
     goals = _query(
         f"""
@@ -443,10 +541,11 @@ def _export(directory: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def export_frames(f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The filtered goals and their indicators, every column, for download."""
-    return _export(str(data_dir()), f)
+    return _export(data_version(), f)
 
 
 _CACHED = (
+    _data_problems,
     _years,
     _departments,
     _themes,

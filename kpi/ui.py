@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Callable
 
 import altair as alt
@@ -18,6 +19,19 @@ from kpi.queries import Filters
 
 GOALS_PER_PAGE = 10
 TOP_N = 10
+
+# What Streamlit's Markdown would act on inside a line: emphasis, code, links and
+# directives ([ ]), raw HTML and entities (< > &), math ($), emoji (:) and
+# :material/icons: (an escaped / breaks those, an escaped : alone does not),
+# strikethrough, tables and headings. Other punctuation is literal mid-line.
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>&$:/~|#])")
+_MARKDOWN_ACTIVE_IN_BADGE = re.compile(r"([\\`*_<>&$:/~|#])")  # st.badge escapes [ and ] itself
+
+
+def markdown_literal(text: object, badge: bool = False) -> str:
+    """Text from the data made safe to embed in Markdown: shown exactly as written, on one line."""
+    pattern = _MARKDOWN_ACTIVE_IN_BADGE if badge else _MARKDOWN_ACTIVE
+    return pattern.sub(r"\\\1", " ".join(str(text).splitlines()))
 
 
 def source_caption(f: Filters, lang: str) -> None:
@@ -116,12 +130,13 @@ def chart_with_data(
         st.dataframe(table, hide_index=True, width="stretch", column_config=column_config)
 
 
+def department_names(names: pl.Series, lang: str) -> pl.Series:
+    return charts.each(names, lambda n: i18n.department_name(n, lang))
+
+
 def rank_column(frame: pl.DataFrame, lang: str) -> pl.Series:
-    return frame.select(
-        pl.struct("rank_scope", "rank", "rank_is_top_n").map_elements(
-            lambda r: i18n.rank_text(r["rank_scope"], r["rank"], r["rank_is_top_n"], lang), return_dtype=pl.String
-        )
-    ).to_series()
+    rows = frame.select(pl.struct("rank_scope", "rank", "rank_is_top_n")).to_series()
+    return charts.each(rows, lambda r: i18n.rank_text(r["rank_scope"], r["rank"], r["rank_is_top_n"], lang), "rank_text")
 
 
 def highlight_figures(narrative: str, figures: list[str]) -> str:
@@ -142,12 +157,8 @@ def highlight_figures(narrative: str, figures: list[str]) -> str:
     return text
 
 
-def _pct_text(column: str) -> pl.Expr:
-    return (
-        pl.col(column)
-        .map_elements(format_pct, return_dtype=pl.String, skip_nulls=True)
-        .fill_null("")
-    )
+def _pct_text(values: pl.Series) -> pl.Series:
+    return charts.each(values, lambda v: "" if v is None else format_pct(v))
 
 
 def indicator_table(indicators: pl.DataFrame, lang: str) -> None:
@@ -156,8 +167,8 @@ def indicator_table(indicators: pl.DataFrame, lang: str) -> None:
         pl.col("name").alias(t("col_figure", lang)),
         pl.col("value_text").alias(t("col_value", lang)),
         pl.col("target_text").fill_null("").alias(t("col_target", lang)),
-        _pct_text("completion_pct").alias(t("col_completion", lang)),
-        _pct_text("growth_pct").alias(t("col_growth", lang)),
+        _pct_text(indicators.get_column("completion_pct")).alias(t("col_completion", lang)),
+        _pct_text(indicators.get_column("growth_pct")).alias(t("col_growth", lang)),
         rank_column(indicators, lang).alias(t("col_rank_text", lang)),
         pl.col("quote").alias(t("col_quote", lang)),
     )
@@ -172,15 +183,23 @@ def indicator_table(indicators: pl.DataFrame, lang: str) -> None:
 def goal_card(goal: dict, indicators: pl.DataFrame, theme_names: dict[str, str], lang: str) -> None:
     status = goal["status"]
     with st.container(border=True, key=f"goal_{goal['goal_id']}"):
-        st.markdown(f"**{goal['seq']}. {html.escape(goal['title'])}**")
+        st.markdown(f"**{goal['seq']}. {markdown_literal(goal['title'])}**")
         with st.container(horizontal=True, gap="small"):
             st.badge(i18n.status_label(status, lang), color=i18n.STATUS_BADGE_COLORS[status])
-            st.badge(i18n.department_name(goal["dept_name"], lang), color="gray", icon=":material/apartment:")
+            st.badge(
+                markdown_literal(i18n.department_name(goal["dept_name"], lang), badge=True),
+                color="gray",
+                icon=":material/apartment:",
+            )
             for theme_id in goal["themes"] or []:
-                st.badge(theme_names.get(theme_id, theme_id), color="gray", icon=":material/sell:")
+                st.badge(
+                    markdown_literal(theme_names.get(theme_id, theme_id), badge=True),
+                    color="gray",
+                    icon=":material/sell:",
+                )
         figures = indicators.get_column("value_text").to_list() if indicators.height else []
         st.html(f'<div class="kpi-narrative">{highlight_figures(goal["result"], figures)}</div>')
-        st.caption(f"{t('status_reason', lang)}：{goal['status_reason']}")
+        st.caption(f"{t('status_reason', lang)}：{markdown_literal(goal['status_reason'])}")
         if indicators.height:
             indicator_table(indicators, lang)
 
@@ -236,7 +255,8 @@ def workbook(f: Filters) -> bytes:
     """One .xlsx with a sheet of goals and a sheet of indicators."""
     goals, indicators = _export_frames(f)
     buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer) as book:
+    # Cells hold text exactly as written: no "=…" turned into a formula, no address into a link.
+    with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False}) as book:
         goals.write_excel(book, worksheet="目标", autofit=True)
         indicators.write_excel(book, worksheet="指标", autofit=True)
     return buffer.getvalue()
