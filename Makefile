@@ -16,8 +16,9 @@ $(VENV)/.installed: requirements.txt
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# kpi.serve = `streamlit run app.py`, minus Streamlit's legacy pages/ mode on the first request.
 run: $(VENV)/.installed
-	$(VENV)/bin/streamlit run app.py
+	$(PY) -m kpi.serve
 
 test: $(VENV)/.installed system-deps
 	$(PY) -m pytest

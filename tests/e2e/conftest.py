@@ -37,11 +37,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(env: dict[str, str] | None = None, args: list[str] | None = None) -> Iterator[str]:
-    """Start ``streamlit run app.py`` on a free loopback port; yield its URL; stop it."""
+def streamlit_server(
+    env: dict[str, str] | None = None, args: list[str] | None = None, plain_streamlit: bool = False
+) -> Iterator[str]:
+    """Start the dashboard the way the README does (``python -m kpi.serve``), or with plain
+    ``streamlit run app.py`` as Community Cloud does, on a free loopback port; yield its URL."""
     port = _free_port()
+    launcher = ["streamlit", "run", str(ROOT / "app.py")] if plain_streamlit else ["kpi.serve"]
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", *launcher,
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *(args or []),
     ]

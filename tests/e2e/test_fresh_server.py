@@ -23,8 +23,8 @@ pytestmark = pytest.mark.e2e
 def first_visit(browser: Browser) -> Iterator:
     contexts = []
 
-    def _visit(path: str) -> Page:
-        server = streamlit_server()
+    def _visit(path: str, plain_streamlit: bool = False) -> Page:
+        server = streamlit_server(plain_streamlit=plain_streamlit)
         url = server.__enter__()
         servers.append(server)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -52,6 +52,18 @@ def test_a_filtered_deep_link_is_the_first_request(first_visit, goals: pl.DataFr
     assert f"共 {expected} 条目标" in page.locator("[data-testid=stCaptionContainer]").all_inner_texts().__str__()
     # The app's sidebar filters are there: the page ran inside app.py, not on its own.
     assert page.locator("[data-testid=stSidebar]").get_by_text(t("clear_filters")).count() == 1
+    # kpi.serve starts the process out of legacy mode: no "Page not found" dialog.
+    assert page.locator("[role=dialog]").count() == 0
+
+
+def test_plain_streamlit_run_still_opens_the_linked_page(first_visit, goals: pl.DataFrame) -> None:
+    """Community Cloud runs `streamlit run app.py`: the first deep link of a fresh process
+    gets Streamlit's "Page not found" dialog (legacy pages/ mode), but the right page and
+    filters under it."""
+    page = first_visit("/goals?dept=economy_it", plain_streamlit=True)
+    expected = goals.filter(pl.col("dept_id") == "economy_it").height
+    assert page.locator("h1").first.inner_text().strip() == t("page_goals")
+    assert f"共 {expected} 条目标" in str(page.locator("[data-testid=stCaptionContainer]").all_inner_texts())
 
 
 def test_a_page_file_name_as_first_request_still_runs_inside_the_app(first_visit) -> None:
