@@ -15,18 +15,8 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bench.server import Server
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # one place for the browser and its flags
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1440, "height": 900}
 TIMEOUT_MS = 180_000
 IDLE_BETWEEN_LOADS_S = 0.5
