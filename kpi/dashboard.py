@@ -237,6 +237,10 @@ def with_department(f: Filters, dept_id: str) -> Filters:
 
 # --- pages ---------------------------------------------------------------------------------
 
+# Figures listed before "show all" on the rankings and targets pages.
+RANKS_TOP_N = 15
+TARGETS_TOP_N = 15
+
 
 def overview(f: Filters, lang: str) -> None:
     counts = ui.kpi_tiles(f, lang)
@@ -247,9 +251,7 @@ def overview(f: Filters, lang: str) -> None:
     with left:
         st.subheader(t("status_mix", lang))
         st.caption(t("status_mix_caption", lang))
-        _, total = queries.status_by_department(f, 1)
-        limit = ui.show_all_toggle("status_mix_all", total, lang)
-        frame, _ = queries.status_by_department(f, limit)
+        frame, _ = ui.top_n_or_all(lambda limit: queries.status_by_department(f, limit), "status_mix_all", lang)
         table = frame.select(
             ui.department_names(frame.get_column("name"), lang).alias(t("col_department", lang)),
             charts.each(frame.get_column("status"), lambda s: i18n.status_label(s, lang)).alias(t("col_status", lang)),
@@ -261,12 +263,10 @@ def overview(f: Filters, lang: str) -> None:
     with right:
         st.subheader(t("leaderboard", lang))
         st.caption(t("leaderboard_caption", lang))
-        _, total = queries.top3_leaderboard(f, 1)
+        frame, total = ui.top_n_or_all(lambda limit: queries.top3_leaderboard(f, limit), "leaderboard_all", lang)
         if total == 0:
             ui.empty(lang, "empty_chart")
         else:
-            limit = ui.show_all_toggle("leaderboard_all", total, lang)
-            frame, _ = queries.top3_leaderboard(f, limit)
             table = frame.select(
                 ui.department_names(frame.get_column("name"), lang).alias(t("col_department", lang)),
                 pl.col("top3").alias(t("col_top3", lang)),
@@ -284,13 +284,13 @@ def rankings(f: Filters, lang: str) -> None:
     dept_ids = queries.departments().get_column("dept_id").to_list()
     any_shown = False
     for group in queries.SCOPE_GROUPS:
-        _, total = queries.ranked_figures(f, group, 1)
+        frame, total = queries.ranked_figures(f, group, RANKS_TOP_N)
         if total == 0:
             continue
         any_shown = True
         st.subheader(i18n.RANK_SCOPE_GROUPS[lang][group])
-        limit = ui.show_all_toggle(f"ranks_all_{group}", total, lang, top_n=15)
-        frame, _ = queries.ranked_figures(f, group, limit)
+        if ui.show_all_toggle(f"ranks_all_{group}", total, lang, top_n=RANKS_TOP_N) is None and total > RANKS_TOP_N:
+            frame, _ = queries.ranked_figures(f, group, None)
         table = frame.select(
             ui.department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
             pl.col("name").alias(t("col_figure", lang)),
@@ -307,12 +307,10 @@ def rankings(f: Filters, lang: str) -> None:
 
 def targets(f: Filters, lang: str) -> None:
     st.caption(t("targets_caption", lang))
-    _, total = queries.target_figures(f, 1)
+    frame, total = ui.top_n_or_all(lambda limit: queries.target_figures(f, limit), "targets_all", lang, TARGETS_TOP_N)
     if total == 0:
         ui.empty(lang, "no_targets")
         return
-    limit = ui.show_all_toggle("targets_all", total, lang, top_n=15)
-    frame, _ = queries.target_figures(f, limit)
     table = frame.select(
         ui.department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
         pl.col("name").alias(t("col_figure", lang)),
@@ -362,8 +360,9 @@ def department(f: Filters, lang: str) -> None:
 
 
 def goals(f: Filters, lang: str) -> None:
-    _, total = queries.goal_page(f, 1, 0)
-    if total == 0:
+    # The page of goals shown below also gives the total: one query, not a probe first.
+    loaded = ui.fetch_goal_page(lambda limit, offset: queries.goal_page(f, limit, offset), "goals_page")
+    if loaded[1] == 0:
         ui.empty(lang)
         return
     stem = f"huzhou-goals-{f.year}"
@@ -388,4 +387,4 @@ def goals(f: Filters, lang: str) -> None:
     with st.container(horizontal=True, gap="small"):
         for label_key, build, file_name, mime, icon in downloads:
             st.download_button(t(label_key, lang), build, file_name, mime, icon=icon, on_click="ignore")
-    ui.paged_goals(lambda limit, offset: queries.goal_page(f, limit, offset), "goals_page", lang)
+    ui.show_goal_page(loaded, "goals_page", lang)

@@ -391,7 +391,7 @@ def _goal_page(
     frame = _query(
         f"""
         WITH fg AS ({scope})
-        SELECT {_GOAL_COLUMNS}
+        SELECT {_GOAL_COLUMNS}, count(*) OVER () AS total
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN departments d ON d.dept_id = g.dept_id
         WHERE TRUE {restrict}
@@ -400,13 +400,13 @@ def _goal_page(
         """,
         {**params, "limit": int(limit), "offset": int(offset)},
     )
-    count = _query(
-        f"""
-        WITH fg AS ({scope}) SELECT count(*) FROM fg g WHERE TRUE {restrict}
-        """,
-        params,
-    ).item()
-    return frame, int(count)
+    if frame.height:
+        return frame.drop("total"), int(frame.get_column("total")[0])
+    if offset == 0 and limit > 0:
+        return frame.drop("total"), 0
+    # A page past the end has no row to carry the total: count separately (rare).
+    count = _query(f"WITH fg AS ({scope}) SELECT count(*) FROM fg g WHERE TRUE {restrict}", params).item()
+    return frame.drop("total"), int(count)
 
 
 def goal_page(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:

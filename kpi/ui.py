@@ -98,6 +98,19 @@ def show_all_toggle(key: str, total: int, lang: str, top_n: int = TOP_N) -> int 
     return top_n
 
 
+def top_n_or_all(
+    fetch: Callable[[int | None], tuple[pl.DataFrame, int]], key: str, lang: str, top_n: int = TOP_N
+) -> tuple[pl.DataFrame, int]:
+    """A chart's frame and its total: one query for the top ``top_n`` (which also returns the
+    total), a second for everything only once the reader turns "show all" on."""
+    frame, total = fetch(top_n)
+    if total == 0:
+        return frame, total
+    if show_all_toggle(key, total, lang, top_n) is None and total > top_n:
+        frame, total = fetch(None)
+    return frame, total
+
+
 def _department_click(chart_key: str) -> None:
     state = st.session_state.get(chart_key)
     if not state:
@@ -215,23 +228,41 @@ def goal_cards(goals: pl.DataFrame, lang: str) -> None:
         goal_card(goal, indicators.filter(pl.col("goal_id") == goal["goal_id"]), theme_names, lang)
 
 
-def paged_goals(
-    fetch: Callable[[int, int], tuple[pl.DataFrame, int]], key: str, lang: str, page_size: int = GOALS_PER_PAGE
+GoalFetch = Callable[[int, int], tuple[pl.DataFrame, int]]
+
+
+def fetch_goal_page(fetch: GoalFetch, key: str, page_size: int = GOALS_PER_PAGE) -> tuple[pl.DataFrame, int, int]:
+    """The goals of the page the reader is on, their total and the page number.
+
+    One query: the page query also returns the total. Page 1 is fetched again only
+    when the remembered page is past the end (the filters changed since).
+    """
+    page = st.session_state.get(key, 1)
+    goals, total = fetch(page_size, (page - 1) * page_size)
+    if total and page > -(-total // page_size):
+        st.session_state[key] = page = 1
+        goals, total = fetch(page_size, 0)
+    return goals, total, page
+
+
+def show_goal_page(
+    loaded: tuple[pl.DataFrame, int, int], key: str, lang: str, page_size: int = GOALS_PER_PAGE
 ) -> int:
-    """Goal cards one page at a time; returns the total number of goals."""
-    _, total = fetch(1, 0)
+    """Goal cards of a page from ``fetch_goal_page``, with the pager; returns the total number of goals."""
+    goals, total, page = loaded
     if total == 0:
         return 0
     pages = -(-total // page_size)
-    if st.session_state.get(key, 1) > pages:
-        st.session_state[key] = 1
-    page = st.session_state.get(key, 1)
-    goals, _ = fetch(page_size, (page - 1) * page_size)
     st.caption(t("goal_count", lang, n=total) + ("　" + t("page_of", lang, page=page, pages=pages) if pages > 1 else ""))
     goal_cards(goals, lang)
     if pages > 1:
         st.pagination(pages, key=key)
     return total
+
+
+def paged_goals(fetch: GoalFetch, key: str, lang: str, page_size: int = GOALS_PER_PAGE) -> int:
+    """Goal cards one page at a time; returns the total number of goals."""
+    return show_goal_page(fetch_goal_page(fetch, key, page_size), key, lang, page_size)
 
 
 def _export_frames(f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -168,6 +168,21 @@ def test_goals_page_paginates_and_offers_downloads(make_app, goals: pl.DataFrame
     assert [s.split(". ", 1)[1].rstrip("*") for s in second_titles] == expected_second.get_column("title").to_list()
 
 
+def test_goals_page_past_the_end_goes_back_to_page_one(make_app, goals: pl.DataFrame) -> None:
+    """The remembered page lies past the end once a filter shrinks the list: page 1 is shown."""
+    app = make_app(page="goals")
+    last = -(-goals.height // 10)
+    app.pagination[0].set_value(last).run()
+    term = "减负"
+    chosen = goals.filter(pl.col("title").str.contains(term, literal=True) | pl.col("result").str.contains(term, literal=True))
+    assert 0 < chosen.height <= 10 < goals.height
+    app.text_input(key="q").set_value(term).run()
+    assert not app.exception
+    assert f"共 {chosen.height} 条目标" in " ".join(c.value for c in app.caption)
+    titles = [m.value.split(". ", 1)[1].rstrip("*") for m in app.markdown if m.value.startswith("**")]
+    assert titles == chosen.sort("sort_order", "seq").get_column("title").to_list()
+
+
 def test_figures_are_highlighted_and_traceable(make_app, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
     dept_id = indicators.get_column("dept_id")[0]
     app = make_app({"dept": dept_id}, page="goals")

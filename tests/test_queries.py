@@ -137,6 +137,31 @@ def test_goal_pages_cover_every_goal_once(year: int, goals: pl.DataFrame) -> Non
     assert seen == expected_order
 
 
+def test_goal_page_total_comes_with_the_page(year: int, goals: pl.DataFrame) -> None:
+    """One statement returns the page and the total before the limit, under every kind of filter;
+    a page past the end still reports the total."""
+    dept_id = goals.get_column("dept_id")[0]
+    cases = [
+        (Filters(year), goals),
+        (Filters(year, dept_ids=(dept_id,)), goals.filter(pl.col("dept_id") == dept_id)),
+        (Filters(year, statuses=("exceeded",)), goals.filter(pl.col("status") == "exceeded")),
+        (Filters(year, q="减负"), goals.filter(pl.col("title").str.contains("减负") | pl.col("result").str.contains("减负"))),
+        (Filters(year, q="找不到的词"), goals.clear()),
+    ]
+    for f, expected in cases:
+        ordered = expected.sort("sort_order", "seq").get_column("goal_id").to_list()
+        page, total = queries.goal_page(f, limit=3, offset=1)
+        assert total == expected.height
+        assert page.get_column("goal_id").to_list() == ordered[1:4]
+        assert "total" not in page.columns
+        past_end, past_total = queries.goal_page(f, limit=3, offset=expected.height + 5)
+        assert (past_end.height, past_total) == (0, expected.height)
+    risky = goals.filter(pl.col("status").is_in(queries.ATTENTION_STATUSES) & (pl.col("dept_id") == dept_id))
+    page, total = queries.attention_goals(Filters(year, dept_ids=(dept_id,)), limit=2, offset=0)
+    assert total == risky.height
+    assert page.height == min(2, risky.height)
+
+
 def _scope_group(scope: str) -> str:
     return "province" if scope.startswith("全省") else "nation" if scope.startswith("全国") else "other"
 
