@@ -16,7 +16,7 @@ Exit status 1 when any viewer failed. KPI_LOAD_SCREENSHOTS=<dir> saves a screens
 of each failed viewer.
 
 Bounded: at most 50 viewers, a deadline for the whole run, and only 127.0.0.1.
-Not part of the test suite; docs/load.md records its figures.
+Not part of the test suite; docs/performance.md (section “Concurrent viewers”) records its figures.
 """
 
 from __future__ import annotations
@@ -260,7 +260,7 @@ async def measure(base: str, sessions: int, pid: int, baseline_rounds: int) -> d
         try:
             context = await browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
             # Warm up: imports, the DuckDB connection and the query caches, and the first
-            # deep link a fresh process serves (see docs/load.md) are not what is measured.
+            # deep link a fresh process serves (see docs/performance.md, “Concurrent viewers”) are not what is measured.
             await round_of(context, base, dept_ids, 1, pid)
             single = [await round_of(context, base, dept_ids, 1, pid) for _ in range(baseline_rounds)]
             crowd = await round_of(context, base, dept_ids, sessions, pid)
