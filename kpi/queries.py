@@ -1,7 +1,7 @@
 """The query layer: the only place with SQL.
 
-One DuckDB connection per process (``st.cache_resource``) holds views over the
-Parquet files in the data directory; every query runs on its own cursor with
+One DuckDB connection per process (``st.cache_resource``) holds the Parquet
+files of the data directory as in-memory tables; every query runs on its own cursor with
 bound parameters and returns a small, already aggregated Polars frame, cached
 per filter values with ``st.cache_data``. ``clear_caches()`` drops both, so the
 next query re-opens the files (the import page calls it after writing data).
@@ -51,12 +51,6 @@ _PCT_OF_TARGET_SQL = """
          WHEN NOT i.higher_is_better AND i.value <> 0 THEN i.target / i.value * 100
     END
 """
-
-
-def missing_files(directory: Path | None = None) -> list[str]:
-    """Parquet files of the contract absent from the data directory (``$KPI_DATA_DIR`` or ``data/``)."""
-    directory = directory or data_dir()
-    return [table_path(directory, name).name for name in TABLES if not table_path(directory, name).is_file()]
 
 
 @dataclass(frozen=True)

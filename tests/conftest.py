@@ -26,9 +26,9 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def data_directory() -> Path:
     directory = data_dir()
-    missing = queries.missing_files(directory)
-    if missing:
-        pytest.fail(f"数据目录 {directory} 缺少 {missing}：先运行数据构建（python -m kpi.build）")
+    problems = queries.data_problems(directory)
+    if problems:
+        pytest.fail(f"数据目录 {directory} 不可用：{problems}；先运行数据构建（python -m kpi.build）")
     return directory
 
 

@@ -249,9 +249,5 @@ def test_kpi_data_dir_and_clear_caches_pick_up_new_files(
     assert queries.tiles(Filters(year))["goals"] == remaining.filter(pl.col("year") == year).height
 
 
-def test_missing_files_are_named(tmp_path: Path) -> None:
-    assert queries.missing_files(tmp_path) == [f"{name}.parquet" for name in TABLES]
-
-
 def test_statuses_are_the_contract_statuses() -> None:
     assert queries.STATUSES == STATUSES
