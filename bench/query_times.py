@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         "goal_page(page 1)": lambda f: queries.goal_page(f, 10, 0),
         "goal_page(last page)": lambda f: queries.goal_page(f, 10, max(0, queries.goal_page(f, 1, 0)[1] - 10)),
         "indicators_of_goals(10 goals)": lambda f: queries.indicators_of_goals(
-            tuple(queries.goal_page(f, 10, 0)[0].get_column("goal_id").to_list())
+            tuple(queries.goal_page(f, 10, 0)[0].get_column("goal_id").to_list()), (f.year,)
         ),
         "ranked_figures(province, top 15)": lambda f: queries.ranked_figures(f, "province", 15),
         "ranked_figures(province, all)": lambda f: queries.ranked_figures(f, "province", None),

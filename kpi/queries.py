@@ -3,8 +3,11 @@
 One DuckDB connection per process (``st.cache_resource``) holds the Parquet
 files of the data directory as in-memory tables; every query runs on its own cursor with
 bound parameters and returns a small, already aggregated Polars frame, cached
-per filter values with ``st.cache_data``. ``clear_caches()`` drops both, so the
-next query re-opens the files (the import page calls it after writing data).
+per filter values with ``st.cache_data``. The goals a filter combination selects
+(the scope) are worked out once per combination and shared by every query of a
+page as the relation ``fg``, so a search scans the narratives once, not once per
+chart. ``clear_caches()`` drops all of it, so the next query re-opens the files
+(the import page calls it after writing data).
 
 ``data_problems()`` is the cheap check the app runs before every page: each file
 present, a readable Parquet footer, the contract's columns and types, at least
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 import streamlit as st
 
@@ -170,9 +174,12 @@ def _connection(directory: str, version: str) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _query(sql: str, params: dict[str, object] | None = None) -> pl.DataFrame:
+def _query(sql: str, params: dict[str, object] | None = None, scope: pa.Table | None = None) -> pl.DataFrame:
+    """Run one statement on a cursor of its own; ``scope`` is visible to it as the relation ``fg``."""
     cursor = _connection(str(data_dir()), data_version()).cursor()
     try:
+        if scope is not None:
+            cursor.register("fg", scope)
         return cursor.sql(sql, params=params or {}).pl()
     finally:
         cursor.close()
@@ -215,6 +222,23 @@ def _goal_scope(f: Filters) -> tuple[str, dict[str, object]]:
         WHERE {' AND '.join(conditions)}
     """
     return sql, params
+
+
+# Not st.cache_data: that would copy the (up to a year's worth of) goal ids on every
+# query; an Arrow table is immutable, so one copy can be shared by every session.
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _scope_table(version: str, f: Filters) -> pa.Table:
+    sql, params = _goal_scope(f)
+    cursor = _connection(str(data_dir()), version).cursor()
+    try:
+        return cursor.sql(sql, params=params).to_arrow_table()
+    finally:
+        cursor.close()
+
+
+def _scope(f: Filters) -> pa.Table:
+    """goal_id, dept_id, status of the goals that pass the filters, evaluated once per combination."""
+    return _scope_table(data_version(), f)
 
 
 # --- options for the filter widgets -------------------------------------------------
@@ -264,23 +288,21 @@ def sectors() -> list[str]:
 
 @st.cache_data(show_spinner=False)
 def _tiles(version: str, f: Filters) -> dict[str, float | int]:
-    scope, params = _goal_scope(f)
+    scope = _scope(f)
     goal_counts = _query(
         f"""
-        WITH fg AS ({scope})
         SELECT count(*) AS goals,
                {', '.join(f"count(*) FILTER (WHERE status = '{s}') AS {s}" for s in STATUSES)}
         FROM fg
         """,
-        params,
+        scope=scope,
     ).row(0, named=True)
     firsts = _query(
         f"""
-        WITH fg AS ({scope})
         SELECT count(*) AS n FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
         WHERE {_PROVINCIAL_FIRST_SQL}
         """,
-        params,
+        scope=scope,
     ).item()
     tiles: dict[str, float | int] = {key: int(value) for key, value in goal_counts.items()}
     tiles["at_risk_or_not_met"] = tiles["at_risk"] + tiles["not_met"]
@@ -301,11 +323,9 @@ def tiles(f: Filters) -> dict[str, float | int]:
 
 @st.cache_data(show_spinner=False)
 def _status_by_department(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
-    scope, params = _goal_scope(f)
     frame = _query(
-        f"""
-        WITH fg AS ({scope}),
-        per_dept AS (
+        """
+        WITH per_dept AS (
             SELECT dept_id, count(*) AS total,
                    count(*) FILTER (WHERE status IN ('exceeded', 'achieved')) / count(*) AS met_share,
                    count(*) FILTER (WHERE status = 'exceeded') / count(*) AS exceeded_share
@@ -319,16 +339,18 @@ def _status_by_department(version: str, f: Filters, limit: int | None) -> tuple[
             FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
         )
         SELECT r.dept_id, r.name, fg.status, count(*) AS goals, r.total, r.met_share, r.dept_order,
-               list_position($statuses_order, fg.status) AS status_order
+               list_position($statuses_order, fg.status) AS status_order,
+               (SELECT count(*) FROM per_dept) AS departments
         FROM fg JOIN ranked r ON r.dept_id = fg.dept_id
         WHERE $limit IS NULL OR r.dept_order <= $limit
         GROUP BY r.dept_id, r.name, fg.status, r.total, r.met_share, r.dept_order
         ORDER BY dept_order, status_order
         """,
-        {**params, "limit": limit, "statuses_order": list(STATUSES)},
+        {"limit": limit, "statuses_order": list(STATUSES)},
+        scope=_scope(f),
     )
-    total = _query(f"WITH fg AS ({scope}) SELECT count(DISTINCT dept_id) FROM fg", params).item()
-    return frame, int(total)
+    total = int(frame.get_column("departments")[0]) if frame.height else 0
+    return frame.drop("departments"), total
 
 
 def status_by_department(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
@@ -341,11 +363,9 @@ def status_by_department(f: Filters, limit: int | None = None) -> tuple[pl.DataF
 
 @st.cache_data(show_spinner=False)
 def _top3_leaderboard(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
-    scope, params = _goal_scope(f)
     frame = _query(
         f"""
-        WITH fg AS ({scope}),
-        counted AS (
+        WITH counted AS (
             SELECT i.dept_id, count(*) AS top3, count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) AS firsts
             FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
             WHERE {_PROVINCIAL_TOP3_SQL}
@@ -355,7 +375,7 @@ def _top3_leaderboard(version: str, f: Filters, limit: int | None) -> tuple[pl.D
         FROM counted c JOIN departments d ON d.dept_id = c.dept_id
         ORDER BY c.top3 DESC, c.firsts DESC, d.sort_order
         """,
-        params,
+        scope=_scope(f),
     )
     total = frame.height
     return (frame.head(limit) if limit else frame), total
@@ -378,15 +398,15 @@ _GOAL_COLUMNS = """
 def _goal_page(
     version: str, f: Filters, statuses_first: tuple[str, ...], limit: int, offset: int
 ) -> tuple[pl.DataFrame, int]:
-    scope, params = _goal_scope(f)
+    scope = _scope(f)
+    params: dict[str, object] = {}
     order = "d.sort_order, g.seq"
     if statuses_first:
         order = "list_position($statuses_first, g.status), " + order
-        params = {**params, "statuses_first": list(statuses_first)}
+        params = {"statuses_first": list(statuses_first)}
     restrict = "AND list_contains($statuses_first, g.status)" if statuses_first else ""
     frame = _query(
         f"""
-        WITH fg AS ({scope})
         SELECT {_GOAL_COLUMNS}, count(*) OVER () AS total
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN departments d ON d.dept_id = g.dept_id
@@ -395,13 +415,14 @@ def _goal_page(
         LIMIT $limit OFFSET $offset
         """,
         {**params, "limit": int(limit), "offset": int(offset)},
+        scope=scope,
     )
     if frame.height:
         return frame.drop("total"), int(frame.get_column("total")[0])
     if offset == 0 and limit > 0:
         return frame.drop("total"), 0
     # A page past the end has no row to carry the total: count separately (rare).
-    count = _query(f"WITH fg AS ({scope}) SELECT count(*) FROM fg g WHERE TRUE {restrict}", params).item()
+    count = _query(f"SELECT count(*) FROM fg g WHERE TRUE {restrict}", params, scope=scope).item()
     return frame.drop("total"), int(count)
 
 
@@ -423,21 +444,23 @@ _INDICATOR_COLUMNS = """
 
 
 @st.cache_data(show_spinner=False)
-def _indicators_of_goals(version: str, goal_ids: tuple[str, ...]) -> pl.DataFrame:
+def _indicators_of_goals(version: str, goal_ids: tuple[str, ...], years: tuple[int, ...]) -> pl.DataFrame:
     if not goal_ids:
         return _query(f"SELECT {_INDICATOR_COLUMNS} FROM indicators i WHERE FALSE")
+    # The year test comes first: it is cheap and leaves list_contains a tenth of a decade's figures.
     return _query(
         f"""
         SELECT {_INDICATOR_COLUMNS} FROM indicators i
-        WHERE list_contains($goal_ids, i.goal_id)
+        WHERE list_contains($years, i.year) AND list_contains($goal_ids, i.goal_id)
         ORDER BY i.goal_id, i.indicator_id
         """,
-        {"goal_ids": list(goal_ids)},
+        {"goal_ids": list(goal_ids), "years": list(years)},
     )
 
 
-def indicators_of_goals(goal_ids: tuple[str, ...]) -> pl.DataFrame:
-    return _indicators_of_goals(data_version(), tuple(goal_ids))
+def indicators_of_goals(goal_ids: tuple[str, ...], years: tuple[int, ...]) -> pl.DataFrame:
+    """The figures of the given goals; ``years`` are the goals' years (one, for a page of goal cards)."""
+    return _indicators_of_goals(data_version(), tuple(goal_ids), tuple(sorted({int(y) for y in years})))
 
 
 # --- rankings and targets -------------------------------------------------------------------
@@ -445,10 +468,8 @@ def indicators_of_goals(goal_ids: tuple[str, ...]) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def _ranked_figures(version: str, f: Filters, scope_group: str, limit: int | None) -> tuple[pl.DataFrame, int]:
-    scope, params = _goal_scope(f)
     frame = _query(
         f"""
-        WITH fg AS ({scope})
         SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
                i.rank, i.rank_scope, i.rank_is_top_n, i.quote, g.title AS goal_title,
                count(*) OVER () AS total
@@ -459,7 +480,8 @@ def _ranked_figures(version: str, f: Filters, scope_group: str, limit: int | Non
         ORDER BY i.rank, i.rank_is_top_n, d.sort_order, i.indicator_id
         LIMIT $limit
         """,
-        {**params, "scope_group": scope_group, "limit": limit},
+        {"scope_group": scope_group, "limit": limit},
+        scope=_scope(f),
     )
     total = int(frame.get_column("total")[0]) if frame.height else 0
     return frame.drop("total"), total
@@ -474,11 +496,9 @@ def ranked_figures(f: Filters, scope_group: str, limit: int | None = None) -> tu
 
 @st.cache_data(show_spinner=False)
 def _target_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
-    scope, params = _goal_scope(f)
     frame = _query(
         f"""
-        WITH fg AS ({scope}),
-        measured AS (
+        WITH measured AS (
             SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
                    i.target_text, i.completion_pct, i.higher_is_better, i.quote,
                    {_PCT_OF_TARGET_SQL} AS pct_of_target, d.sort_order
@@ -491,7 +511,8 @@ def _target_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.Dat
         ORDER BY pct_of_target DESC, sort_order, indicator_id
         LIMIT $limit
         """,
-        {**params, "limit": limit},
+        {"limit": limit},
+        scope=_scope(f),
     )
     total = int(frame.get_column("total")[0]) if frame.height else 0
     return frame.drop("total"), total
@@ -507,21 +528,19 @@ def target_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, 
 
 @st.cache_data(show_spinner=False)
 def _export(version: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
-    scope, params = _goal_scope(f)
+    scope = _scope(f)
     goals = _query(
-        f"""
-        WITH fg AS ({scope})
+        """
         SELECT g.goal_id, g.year, g.dept_id, d.name AS dept_name, g.seq, g.title, g.status,
                g.status_reason, array_to_string(g.themes, '|') AS themes, g.result
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN departments d ON d.dept_id = g.dept_id
         ORDER BY d.sort_order, g.seq
         """,
-        params,
+        scope=scope,
     )
     indicators = _query(
-        f"""
-        WITH fg AS ({scope})
+        """
         SELECT i.indicator_id, i.goal_id, i.dept_id, d.name AS dept_name, i.year, i.name,
                i.value, i.unit, i.value_text, i.qualifier, i.target, i.target_text,
                i.completion_pct, i.growth_pct, i.rank, i.rank_scope, i.rank_is_top_n,
@@ -530,7 +549,7 @@ def _export(version: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
         JOIN departments d ON d.dept_id = i.dept_id
         ORDER BY d.sort_order, i.goal_id, i.indicator_id
         """,
-        params,
+        scope=scope,
     )
     return goals, indicators
 
@@ -542,6 +561,7 @@ def export_frames(f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 _CACHED = (
     _data_problems,
+    _scope_table,
     _years,
     _departments,
     _themes,

@@ -223,7 +223,9 @@ def goal_cards(goals: pl.DataFrame, lang: str) -> None:
     theme_names = {
         row["theme_id"]: i18n.theme_name(row["name"], row["name_en"], lang) for row in themes.iter_rows(named=True)
     }
-    indicators = queries.indicators_of_goals(tuple(goals.get_column("goal_id").to_list()))
+    indicators = queries.indicators_of_goals(
+        tuple(goals.get_column("goal_id").to_list()), tuple(goals.get_column("year").unique().to_list())
+    )
     for goal in goals.iter_rows(named=True):
         goal_card(goal, indicators.filter(pl.col("goal_id") == goal["goal_id"]), theme_names, lang)
 

@@ -314,7 +314,7 @@ def test_no_sql_is_built_from_a_value() -> None:
             names = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
             assert names <= {"order", "statuses_first"}, ast.unparse(node)
             assert not any(isinstance(n, ast.JoinedStr) for n in ast.walk(node.value)), ast.unparse(node)
-    assert checked >= 15  # the check saw the query layer's SQL
+    assert checked >= 10  # the check saw the query layer's f-string SQL (the rest are plain strings)
 
 
 # --- data text is shown literally ---------------------------------------------------------------

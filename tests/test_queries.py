@@ -67,6 +67,22 @@ def test_search_matches_titles_and_narratives_literally(
     assert 0 < tiles["goals"] < goals.height  # "%" is a literal percent sign, not a wildcard
 
 
+def test_search_does_not_match_across_title_and_narrative(year: int, goals: pl.DataFrame) -> None:
+    """Title and narrative are searched as one lower-cased text; a term made of a title's end
+    and its narrative's start must not match where neither contains it."""
+    for goal in goals.iter_rows(named=True):
+        term = goal["title"][-2:] + goal["result"][:2]
+        matching = goals.filter(
+            pl.col("title").str.contains(term, literal=True) | pl.col("result").str.contains(term, literal=True)
+        )
+        if matching.height == 0:
+            break
+    else:
+        pytest.fail("every title-end + narrative-start pair occurs somewhere in the data")
+    assert queries.tiles(Filters(year, q=term))["goals"] == 0
+    assert queries.tiles(Filters(year, q=goal["title"][-2:]))["goals"] >= 1  # the halves do match
+
+
 def test_hostile_values_are_plain_parameters(year: int, goals: pl.DataFrame) -> None:
     hostile = Filters(year, dept_ids=(HOSTILE,), theme_ids=("<script>",), statuses=(HOSTILE,), q=HOSTILE)
     assert queries.tiles(hostile)["goals"] == 0
@@ -226,10 +242,12 @@ def test_export_has_the_filtered_goals_and_their_indicators(
 
 def test_indicators_of_goals(indicators: pl.DataFrame) -> None:
     goal_ids = tuple(indicators.get_column("goal_id").unique().sort().head(3).to_list())
-    frame = queries.indicators_of_goals(goal_ids)
+    year = int(indicators.get_column("year")[0])
+    frame = queries.indicators_of_goals(goal_ids, (year,))
     expected = indicators.filter(pl.col("goal_id").is_in(list(goal_ids)))
     assert sorted(frame.get_column("indicator_id")) == sorted(expected.get_column("indicator_id"))
-    assert queries.indicators_of_goals(()).height == 0
+    assert queries.indicators_of_goals(goal_ids, (year - 1,)).height == 0  # the year restricts
+    assert queries.indicators_of_goals((), (year,)).height == 0
 
 
 def test_kpi_data_dir_and_clear_caches_pick_up_new_files(
