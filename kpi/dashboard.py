@@ -259,7 +259,7 @@ def overview(f: Filters, lang: str) -> None:
             (pl.col("met_share") * 100).round(1).alias(t("col_met_share", lang) + "%"),
         )
         ui.legend(charts.status_legend(lang))
-        ui.chart_with_data(charts.status_mix(frame, lang), table, "chart_status_mix", lang, clickable=True)
+        ui.chart_with_data("status_mix", frame, (lang,), table, "chart_status_mix", lang, clickable=True)
     with right:
         st.subheader(t("leaderboard", lang))
         st.caption(t("leaderboard_caption", lang))
@@ -272,7 +272,7 @@ def overview(f: Filters, lang: str) -> None:
                 pl.col("top3").alias(t("col_top3", lang)),
                 pl.col("firsts").alias(t("col_first", lang)),
             )
-            ui.chart_with_data(charts.top3_leaderboard(frame, lang), table, "chart_leaderboard", lang, clickable=True)
+            ui.chart_with_data("top3_leaderboard", frame, (lang,), table, "chart_leaderboard", lang, clickable=True)
     st.subheader(t("attention", lang))
     st.caption(t("attention_caption", lang))
     if ui.paged_goals(lambda limit, offset: queries.attention_goals(f, limit, offset), "attention_page", lang) == 0:
@@ -281,7 +281,8 @@ def overview(f: Filters, lang: str) -> None:
 
 def rankings(f: Filters, lang: str) -> None:
     st.caption(t("rankings_caption", lang))
-    dept_ids = queries.departments().get_column("dept_id").to_list()
+    # A department's colour comes from its place among all departments.
+    positions = {d: i for i, d in enumerate(queries.departments().get_column("dept_id"))}
     any_shown = False
     for group in queries.SCOPE_GROUPS:
         frame, total = queries.ranked_figures(f, group, RANKS_TOP_N)
@@ -298,9 +299,8 @@ def rankings(f: Filters, lang: str) -> None:
             ui.rank_column(frame, lang).alias(t("col_rank_text", lang)),
             pl.col("quote").alias(t("col_quote", lang)),
         )
-        ui.chart_with_data(
-            charts.rank_chart(frame, dept_ids, lang), table, f"chart_ranks_{group}", lang, clickable=True
-        )
+        shown = {d: positions[d] for d in frame.get_column("dept_id").unique(maintain_order=True)}
+        ui.chart_with_data("rank_chart", frame, (shown, lang), table, f"chart_ranks_{group}", lang, clickable=True)
     if not any_shown:
         ui.empty(lang, "empty_chart")
 
@@ -321,7 +321,7 @@ def targets(f: Filters, lang: str) -> None:
         pl.col("quote").alias(t("col_quote", lang)),
     )
     ui.legend(charts.reached_legend(lang))
-    ui.chart_with_data(charts.bullet_chart(frame, lang), table, "chart_targets", lang)
+    ui.chart_with_data("bullet_chart", frame, (lang,), table, "chart_targets", lang)
 
 
 def _pick_department(key: str) -> None:

@@ -7,7 +7,6 @@ import io
 import re
 from collections.abc import Callable
 
-import altair as alt
 import polars as pl
 import streamlit as st
 import xlsxwriter
@@ -120,25 +119,35 @@ def _department_click(chart_key: str) -> None:
         filters.select_department(points[0]["dept_id"])
 
 
+# Shared by every session: a chart is built and serialised once per data and filters,
+# not on every rerun (building an Altair chart is most of a page's script time).
+@st.cache_data(show_spinner=False, max_entries=256)
+def _chart_spec(builder: str, frame: pl.DataFrame, args: tuple) -> dict:
+    return charts.spec(builder, frame, *args)
+
+
 def chart_with_data(
-    chart: alt.TopLevelMixin,
+    builder: str,
+    frame: pl.DataFrame,
+    args: tuple,
     table: pl.DataFrame,
     key: str,
     lang: str,
     clickable: bool = False,
     column_config: dict | None = None,
 ) -> None:
-    """A chart and its "查看数据" table alternative."""
+    """The chart ``charts.BUILDERS[builder](frame, *args)`` and its "查看数据" table alternative."""
+    spec = _chart_spec(builder, frame, args)
     if clickable:
-        st.altair_chart(
-            chart,
+        st.vega_lite_chart(
+            spec=spec,
             key=key,
             on_select=lambda: _department_click(key),
             selection_mode=charts.DEPT_SELECTION,
             width="stretch",
         )
     else:
-        st.altair_chart(chart, key=key, width="stretch")
+        st.vega_lite_chart(spec=spec, key=key, width="stretch")
     with st.expander(t("view_data", lang), icon=":material/table:"):
         st.dataframe(table, hide_index=True, width="stretch", column_config=column_config)
 

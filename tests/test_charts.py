@@ -16,6 +16,11 @@ def _spec(chart) -> dict:
     return chart.to_dict()
 
 
+def _positions() -> dict[str, int]:
+    """Every department's place in the list of all departments."""
+    return {d: i for i, d in enumerate(queries.departments().get_column("dept_id"))}
+
+
 def _layers(spec: dict) -> list[dict]:
     return spec.get("layer", [spec])
 
@@ -76,8 +81,7 @@ def test_leaderboard_keeps_query_order(year: int) -> None:
 
 def test_rank_chart_best_first_ranges_for_top_n(year: int) -> None:
     frame, _ = queries.ranked_figures(Filters(year), "province")
-    dept_ids = queries.departments().get_column("dept_id").to_list()
-    spec = _spec(charts.rank_chart(frame, dept_ids, "zh"))
+    spec = _spec(charts.rank_chart(frame, _positions(), "zh"))
     layers = _layers(spec)
     # Rows in query order: best rank at the top.
     keys = layers[0]["encoding"]["y"]["sort"]
@@ -120,11 +124,10 @@ def test_bullet_chart_prints_source_figures_on_a_percent_scale(year: int) -> Non
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_chart_names_a_cjk_font(year: int, lang: str) -> None:
     f = Filters(year)
-    dept_ids = queries.departments().get_column("dept_id").to_list()
     built = [
         charts.status_mix(queries.status_by_department(f)[0], lang),
         charts.top3_leaderboard(queries.top3_leaderboard(f)[0], lang),
-        charts.rank_chart(queries.ranked_figures(f, "province")[0], dept_ids, lang),
+        charts.rank_chart(queries.ranked_figures(f, "province")[0], _positions(), lang),
         charts.bullet_chart(queries.target_figures(f)[0], lang),
     ]
     for chart in built:
@@ -141,11 +144,31 @@ def test_legends_say_each_status_in_words() -> None:
 
 def test_department_colours_stay_put_and_list_only_departments_shown(year: int) -> None:
     every = queries.departments().get_column("dept_id").to_list()
-    full = charts.department_colors(every).to_dict()
+    full = charts.department_colors(_positions()).to_dict()
+    assert full["domain"] == every  # in the departments' order
     colour_of = dict(zip(full["domain"], full["range"], strict=True))
     frame, _ = queries.ranked_figures(Filters(year), "nation")
     shown = set(frame.get_column("dept_id").to_list())
-    scale = _spec(charts.rank_chart(frame, every, "zh"))
+    scale = _spec(charts.rank_chart(frame, _positions(), "zh"))
     color = next(layer for layer in _layers(scale) if layer["mark"]["type"] == "circle")["encoding"]["color"]["scale"]
     assert set(color["domain"]) == shown and len(shown) < len(every)
     assert all(colour_of[d] == c for d, c in zip(color["domain"], color["range"], strict=True))
+
+
+def test_spec_is_the_validated_spec_for_every_builder(year: int) -> None:
+    """charts.spec skips schema validation for speed; what it returns must be exactly what
+    a validated to_dict() gives (which raises on an invalid chart), for every builder."""
+    f = Filters(year)
+    cases = {
+        "status_mix": (queries.status_by_department(f)[0], ("zh",)),
+        "top3_leaderboard": (queries.top3_leaderboard(f)[0], ("en",)),
+        "rank_chart": (queries.ranked_figures(f, "province")[0], (_positions(), "zh")),
+        "bullet_chart": (queries.target_figures(f)[0], ("zh",)),
+    }
+    assert set(cases) == set(charts.BUILDERS)
+    for name, (frame, args) in cases.items():
+        assert frame.height > 0
+        fast = charts.spec(name, frame, *args)
+        assert fast == charts.BUILDERS[name](frame, *args).to_dict(validate=True)
+        assert "config" in fast and "datasets" in fast
+        assert "continuousWidth" not in json.dumps(fast)  # no Altair default theme, as Streamlit draws it
