@@ -329,15 +329,15 @@ def _pick_department(key: str) -> None:
 
 
 def department(f: Filters, lang: str) -> None:
-    departments = queries.departments()
+    # The department asked for (one chosen in the filters, within the chosen sectors) or the first listed.
+    wanted = queries.departments_by_id(f.dept_ids if len(f.dept_ids) == 1 else ())
     if f.sectors:
-        departments = departments.filter(pl.col("sector").is_in(list(f.sectors)))
-    options = departments.get_column("dept_id").to_list()
-    names = dict(zip(options, departments.get_column("name").to_list(), strict=True))
+        wanted = wanted.filter(pl.col("sector").is_in(list(f.sectors)))
+    options, names, total = filters.department_options(wanted.get_column("dept_id").to_list(), f.sectors)
     if not options:
         ui.empty(lang)
         return
-    chosen = f.dept_ids[0] if len(f.dept_ids) == 1 and f.dept_ids[0] in names else options[0]
+    chosen = wanted.get_column("dept_id")[0] if wanted.height else options[0]
     st.session_state["dept_pick"] = chosen
     st.selectbox(
         t("pick_department", lang),
@@ -347,10 +347,12 @@ def department(f: Filters, lang: str) -> None:
         on_change=_pick_department,
         args=("dept_pick",),
     )
+    if total > filters.DEPT_OPTION_LIMIT:
+        st.caption(t("dept_showing", lang, shown=filters.DEPT_OPTION_LIMIT, n=total))
     if len(f.dept_ids) != 1:
         st.caption(t("dept_picked_first", lang))
     scoped = with_department(f, chosen)
-    full_name = departments.filter(pl.col("dept_id") == chosen).get_column("full_name").item()
+    full_name = queries.departments_by_id((chosen,)).get_column("full_name").item()
     st.subheader(ui.markdown_literal(i18n.department_name(names[chosen], lang) if lang == "en" else full_name))
     counts = ui.kpi_tiles(scoped, lang)
     if counts["goals"] == 0:

@@ -25,6 +25,11 @@ from kpi.queries import Filters
 from kpi.schema import STATUSES
 
 YEAR, DEPT, SECTOR, THEME, STATUS, QUERY, LANG = "year", "dept", "sector", "theme", "status", "q", "lang"
+# Not in the URL: narrows the department pickers' options when there are too many to list.
+DEPT_FIND = "dept_find"
+# At most this many departments are offered in a picker (plus those already chosen): at a
+# province's scale the full list would be 5,000 options, ≈ 230 KB sent with every page.
+DEPT_OPTION_LIMIT = 200
 CODE_PARAMS: tuple[str, ...] = (LANG, DEPT, THEME, STATUS)
 URL_STATE_CONTAINER = "url_state"
 PUBLIC_URL_ENV = "KPI_PUBLIC_URL"
@@ -63,15 +68,51 @@ def clear_filters() -> None:
         st.session_state[YEAR] = years[0]
 
 
+def _known_dept_ids() -> list[str]:
+    """The department codes the URL widget accepts: those the link asks for or already
+    chosen, that exist. Others are dropped by Streamlit, as an unknown option is."""
+    requested = set(st.query_params.get_all(DEPT)) | set(st.session_state.get(DEPT) or ())
+    return queries.departments_by_id(tuple(requested)).get_column("dept_id").to_list()
+
+
+def department_find_text() -> str:
+    return st.session_state.get(DEPT_FIND) or ""
+
+
+def department_options(
+    selected: list[str], sectors: tuple[str, ...] = ()
+) -> tuple[list[str], dict[str, str], int]:
+    """(options, dept_id → name, number of departments matching) for a department picker:
+    the chosen ones first when they are not among the first ``DEPT_OPTION_LIMIT`` that
+    match the sectors and the find text."""
+    choices, total = queries.department_choices(sectors, department_find_text(), DEPT_OPTION_LIMIT)
+    chosen = queries.departments_by_id(tuple(selected))
+    names = dict(zip(chosen.get_column("dept_id"), chosen.get_column("name"), strict=True))
+    listed = choices.get_column("dept_id").to_list()
+    options = [d for d in selected if d in names and d not in set(listed)] + listed
+    names.update(zip(listed, choices.get_column("name"), strict=True))
+    return options, names, total
+
+
+def render_department_find(container, lang: str) -> None:
+    """A name filter for the department pickers, shown only when they cannot list every department."""
+    if queries.department_choices((), "", DEPT_OPTION_LIMIT)[1] > DEPT_OPTION_LIMIT:
+        container.text_input(
+            t("dept_find", lang),
+            key=DEPT_FIND,
+            max_chars=queries.SEARCH_MAX_CHARS,
+            placeholder=t("dept_find_placeholder", lang),
+        )
+
+
 def _bound_codes() -> None:
     """The code-valued widgets that carry dept/theme/status/lang in the URL."""
-    departments = queries.departments()
     themes = queries.themes()
     # Hidden with CSS: they exist only to hold the URL state; the visible widgets copy into them.
     st.html(f"<style>.st-key-{URL_STATE_CONTAINER} {{display: none;}}</style>")
     with st.sidebar.container(key=URL_STATE_CONTAINER):
         st.radio(LANG, LANGS, key=LANG, bind="query-params", label_visibility="collapsed")
-        st.multiselect(DEPT, departments.get_column("dept_id").to_list(), key=DEPT, bind="query-params")
+        st.multiselect(DEPT, _known_dept_ids(), key=DEPT, bind="query-params")
         st.multiselect(THEME, themes.get_column("theme_id").to_list(), key=THEME, bind="query-params")
         st.multiselect(STATUS, list(STATUSES), key=STATUS, bind="query-params")
 
@@ -86,12 +127,8 @@ def render_filters() -> Filters:
     """Draw the sidebar filters and return the filters in force."""
     _bound_codes()
     lang = current_lang()
-    departments = queries.departments()
     themes = queries.themes()
     years = queries.years()
-    dept_names = {
-        row["dept_id"]: i18n.department_name(row["name"], lang) for row in departments.iter_rows(named=True)
-    }
     theme_names = {
         row["theme_id"]: i18n.theme_name(row["name"], row["name_en"], lang) for row in themes.iter_rows(named=True)
     }
@@ -99,8 +136,11 @@ def render_filters() -> Filters:
     sidebar = st.sidebar
     sidebar.subheader(t("filters", lang))
     year = sidebar.selectbox(t("year", lang), years, key=YEAR, bind="query-params")
+    render_department_find(sidebar, lang)
+    dept_ids, dept_names, dept_total = department_options(list(st.session_state.get(DEPT) or ()))
+    dept_names = {d: i18n.department_name(name, lang) for d, name in dept_names.items()}
     for param, label, options, names in (
-        (DEPT, t("departments", lang), list(dept_names), dept_names),
+        (DEPT, t("departments", lang), dept_ids, dept_names),
         (THEME, t("themes", lang), list(theme_names), theme_names),
         (STATUS, t("status", lang), list(STATUSES), {s: i18n.status_label(s, lang) for s in STATUSES}),
     ):
@@ -115,6 +155,10 @@ def render_filters() -> Filters:
             placeholder=t("all", lang),
         )
         if param == DEPT:
+            if dept_total > DEPT_OPTION_LIMIT:
+                sidebar.caption(t("dept_showing", lang, shown=DEPT_OPTION_LIMIT, n=dept_total))
+            elif dept_total == 0:
+                sidebar.caption(t("dept_find_none", lang, text=department_find_text()))
             sidebar.multiselect(
                 t("sector", lang), queries.sectors(), key=SECTOR, bind="query-params", placeholder=t("all", lang)
             )

@@ -94,6 +94,13 @@ TEXT: dict[str, dict[str, str]] = {
     "status": {"zh": "完成状态", "en": "Status"},
     "search": {"zh": "搜索目标与完成情况", "en": "Search goals and narratives"},
     "search_placeholder": {"zh": "如：减负、全省第1", "en": "e.g. 减负, 全省第1"},
+    "dept_find": {"zh": "查找部门", "en": "Find a department"},
+    "dept_find_none": {"zh": "没有名称含「{text}」的部门", "en": "No department's name contains “{text}”"},
+    "dept_find_placeholder": {"zh": "输入部门名称的一部分", "en": "Part of a department's name"},
+    "dept_showing": {
+        "zh": "列出前 {shown} 个部门，共 {n} 个；输入名称查找其他部门",
+        "en": "Listing {shown} of {n} departments; type a name to find others",
+    },
     "all": {"zh": "全部", "en": "All"},
     "clear_filters": {"zh": "清除筛选", "en": "Clear filters"},
     "share": {"zh": "复制链接", "en": "Share link"},

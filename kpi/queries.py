@@ -264,6 +264,50 @@ def departments() -> pl.DataFrame:
     return _departments(data_version())
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _department_choices(
+    version: str, sectors: tuple[str, ...], name_part: str, limit: int
+) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        """
+        SELECT dept_id, name, count(*) OVER () AS total FROM departments
+        WHERE ($any_sector OR list_contains($sectors, sector))
+          AND ($part = '' OR contains(lower(name), lower($part)) OR contains(lower(full_name), lower($part)))
+        ORDER BY sort_order, dept_id
+        LIMIT $limit
+        """,
+        {"sectors": list(sectors), "any_sector": not sectors, "part": name_part, "limit": limit},
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def department_choices(
+    sectors: tuple[str, ...] = (), name_part: str = "", limit: int = 200
+) -> tuple[pl.DataFrame, int]:
+    """The first ``limit`` departments (display order) of the given sectors (all when none)
+    whose short or full name contains ``name_part``, and how many match in all: the options
+    of a department picker, which at a province's scale cannot list every department."""
+    return _department_choices(data_version(), tuple(sectors), normalise_search(name_part), int(limit))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _departments_by_id(version: str, dept_ids: tuple[str, ...]) -> pl.DataFrame:
+    return _query(
+        """
+        SELECT dept_id, name, full_name, sector FROM departments
+        WHERE list_contains($dept_ids, dept_id)
+        ORDER BY sort_order, dept_id
+        """,
+        {"dept_ids": list(dept_ids)},
+    )
+
+
+def departments_by_id(dept_ids: tuple[str, ...]) -> pl.DataFrame:
+    """The departments among ``dept_ids`` that exist (unknown ids are left out), in display order."""
+    return _departments_by_id(data_version(), tuple(sorted(set(dept_ids))))
+
+
 @st.cache_data(show_spinner=False)
 def _themes(version: str) -> pl.DataFrame:
     return _query("SELECT theme_id, name, name_en FROM themes ORDER BY theme_id")
@@ -564,6 +608,8 @@ _CACHED = (
     _scope_table,
     _years,
     _departments,
+    _department_choices,
+    _departments_by_id,
     _themes,
     _sectors,
     _tiles,
