@@ -160,6 +160,7 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "当前筛选条件下没有可绘制的数据。",
         "en": "Nothing to chart for the current filters.",
     },
+    "goal_figures": {"zh": "指标明细（{n} 项）", "en": "Figures ({n})"},
     "view_data": {"zh": "查看数据", "en": "View data"},
     "show_all": {"zh": "显示全部（共 {n} 项）", "en": "Show all ({n})"},
     "showing_top": {"zh": "显示前 {shown} 项，共 {n} 项", "en": "Showing {shown} of {n}"},

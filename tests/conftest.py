@@ -80,6 +80,17 @@ def make_app() -> Callable[..., AppTest]:
     return _make
 
 
+def open_lazy_expanders(app: AppTest) -> int:
+    """Open every expander that draws its content only when opened (the charts' 查看数据 and
+    the goal cards' figures), as a reader clicking each does; return how many were opened."""
+    keys = [expander.key for expander in app.expander if expander.key]
+    for key in keys:
+        app.session_state[key] = True
+    if keys:
+        app.run()
+    return len(keys)
+
+
 def metric_values(app: AppTest) -> dict[str, str]:
     """Tile label → displayed value."""
     return {metric.label: metric.value for metric in app.metric}

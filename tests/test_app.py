@@ -8,7 +8,7 @@ import pytest
 from kpi import i18n
 from kpi.i18n import t
 from kpi.numbers import format_pct
-from tests.conftest import expected_tiles, metric_values
+from tests.conftest import expected_tiles, metric_values, open_lazy_expanders
 
 PAGES = ("overview", "rankings", "targets", "departments", "goals")
 HOSTILE = ["'; drop table goals;--", "<script>alert(1)</script>"]
@@ -189,6 +189,7 @@ def test_figures_are_highlighted_and_traceable(make_app, goals: pl.DataFrame, in
     html = " ".join(h.value for h in app.get("html"))
     for value_text in indicators.filter(pl.col("dept_id") == dept_id).get_column("value_text"):
         assert f"<mark>{value_text}</mark>" in html or value_text in html
+    assert open_lazy_expanders(app) >= 1
     tables = [df.value for df in app.dataframe]
     quotes = set(pl.concat([pl.from_pandas(tb) for tb in tables], how="diagonal").get_column(t("col_quote")))
     assert quotes == set(indicators.filter(pl.col("dept_id") == dept_id).get_column("quote"))

@@ -32,7 +32,7 @@ from kpi.i18n import LANGS, t
 from kpi.queries import SEARCH_MAX_CHARS, Filters
 from kpi.schema import STATUSES, Dataset
 from kpi.storage import read_dataset, write_dataset
-from tests.conftest import APP, ROOT
+from tests.conftest import APP, ROOT, open_lazy_expanders
 
 # --- hostile text ----------------------------------------------------------------------------
 
@@ -359,6 +359,7 @@ def test_hostile_text_is_never_markup(hostile_data: Dataset, page: str, lang: st
     for body in html_bodies:
         assert "<img" not in body and "<script" not in body and "<svg" not in body, body  # &lt;img …
     # Tables hold the text itself.
+    assert open_lazy_expanders(app) > 0 and app.dataframe  # the tables are drawn once opened
     for frame in app.dataframe:
         for column in frame.value.columns:
             for value in frame.value[column]:

@@ -81,6 +81,9 @@ def test_a_shared_link_reproduces_the_filtered_view_in_a_fresh_browser(
     search.press("Enter")
     wait_idle(page)
     page.get_by_role("link", name=t("page_overview")).click()
+    # The click's run may not have started when wait_idle first looks: wait for the new page.
+    page.locator("h1").filter(has_text=t("page_overview")).first.wait_for()
+    page.locator("[data-testid=stMetricLabel]").first.wait_for()
     wait_idle(page)
     before = tiles(page)
     assert before[t("tile_goals")] != str(goals.height)

@@ -138,9 +138,13 @@ def test_the_login_gate_in_a_browser(
 
 
 def open_expanders(page: Page) -> None:
-    for summary in page.locator("[data-testid=stExpander] summary").all():
-        summary.click()
-    wait_idle(page)
+    """Open every expander; their tables are drawn only then (each opening reruns the page)."""
+    count = page.locator("[data-testid=stExpander] summary").count()
+    for index in range(count):
+        page.locator("[data-testid=stExpander] summary").nth(index).click()
+        wait_idle(page)
+    if count:
+        page.locator("[data-testid=stDataFrame]").first.wait_for()
 
 
 def hover_charts(page: Page) -> list[str]:
