@@ -281,28 +281,37 @@ def overview(f: Filters, lang: str) -> None:
 
 def rankings(f: Filters, lang: str) -> None:
     st.caption(t("rankings_caption", lang))
+    shown = [(group, *queries.ranked_figures(f, group, RANKS_TOP_N)) for group in queries.SCOPE_GROUPS]
+    shown = [(group, frame, total) for group, frame, total in shown if total]
+    if not shown:
+        ui.empty(lang, "empty_chart")
+        return
+    # One tab per scope, only the chosen one drawn (lazy); the tab travels in the link (?rank_scope=全国).
+    tabs = st.tabs(
+        [i18n.RANK_SCOPE_GROUPS[lang][group] for group, _, _ in shown],
+        key=filters.RANK_SCOPE,
+        on_change="rerun",
+        bind="query-params",
+    )
     # A department's colour comes from its place among all departments.
     positions = {d: i for i, d in enumerate(queries.departments().get_column("dept_id"))}
-    any_shown = False
-    for group in queries.SCOPE_GROUPS:
-        frame, total = queries.ranked_figures(f, group, RANKS_TOP_N)
-        if total == 0:
+    for (group, frame, total), tab in zip(shown, tabs, strict=True):
+        if not tab.open:
             continue
-        any_shown = True
-        st.subheader(i18n.RANK_SCOPE_GROUPS[lang][group])
-        if ui.show_all_toggle(f"ranks_all_{group}", total, lang, top_n=RANKS_TOP_N) is None and total > RANKS_TOP_N:
-            frame, _ = queries.ranked_figures(f, group, None)
-        table = frame.select(
-            ui.department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
-            pl.col("name").alias(t("col_figure", lang)),
-            pl.col("value_text").alias(t("col_value", lang)),
-            ui.rank_column(frame, lang).alias(t("col_rank_text", lang)),
-            pl.col("quote").alias(t("col_quote", lang)),
-        )
-        shown = {d: positions[d] for d in frame.get_column("dept_id").unique(maintain_order=True)}
-        ui.chart_with_data("rank_chart", frame, (shown, lang), table, f"chart_ranks_{group}", lang, clickable=True)
-    if not any_shown:
-        ui.empty(lang, "empty_chart")
+        with tab:
+            if ui.show_all_toggle(f"ranks_all_{group}", total, lang, top_n=RANKS_TOP_N) is None and total > RANKS_TOP_N:
+                frame, _ = queries.ranked_figures(f, group, None)
+            table = frame.select(
+                ui.department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
+                pl.col("name").alias(t("col_figure", lang)),
+                pl.col("value_text").alias(t("col_value", lang)),
+                ui.rank_column(frame, lang).alias(t("col_rank_text", lang)),
+                pl.col("quote").alias(t("col_quote", lang)),
+            )
+            colours = {d: positions[d] for d in frame.get_column("dept_id").unique(maintain_order=True)}
+            ui.chart_with_data(
+                "rank_chart", frame, (colours, lang), table, f"chart_ranks_{group}", lang, clickable=True
+            )
 
 
 def targets(f: Filters, lang: str) -> None:

@@ -25,6 +25,9 @@ from kpi.queries import Filters
 from kpi.schema import STATUSES
 
 YEAR, DEPT, SECTOR, THEME, STATUS, QUERY, LANG = "year", "dept", "sector", "theme", "status", "q", "lang"
+# Bound to the URL by a page (not a filter): the rankings page's scope tab. Shared links carry it.
+RANK_SCOPE = "rank_scope"
+PAGE_PARAMS: dict[str, tuple[str, ...]] = {"rankings": (RANK_SCOPE,)}
 # Not in the URL: narrows the department pickers' options when there are too many to list.
 DEPT_FIND = "dept_find"
 # At most this many departments are offered in a picker (plus those already chosen): at a
@@ -210,9 +213,20 @@ def share_params(f: Filters, lang: str = DEFAULT_LANG) -> list[tuple[str, str]]:
     return params
 
 
-def share_url(base_url: str, f: Filters, lang: str = DEFAULT_LANG) -> str:
-    """``base_url`` (scheme, host and page path) plus the filters as repeated parameters."""
-    return f"{base_url.split('?')[0].rstrip('/')}?{urlencode(share_params(f, lang))}"
+def share_url(base_url: str, f: Filters, lang: str = DEFAULT_LANG, page_params: list[tuple[str, str]] = ()) -> str:
+    """``base_url`` (scheme, host and page path) plus the filters as repeated parameters, and
+    the page's own (such as the rankings tab)."""
+    return f"{base_url.split('?')[0].rstrip('/')}?{urlencode(share_params(f, lang) + list(page_params))}"
+
+
+def page_params(url_path: str) -> list[tuple[str, str]]:
+    """The page's own URL state in force: from its widget, else (first run) from the link."""
+    params = []
+    for param in PAGE_PARAMS.get(url_path, ()):
+        value = st.session_state.get(param) or st.query_params.get(param)
+        if value:
+            params.append((param, str(value)))
+    return params
 
 
 def page_base_url(url_path: str) -> str:
@@ -229,4 +243,4 @@ def render_share(f: Filters, url_path: str) -> None:
     lang = current_lang()
     with st.sidebar.popover(t("share", lang), icon=":material/link:"):
         st.caption(t("share_help", lang))
-        st.code(share_url(page_base_url(url_path), f, lang), language=None, wrap_lines=True)
+        st.code(share_url(page_base_url(url_path), f, lang, page_params(url_path)), language=None, wrap_lines=True)

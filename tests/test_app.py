@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import polars as pl
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from kpi import i18n
+from kpi import dashboard, i18n, queries
 from kpi.i18n import t
+from kpi.queries import Filters
 from kpi.numbers import format_pct
 from tests.conftest import expected_tiles, metric_values, open_lazy_expanders
 
 PAGES = ("overview", "rankings", "targets", "departments", "goals")
+CHARTS_PER_PAGE = {"overview": 2, "rankings": 1, "targets": 1}  # rankings: the open tab's
 HOSTILE = ["'; drop table goals;--", "<script>alert(1)</script>"]
 
 
@@ -42,6 +47,8 @@ def test_every_page_renders(make_app, page: str) -> None:
     assert app.title[0].value == t(f"page_{page}")
     captions = " ".join(c.value for c in app.caption)
     assert i18n.SOURCE_TITLE in captions and i18n.AS_OF in captions
+    # The element type the "no chart" checks elsewhere look for is the one charts have.
+    assert len(app.get("vega_lite_chart")) == CHARTS_PER_PAGE.get(page, 0)
 
 
 def test_overview_tiles_for_the_full_data(make_app, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
@@ -115,7 +122,7 @@ def test_hostile_search_is_only_text(make_app, bad: str, goals: pl.DataFrame) ->
     assert not app.exception
     assert metric_values(app)[t("tile_goals")] == "0"
     assert any(t("empty") in info.value for info in app.info)  # a friendly message, not an empty chart
-    assert not app.get("arrow_vega_lite_chart")
+    assert not app.get("vega_lite_chart")
     app.switch_page("pages/goals_page.py").run()
     assert not app.exception and any(t("empty") in info.value for info in app.info)
     # The goals are still there afterwards.
@@ -193,3 +200,31 @@ def test_figures_are_highlighted_and_traceable(make_app, goals: pl.DataFrame, in
     tables = [df.value for df in app.dataframe]
     quotes = set(pl.concat([pl.from_pandas(tb) for tb in tables], how="diagonal").get_column(t("col_quote")))
     assert quotes == set(indicators.filter(pl.col("dept_id") == dept_id).get_column("quote"))
+
+
+def _chart_figures(app: AppTest) -> list[str]:
+    """The figure names in the (only) rank chart's data table, opened as a reader does."""
+    assert len(app.get("vega_lite_chart")) == 1
+    open_lazy_expanders(app)
+    return app.dataframe[0].value[t("col_figure")].to_list()
+
+
+def test_rankings_show_one_scope_at_a_time_and_the_link_keeps_it(make_app, year: int) -> None:
+    f = Filters(year)
+    groups = [g for g in queries.SCOPE_GROUPS if queries.ranked_figures(f, g)[1]]
+    assert len(groups) >= 2  # the bundled data ranks figures in the province and elsewhere
+    app = make_app(page="rankings")
+    assert [tab.label for tab in app.tabs] == [i18n.RANK_SCOPE_GROUPS["zh"][g] for g in groups]
+    first = queries.ranked_figures(f, groups[0], dashboard.RANKS_TOP_N)[0]
+    assert _chart_figures(app) == first.get_column("name").to_list()
+
+    # A link to the second tab opens it, and the page's share link carries the tab.
+    label = i18n.RANK_SCOPE_GROUPS["zh"][groups[1]]
+    app = make_app({"rank_scope": label}, page="rankings")
+    second = queries.ranked_figures(f, groups[1], dashboard.RANKS_TOP_N)[0]
+    assert _chart_figures(app) == second.get_column("name").to_list()
+    assert parse_qs(urlsplit(app.code[0].value).query)["rank_scope"] == [label]
+
+    # An unknown tab falls back to the first.
+    app = make_app({"rank_scope": "<b>全宇宙</b>"}, page="rankings")
+    assert _chart_figures(app) == first.get_column("name").to_list()

@@ -73,7 +73,7 @@ def data_words(tables: dict[str, pl.DataFrame]) -> set[str]:
 def assert_only_the_login_screen(app: AppTest, tables: dict[str, pl.DataFrame]) -> None:
     assert not app.exception
     assert app.title[0].value == t("app_title")
-    assert not app.metric and not app.dataframe and not app.get("arrow_vega_lite_chart")
+    assert not app.metric and not app.dataframe and not app.get("vega_lite_chart")
     assert not app.sidebar.children  # no filters (they would list the departments)
     text = rendered_text(app)
     leaked = sorted(word for word in data_words(tables) if word in text)

@@ -115,7 +115,7 @@ def assert_error_page(app: AppTest, file_name: str, problem: str) -> None:
     assert f"{file_name}（" in text and problem in text
     assert t("data_error_help") in app.caption[0].value
     assert app.button(key="data_retry").label == t("data_retry")
-    assert not app.metric and not app.dataframe and not app.get("arrow_vega_lite_chart")
+    assert not app.metric and not app.dataframe and not app.get("vega_lite_chart")
 
 
 def app_run() -> AppTest:
