@@ -3,7 +3,8 @@
 A synthetic data set (``kpi.synth``, the same contract as ``data/``) with 230
 departments, more than ``filters.DEPT_OPTION_LIMIT`` (200): the pickers list the
 first 200 plus the chosen ones, a name filter finds the rest, and links to any
-department keep working.
+department keep working. The same data set has more goals needing attention than
+the overview lists on one page.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import filters, queries, synth
+from kpi import dashboard, filters, queries, synth
+from kpi.i18n import t
 from kpi.queries import Filters
 from kpi.storage import table_path
 from tests.conftest import metric_values
@@ -116,3 +118,16 @@ def test_the_bundled_data_has_no_name_filter(make_app) -> None:
     app = make_app()
     assert not [w for w in app.text_input if w.key == filters.DEPT_FIND]
     assert len(app.multiselect(key="dept_ui").options) == queries.departments().height
+
+
+def test_the_overview_lists_five_goals_needing_attention_a_page(many: pl.DataFrame) -> None:
+    year = queries.years()[0]
+    total = queries.attention_goals(Filters(year), 1, 0)[1]
+    assert total > dashboard.ATTENTION_PER_PAGE == 5
+    app = _app()
+    titles = [m.value for m in app.main.markdown if m.value.startswith("**")]
+    first_page = queries.attention_goals(Filters(year), 5, 0)[0]
+    assert len(titles) == first_page.height == 5
+    assert all(f"**{g['seq']}. " in title for g, title in zip(first_page.iter_rows(named=True), titles, strict=True))
+    pages = -(-total // 5)
+    assert f"{t('goal_count', n=total)}　{t('page_of', page=1, pages=pages)}" in [c.value for c in app.main.caption]
