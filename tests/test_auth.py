@@ -276,7 +276,10 @@ def test_production_settings_in_the_project_config(monkeypatch: pytest.MonkeyPat
     assert config.get_option("client.showErrorDetails") == "none"
     assert config.get_option("browser.gatherUsageStats") is False
     assert config.get_option("client.toolbarMode") == "viewer"
+    # No full garbage collection after every run (docs/performance.md, "Concurrent viewers").
+    assert config.get_option("runner.postScriptGC") is False
     # Each comes from the project's file, not from a default.
     project_file = str(ROOT / ".streamlit" / "config.toml")
-    for key in ("client.showErrorDetails", "browser.gatherUsageStats", "server.enableXsrfProtection"):
+    keys = ("client.showErrorDetails", "browser.gatherUsageStats", "server.enableXsrfProtection", "runner.postScriptGC")
+    for key in keys:
         assert options[key].where_defined == project_file
