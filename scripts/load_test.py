@@ -85,7 +85,17 @@ def shared_link(base: str, dept_ids: list[str], index: int) -> str:
     return f"{base}/{'' if first_path == 'overview' else first_path}?{urlencode(params)}"
 
 
-async def run_viewer(context: BrowserContext, base: str, dept_ids: list[str], viewer: Viewer) -> None:
+async def arrive(viewer_index: int, count: int, window_s: float) -> None:
+    """Wait for this viewer's turn: ``count`` viewers arrive evenly over ``window_s`` seconds
+    (0: all at the same moment). Its settle times are counted from its own arrival."""
+    if window_s > 0 and count > 1:
+        await asyncio.sleep(viewer_index * window_s / count)
+
+
+async def run_viewer(
+    context: BrowserContext, base: str, dept_ids: list[str], viewer: Viewer, count: int = 1, window_s: float = 0
+) -> None:
+    await arrive(viewer.index, count, window_s)
     # A tab of its own is a Streamlit session of its own (one WebSocket each). The tabs share
     # one browser profile, so its HTTP cache: the viewers' own machines would each have theirs.
     page = viewer.page = await context.new_page()
@@ -198,13 +208,15 @@ def machine() -> dict[str, object]:
     }
 
 
-async def round_of(context: BrowserContext, base: str, dept_ids: list[str], count: int, pid: int) -> dict[str, object]:
-    """``count`` viewers at once; their settle times, errors and the server's memory."""
+async def round_of(
+    context: BrowserContext, base: str, dept_ids: list[str], count: int, pid: int, window_s: float = 0
+) -> dict[str, object]:
+    """``count`` viewers arriving over ``window_s`` seconds; their settle times, errors and the server's memory."""
     viewers = [Viewer(i) for i in range(count)]
     before = rss_kib(pid)
     server_cpu, chromium_cpu = cpu_seconds(pid), browser_cpu()
     started = time.monotonic()
-    await asyncio.gather(*(run_viewer(context, base, dept_ids, v) for v in viewers))
+    await asyncio.gather(*(run_viewer(context, base, dept_ids, v, count, window_s) for v in viewers))
     wall = time.monotonic() - started
     connected = rss_kib(pid)
     server_cpu = cpu_seconds(pid) - server_cpu
@@ -222,6 +234,9 @@ async def round_of(context: BrowserContext, base: str, dept_ids: list[str], coun
         "wall_s": round(wall, 1),
         "server_cpu_s": round(server_cpu, 1),
         "browser_cpu_s": round(chromium_cpu, 1),
+        # All the round's CPU work spread perfectly over every core: no viewer can finish sooner.
+        "cpu_floor_s": round((server_cpu + chromium_cpu) / (os.cpu_count() or 1), 1),
+        "arrival_window_s": window_s,
         "rss_before_mib": round(before["VmRSS"] / 1024, 1),
         "rss_connected_mib": round(connected["VmRSS"] / 1024, 1),
         "rss_after_close_mib": round(after["VmRSS"] / 1024, 1),
@@ -253,7 +268,7 @@ def summary(rounds: list[dict[str, object]]) -> dict[str, object]:
     }
 
 
-async def measure(base: str, sessions: int, pid: int, baseline_rounds: int) -> dict[str, object]:
+async def measure(base: str, sessions: int, pid: int, baseline_rounds: int, window_s: float = 0) -> dict[str, object]:
     dept_ids = pl.read_parquet(table_path(data_dir(), "departments")).get_column("dept_id").to_list()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=LOAD_ARGS)
@@ -263,7 +278,7 @@ async def measure(base: str, sessions: int, pid: int, baseline_rounds: int) -> d
             # deep link a fresh process serves (see docs/performance.md, “Concurrent viewers”) are not what is measured.
             await round_of(context, base, dept_ids, 1, pid)
             single = [await round_of(context, base, dept_ids, 1, pid) for _ in range(baseline_rounds)]
-            crowd = await round_of(context, base, dept_ids, sessions, pid)
+            crowd = await round_of(context, base, dept_ids, sessions, pid, window_s)
         finally:
             await browser.close()
     return {"machine": machine(), "single": summary(single), "concurrent": summary([crowd])}
@@ -292,7 +307,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-rounds", type=int, default=4, help="single-viewer rounds for the baseline")
     parser.add_argument("--deadline", type=float, default=600, help="give up after this many seconds")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--arrival-window", type=float, default=0, metavar="SECONDS",
+        help="viewers arrive evenly over this many seconds (default 0: all at the same moment)",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.arrival_window <= 120:
+        parser.error("--arrival-window must be between 0 and 120 seconds")
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
 
@@ -301,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         if parts.hostname != "127.0.0.1":
             parser.error("only a server on 127.0.0.1 may be load-tested")
         pid = listening_pid(parts.port or 80)
-        measured = measure(base.rstrip("/"), args.sessions, pid, max(1, args.baseline_rounds))
+        measured = measure(base.rstrip("/"), args.sessions, pid, max(1, args.baseline_rounds), args.arrival_window)
         return asyncio.run(asyncio.wait_for(measured, args.deadline))
 
     if args.url:
