@@ -35,9 +35,7 @@ Not part of the test suite.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import os
 import sys
 import time
@@ -60,20 +58,21 @@ sys.path.insert(0, str(SCRIPTS.parent))
 
 # load_test.py first: it quiets the cache warnings that importing the app's modules causes.
 from load_test import (
-    MAX_SESSIONS,
     arrive,
+    checked_arguments,
     cpu_seconds,
-    listening_pid,
+    load_arguments,
     machine,
     percentile,
+    report_table,
     rss_kib,
+    run_load,
     shared_link,
 )
 
 from kpi.dashboard import DEFAULT_URL_PATH, PAGES
 from kpi.i18n import t
 from kpi.storage import data_dir, table_path
-from tests.e2e.conftest import streamlit_server
 
 RUN_TIMEOUT_S = 90
 # What the frontend sends when it has no XSRF cookie (a server with XSRF protection off).
@@ -314,63 +313,25 @@ async def measure(
     return {"machine": machine(), "data": str(data), "single": summary(single), "concurrent": summary([crowd])}
 
 
-def report(result: dict[str, object]) -> None:
-    single, crowd = result["single"], result["concurrent"]
-    print("machine:", ", ".join(f"{k}={v}" for k, v in result["machine"].items()))
-    print("data:", result["data"])
-    columns = [k for k in single if k != "errors"]
-    print(f"{'':28}{'1 session':>12}{crowd['sessions']:>9} sessions")
-    print("(1 session: latencies over all its rounds, CPU and memory of the last round)")
-    for key in columns:
-        print(f"{key:28}{single[key]!s:>12}{crowd[key]!s:>18}")
-    print(f"{'errors':28}{len(single['errors']):>12}{len(crowd['errors']):>18}")
-    for error in (single["errors"] + crowd["errors"])[:20]:
-        print("  ", error)
-    ratio = crowd["latency_p95_s"] / single["latency_p95_s"] if single["latency_p95_s"] else float("nan")
-    print(f"p95 at {crowd['sessions']} sessions ÷ p95 of one session: {ratio:.2f} (target < 4)")
-    print(f"memory growth per session: {crowd['rss_growth_per_session_mib']} MiB (target < 30)")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=20, help=f"concurrent sessions (1–{MAX_SESSIONS})")
-    parser.add_argument("--url", help="a dashboard already running on 127.0.0.1 (default: start one)")
-    parser.add_argument("--baseline-rounds", type=int, default=4, help="single-session rounds for the baseline")
-    parser.add_argument("--deadline", type=float, default=600, help="give up after this many seconds")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser = load_arguments(__doc__.split("\n\n")[0], "session")
     parser.add_argument("--data", type=Path, help="data directory (KPI_DATA_DIR) of the server (default: bundled)")
-    parser.add_argument(
-        "--arrival-window", type=float, default=0, metavar="SECONDS",
-        help="viewers arrive evenly over this many seconds (default 0: all at the same moment)",
-    )
-    args = parser.parse_args(argv)
-    if not 0 <= args.arrival_window <= 120:
-        parser.error("--arrival-window must be between 0 and 120 seconds")
-    if not 1 <= args.sessions <= MAX_SESSIONS:
-        parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
+    args = checked_arguments(parser, argv)
     data = args.data.resolve() if args.data else data_dir()
     if not table_path(data, "departments").exists():
         parser.error(f"no departments table in {data}")
-
-    def run(base: str) -> dict[str, object]:
-        parts = urlsplit(base)
-        if parts.hostname != "127.0.0.1":
-            parser.error("only a server on 127.0.0.1 may be load-tested")
-        pid = listening_pid(parts.port or 80)
-        measured = measure(
-            base.rstrip("/"), args.sessions, pid, max(1, args.baseline_rounds), data, args.arrival_window
-        )
-        return asyncio.run(asyncio.wait_for(measured, args.deadline))
-
-    if args.url:
-        result = run(args.url)
-    else:
-        with streamlit_server(env={"KPI_PASSWORD": "", **({"KPI_DATA_DIR": str(data)} if args.data else {})}) as url:
-            result = run(url)
-    report(result)
-    if args.json:
-        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    return 1 if result["concurrent"]["errors"] or result["single"]["errors"] else 0
+    return run_load(
+        parser,
+        args,
+        lambda base, pid: measure(base, args.sessions, pid, max(1, args.baseline_rounds), data, args.arrival_window),
+        {"KPI_PASSWORD": "", **({"KPI_DATA_DIR": str(data)} if args.data else {})},
+        lambda result: report_table(
+            result,
+            "session",
+            "latency_p95_s",
+            "(1 session: latencies over all its rounds, CPU and memory of the last round)",
+        ),
+    )
 
 
 if __name__ == "__main__":

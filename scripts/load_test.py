@@ -28,6 +28,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -284,56 +285,90 @@ async def measure(base: str, sessions: int, pid: int, baseline_rounds: int, wind
     return {"machine": machine(), "single": summary(single), "concurrent": summary([crowd])}
 
 
-def report(result: dict[str, object]) -> None:
+def report_table(result: dict[str, object], noun: str, p95_key: str, note: str) -> None:
+    """One viewer's figures next to N viewers', the errors, and the two targets."""
     single, crowd = result["single"], result["concurrent"]
     print("machine:", ", ".join(f"{k}={v}" for k, v in result["machine"].items()))
-    columns = [k for k in single if k != "errors"]
-    print(f"{'':28}{'1 viewer':>12}{crowd['sessions']:>9} viewers")
-    print("(1 viewer: settle times over all its rounds, memory of the last round)")
-    for key in columns:
-        print(f"{key:28}{single[key]!s:>12}{crowd[key]!s:>17}")
-    print(f"{'errors':28}{len(single['errors']):>12}{len(crowd['errors']):>17}")
-    for error in crowd["errors"][:20]:
+    if "data" in result:
+        print("data:", result["data"])
+    print(f"{'':28}{'1 ' + noun:>12}{crowd['sessions']:>9} {noun}s")
+    print(note)
+    for key in (k for k in single if k != "errors"):
+        print(f"{key:28}{single[key]!s:>12}{crowd[key]!s:>18}")
+    print(f"{'errors':28}{len(single['errors']):>12}{len(crowd['errors']):>18}")
+    for error in (single["errors"] + crowd["errors"])[:20]:
         print("  ", error)
-    ratio = crowd["settle_p95_s"] / single["settle_p95_s"] if single["settle_p95_s"] else float("nan")
-    print(f"p95 at {crowd['sessions']} viewers ÷ p95 of one viewer: {ratio:.2f} (target < 4)")
-    print(f"memory growth per viewer: {crowd['rss_growth_per_session_mib']} MiB (target < 30)")
+    ratio = crowd[p95_key] / single[p95_key] if single[p95_key] else float("nan")
+    print(f"p95 at {crowd['sessions']} {noun}s ÷ p95 of one {noun}: {ratio:.2f} (target < 4)")
+    print(f"memory growth per {noun}: {crowd['rss_growth_per_session_mib']} MiB (target < 30)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=20, help=f"concurrent viewers (1–{MAX_SESSIONS})")
+def load_arguments(description: str, noun: str) -> argparse.ArgumentParser:
+    """The options both load scripts take."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--sessions", type=int, default=20, help=f"concurrent {noun}s (1–{MAX_SESSIONS})")
     parser.add_argument("--url", help="a dashboard already running on 127.0.0.1 (default: start one)")
-    parser.add_argument("--baseline-rounds", type=int, default=4, help="single-viewer rounds for the baseline")
+    parser.add_argument("--baseline-rounds", type=int, default=4, help=f"single-{noun} rounds for the baseline")
     parser.add_argument("--deadline", type=float, default=600, help="give up after this many seconds")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
-        "--arrival-window", type=float, default=0, metavar="SECONDS",
-        help="viewers arrive evenly over this many seconds (default 0: all at the same moment)",
+        "--arrival-window",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help=f"{noun}s arrive evenly over this many seconds (default 0: all at the same moment)",
     )
+    return parser
+
+
+def checked_arguments(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 <= args.arrival_window <= 120:
         parser.error("--arrival-window must be between 0 and 120 seconds")
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
+    return args
+
+
+def run_load(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    measure_at: Callable[[str, int], Awaitable[dict[str, object]]],
+    server_env: dict[str, str],
+    report: Callable[[dict[str, object]], None],
+) -> int:
+    """Measure against ``--url`` or a server started here; print, save, and return the exit status."""
 
     def run(base: str) -> dict[str, object]:
         parts = urlsplit(base)
         if parts.hostname != "127.0.0.1":
             parser.error("only a server on 127.0.0.1 may be load-tested")
         pid = listening_pid(parts.port or 80)
-        measured = measure(base.rstrip("/"), args.sessions, pid, max(1, args.baseline_rounds), args.arrival_window)
-        return asyncio.run(asyncio.wait_for(measured, args.deadline))
+        return asyncio.run(asyncio.wait_for(measure_at(base.rstrip("/"), pid), args.deadline))
 
     if args.url:
         result = run(args.url)
     else:
-        with streamlit_server(env={"KPI_PASSWORD": ""}) as url:
+        with streamlit_server(env=server_env) as url:
             result = run(url)
     report(result)
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     return 1 if result["concurrent"]["errors"] or result["single"]["errors"] else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = load_arguments(__doc__.split("\n\n")[0], "viewer")
+    args = checked_arguments(parser, argv)
+    return run_load(
+        parser,
+        args,
+        lambda base, pid: measure(base, args.sessions, pid, max(1, args.baseline_rounds), args.arrival_window),
+        {"KPI_PASSWORD": ""},
+        lambda result: report_table(
+            result, "viewer", "settle_p95_s", "(1 viewer: settle times over all its rounds, memory of the last round)"
+        ),
+    )
 
 
 if __name__ == "__main__":
