@@ -92,7 +92,8 @@ def department_options(
     chosen = queries.departments_by_id(tuple(selected))
     names = dict(zip(chosen.get_column("dept_id"), chosen.get_column("name"), strict=True))
     listed = choices.get_column("dept_id").to_list()
-    options = [d for d in selected if d in names and d not in set(listed)] + listed
+    in_list = set(listed)
+    options = [d for d in selected if d in names and d not in in_list] + listed
     names.update(zip(listed, choices.get_column("name"), strict=True))
     return options, names, total
 
@@ -161,7 +162,9 @@ def render_filters() -> Filters:
             if dept_total > DEPT_OPTION_LIMIT:
                 sidebar.caption(t("dept_showing", lang, shown=DEPT_OPTION_LIMIT, n=dept_total))
             elif dept_total == 0:
-                sidebar.caption(t("dept_find_none", lang, text=department_find_text()))
+                from kpi.ui import markdown_literal  # (kpi.ui imports this module)
+
+                sidebar.caption(t("dept_find_none", lang, text=markdown_literal(department_find_text())))
             sidebar.multiselect(
                 t("sector", lang), queries.sectors(), key=SECTOR, bind="query-params", placeholder=t("all", lang)
             )

@@ -112,6 +112,8 @@ def test_a_name_that_matches_nothing_says_so(many: pl.DataFrame) -> None:
     app.text_input(key=filters.DEPT_FIND).input("不存在的部门名").run()
     assert app.multiselect(key="dept_ui").options == []
     assert "没有名称含「不存在的部门名」的部门" in [c.value for c in app.sidebar.caption]
+    app.text_input(key=filters.DEPT_FIND).input("**x**").run()  # shown as typed, not as Markdown
+    assert "没有名称含「\\*\\*x\\*\\*」的部门" in [c.value for c in app.sidebar.caption]
 
 
 def test_the_bundled_data_has_no_name_filter(make_app) -> None:
