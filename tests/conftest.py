@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,6 +91,20 @@ def open_lazy_expanders(app: AppTest) -> int:
     if keys:
         app.run()
     return len(keys)
+
+
+def card_titles(app: AppTest) -> list[str]:
+    """The goal cards' titles as shown ("3. 目标…"), in page order, from their HTML."""
+    bodies = [block.value for block in app.get("html")]
+    return [html.unescape(title) for body in bodies for title in _CARD_TITLE.findall(body)]
+
+
+_CARD_TITLE = re.compile(r'<p class="kpi-title"[^>]*><strong>(.*?)</strong></p>', re.S)
+
+
+def card_text(app: AppTest) -> str:
+    """All the goal cards' text (titles, badges, narratives, status reasons), unescaped."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", " ".join(block.value for block in app.get("html"))))
 
 
 def metric_values(app: AppTest) -> dict[str, str]:

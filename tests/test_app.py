@@ -12,7 +12,7 @@ from kpi import dashboard, i18n, queries
 from kpi.i18n import t
 from kpi.queries import Filters
 from kpi.numbers import format_pct
-from tests.conftest import expected_tiles, metric_values, open_lazy_expanders
+from tests.conftest import card_text, card_titles, expected_tiles, metric_values, open_lazy_expanders
 
 PAGES = ("overview", "rankings", "targets", "departments", "goals")
 CHARTS_PER_PAGE = {"overview": 2, "rankings": 1, "targets": 1}  # rankings: the open tab's
@@ -153,11 +153,10 @@ def test_department_page_picks_one_department(make_app, goals: pl.DataFrame, ind
     chosen = goals.filter(pl.col("dept_id") == second)
     assert metric_values(app) == shown_tiles(expected_tiles(chosen, indicators))
     # One card per goal, each with its status in words.
-    badges = " ".join(m.value for m in app.markdown)
+    cards = card_text(app)
     for status in chosen.get_column("status"):
-        assert i18n.status_label(status) in badges
-    for title in chosen.get_column("title"):
-        assert title in badges
+        assert i18n.status_label(status) in cards
+    assert card_titles(app) == [f"{g['seq']}. {g['title']}" for g in chosen.sort("seq").iter_rows(named=True)]
 
 
 def test_goals_page_paginates_and_offers_downloads(make_app, goals: pl.DataFrame) -> None:
@@ -166,13 +165,13 @@ def test_goals_page_paginates_and_offers_downloads(make_app, goals: pl.DataFrame
     assert len(app.get("download_button")) == 3
     pagination = app.pagination
     assert len(pagination) == 1
-    titles = [m.value for m in app.markdown if m.value.startswith("**")]
+    titles = card_titles(app)
     assert len(titles) == 10
     pagination[0].set_value(2).run()
-    second_titles = [m.value for m in app.markdown if m.value.startswith("**")]
+    second_titles = card_titles(app)
     assert second_titles != titles
     expected_second = goals.sort("sort_order", "seq").slice(10, 10)
-    assert [s.split(". ", 1)[1].rstrip("*") for s in second_titles] == expected_second.get_column("title").to_list()
+    assert [s.split(". ", 1)[1] for s in second_titles] == expected_second.get_column("title").to_list()
 
 
 def test_goals_page_past_the_end_goes_back_to_page_one(make_app, goals: pl.DataFrame) -> None:
@@ -186,7 +185,7 @@ def test_goals_page_past_the_end_goes_back_to_page_one(make_app, goals: pl.DataF
     app.text_input(key="q").set_value(term).run()
     assert not app.exception
     assert f"共 {chosen.height} 条目标" in " ".join(c.value for c in app.caption)
-    titles = [m.value.split(". ", 1)[1].rstrip("*") for m in app.markdown if m.value.startswith("**")]
+    titles = [title.split(". ", 1)[1] for title in card_titles(app)]
     assert titles == chosen.sort("sort_order", "seq").get_column("title").to_list()
 
 
