@@ -118,8 +118,9 @@ def _department_click(chart_key: str) -> None:
 
 
 # Shared by every session: a chart is built and serialised once per data and filters,
-# not on every rerun (building an Altair chart is most of a page's script time).
-@st.cache_data(show_spinner=False, max_entries=256)
+# not on every rerun (building an Altair chart is most of a page's script time). Bounded:
+# a "show all" spec at a province's scale holds thousands of rows.
+@st.cache_data(show_spinner=False, max_entries=128)
 def _chart_spec(builder: str, frame: pl.DataFrame, args: tuple) -> dict:
     return charts.spec(builder, frame, *args)
 
