@@ -299,8 +299,6 @@ def rankings(f: Filters, lang: str) -> None:
         on_change="rerun",
         bind="query-params",
     )
-    # A department's colour comes from its place among all departments.
-    positions = {d: i for i, d in enumerate(queries.departments().get_column("dept_id"))}
     for (group, frame, total), tab in zip(shown, tabs, strict=True):
         if not tab.open:
             continue
@@ -314,7 +312,8 @@ def rankings(f: Filters, lang: str) -> None:
                 ui.rank_column(frame, lang).alias(t("col_rank_text", lang)),
                 pl.col("quote").alias(t("col_quote", lang)),
             )
-            colours = {d: positions[d] for d in frame.get_column("dept_id").unique(maintain_order=True)}
+            # A department's colour comes from its place among all departments (from the query).
+            colours = dict(zip(frame.get_column("dept_id"), frame.get_column("dept_position"), strict=True))
             ui.chart_with_data(
                 "rank_chart", frame, (colours, lang), table, f"chart_ranks_{group}", lang, clickable=True
             )

@@ -229,11 +229,7 @@ def _goal_scope(f: Filters) -> tuple[str, dict[str, object]]:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _scope_table(version: str, f: Filters) -> pa.Table:
     sql, params = _goal_scope(f)
-    cursor = _connection(str(data_dir()), version).cursor()
-    try:
-        return cursor.sql(sql, params=params).to_arrow_table()
-    finally:
-        cursor.close()
+    return _query(sql, params).to_arrow()
 
 
 def _scope(f: Filters) -> pa.Table:
@@ -282,9 +278,7 @@ def _department_choices(
     return frame.drop("total"), total
 
 
-def department_choices(
-    sectors: tuple[str, ...] = (), name_part: str = "", limit: int = 200
-) -> tuple[pl.DataFrame, int]:
+def department_choices(sectors: tuple[str, ...], name_part: str, limit: int) -> tuple[pl.DataFrame, int]:
     """The first ``limit`` departments (display order) of the given sectors (all when none)
     whose short or full name contains ``name_part``, and how many match in all: the options
     of a department picker, which at a province's scale cannot list every department."""
@@ -514,11 +508,16 @@ def indicators_of_goals(goal_ids: tuple[str, ...], years: tuple[int, ...]) -> pl
 def _ranked_figures(version: str, f: Filters, scope_group: str, limit: int | None) -> tuple[pl.DataFrame, int]:
     frame = _query(
         f"""
+        WITH positions AS (
+            SELECT dept_id, row_number() OVER (ORDER BY sort_order, dept_id) - 1 AS dept_position
+            FROM departments
+        )
         SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
                i.rank, i.rank_scope, i.rank_is_top_n, i.quote, g.title AS goal_title,
-               count(*) OVER () AS total
+               p.dept_position, count(*) OVER () AS total
         FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
         JOIN departments d ON d.dept_id = i.dept_id
+        JOIN positions p ON p.dept_id = i.dept_id
         JOIN goals g ON g.goal_id = i.goal_id
         WHERE i.rank IS NOT NULL AND {_SCOPE_GROUP_SQL} = $scope_group
         ORDER BY i.rank, i.rank_is_top_n, d.sort_order, i.indicator_id
@@ -532,7 +531,10 @@ def _ranked_figures(version: str, f: Filters, scope_group: str, limit: int | Non
 
 
 def ranked_figures(f: Filters, scope_group: str, limit: int | None = None) -> tuple[pl.DataFrame, int]:
-    """Ranked figures of one scope group (province / nation / other), best rank first."""
+    """Ranked figures of one scope group (province / nation / other), best rank first.
+
+    ``dept_position`` is the department's place in ``departments()`` (0-based): it fixes
+    the department's colour in every chart."""
     if scope_group not in SCOPE_GROUPS:
         raise ValueError(f"unknown scope group {scope_group!r}")
     return _ranked_figures(data_version(), f, scope_group, limit)

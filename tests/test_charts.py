@@ -149,6 +149,8 @@ def test_department_colours_stay_put_and_list_only_departments_shown(year: int) 
     colour_of = dict(zip(full["domain"], full["range"], strict=True))
     frame, _ = queries.ranked_figures(Filters(year), "nation")
     shown = set(frame.get_column("dept_id").to_list())
+    # The query gives each figure its department's place among all departments.
+    assert all(_positions()[d] == p for d, p in zip(frame["dept_id"], frame["dept_position"], strict=True))
     scale = _spec(charts.rank_chart(frame, _positions(), "zh"))
     color = next(layer for layer in _layers(scale) if layer["mark"]["type"] == "circle")["encoding"]["color"]["scale"]
     assert set(color["domain"]) == shown and len(shown) < len(every)
