@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh Linux machine with Python 3.11:
 #   make run    install, then start the dashboard on the bundled data
-#   make test   install (Python packages and Debian's Chromium/fonts/nginx), then run every test
+#   make test   install (Python packages and Debian's Chromium/fonts/nginx), then lint, format check and every test
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -16,11 +16,13 @@ $(VENV)/.installed: requirements.txt
 system-deps:
 	bash scripts/install-system-deps.sh
 
-# kpi.serve = `streamlit run app.py`, minus Streamlit's legacy pages/ mode on the first request.
+# kpi.serve = `streamlit run app.py`, minus Streamlit's legacy pages/ mode (kpi/web/legacy_pages.py).
 run: $(VENV)/.installed
 	$(PY) -m kpi.serve
 
 test: $(VENV)/.installed system-deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
 data: $(VENV)/.installed

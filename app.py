@@ -1,5 +1,5 @@
-"""湖州市直部门目标驾驶舱 — entrypoint: `streamlit run app.py`."""
+"""湖州市直部门目标驾驶舱 — entrypoint: `python -m kpi.serve` (or `streamlit run app.py`)."""
 
-from kpi import dashboard
+from kpi.web import shell
 
-dashboard.run_app()
+shell.run_app()

@@ -1,4 +1,7 @@
-"""Benchmark of the dashboard at scale: ``python -m bench`` (see docs/performance.md).
+"""The benchmark and the load scripts (``python -m bench``, ``python -m bench.load_browsers``,
+``python -m bench.load_sessions``): figures for docs/performance.md, never assertions."""
 
-Not part of the test suite: it prints figures, it asserts nothing about time.
-"""
+from streamlit.logger import get_logger
+
+# Importing the app's modules outside a server: Streamlit's caches say so once per function.
+get_logger("streamlit.runtime.caching.cache_data_api").setLevel("ERROR")

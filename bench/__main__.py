@@ -51,9 +51,21 @@ def ensure_synthetic(directory: Path, departments: int, years: int) -> None:
         return
     print(f"generating {departments} departments × {years} years into {directory} …", flush=True)
     subprocess.run(
-        [sys.executable, "-m", "kpi.synth", "--out", str(directory), "--departments", str(departments),
-         "--years", str(years), "--seed", "0"],
-        cwd=ROOT, check=True,
+        [
+            sys.executable,
+            "-m",
+            "kpi.synth",
+            "--out",
+            str(directory),
+            "--departments",
+            str(departments),
+            "--years",
+            str(years),
+            "--seed",
+            "0",
+        ],
+        cwd=ROOT,
+        check=True,
     )
 
 
@@ -77,14 +89,20 @@ def row_counts(directory: Path) -> dict[str, int]:
 
 def machine() -> dict[str, object]:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
-    packages = {name: metadata.version(name) for name in ("streamlit", "duckdb", "polars", "altair", "pyarrow", "playwright")}
+    packages = {
+        name: metadata.version(name) for name in ("streamlit", "duckdb", "polars", "altair", "pyarrow", "playwright")
+    }
     return {
         "nproc": os.cpu_count(),
         "cpu": cpu,
@@ -99,7 +117,9 @@ def machine() -> dict[str, object]:
 def script_times(args: list[str], repeats: int) -> list[dict]:
     done = subprocess.run(
         [sys.executable, "-m", "bench.script_times", *args, "--repeats", str(repeats)],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     if done.returncode:
         raise RuntimeError(f"bench.script_times {' '.join(args)} failed:\n{done.stderr[-3000:]}")
@@ -136,8 +156,10 @@ def print_table(results: dict) -> None:
     print()
     if script:
         bare = per_page(script["bare"])["/"]
-        print("Server script run (AppTest), ms — first = slowest first run of a new session over the filters"
-              f" (filter named); rerun = median/p95 of reruns. Bare page rerun p50 {fmt(bare['warm_p50'])}.")
+        print(
+            "Server script run (AppTest), ms — first = slowest first run of a new session over the filters"
+            f" (filter named); rerun = median/p95 of reruns. Bare page rerun p50 {fmt(bare['warm_p50'])}."
+        )
         header = f"{'page':<13}{'bundled first':>15}{'rerun p50/p95':>16}{'1M first':>11}{'1M filter':>20}{'1M rerun p50/p95':>19}  {'<300ms':>7}"
         print(header)
         print("-" * len(header))
@@ -147,15 +169,19 @@ def print_table(results: dict) -> None:
             if not b or not g:
                 continue
             ok = max(g["first_max"], g["warm_p95"]) < SCRIPT_LIMIT_MS
-            print(f"{url:<13}{fmt(b['first_max']):>15}{fmt(b['warm_p50']) + '/' + fmt(b['warm_p95']):>16}"
-                  f"{fmt(g['first_max']):>11}{g['first_filter']:>18}"
-                  f"{fmt(g['warm_p50']) + '/' + fmt(g['warm_p95']):>19}  {'yes' if ok else 'NO':>7}")
+            print(
+                f"{url:<13}{fmt(b['first_max']):>15}{fmt(b['warm_p50']) + '/' + fmt(b['warm_p95']):>16}"
+                f"{fmt(g['first_max']):>11}{g['first_filter']:>18}"
+                f"{fmt(g['warm_p50']) + '/' + fmt(g['warm_p95']):>19}  {'yes' if ok else 'NO':>7}"
+            )
         records = [r for r in script["large"] if r["kind"] == "page"]
         filters = list(dict.fromkeys(r["filter"] for r in records))
         print("\n1M first run per filter, ms (median rerun):")
         print(f"{'page':<13}" + "".join(f"{name:>16}" for name in filters))
         for url in url_paths:
-            cells = [f"{r['first_ms']:,.0f} ({statistics.median(r['warm_ms']):,.0f})" for r in records if r["page"] == url]
+            cells = [
+                f"{r['first_ms']:,.0f} ({statistics.median(r['warm_ms']):,.0f})" for r in records if r["page"] == url
+            ]
             print(f"{url:<13}" + "".join(f"{cell:>16}" for cell in cells))
         print()
         for key in ("bundled", "large"):
@@ -164,39 +190,57 @@ def print_table(results: dict) -> None:
         print()
     if browser:
         bare_p50, _ = summary(browser["bare"]["pages"]["/"])
-        print(f"Page settled in headless Chromium, ms (median/p95 of {len(browser['bare']['pages']['/'])} fresh sessions)."
-              f" Bare page: {fmt(bare_p50)}; it receives {browser['bare']['ws_bytes']['/'] / 1024:,.1f} KB.")
-        header = (f"{'page':<13}{'bundled':>14}{'1M':>14}{'1M÷bundled':>12}{'1M÷bare':>9}  {'≤2× and ≤3×':>12}"
-                  f"{'sent KB bundled':>17}{'sent KB 1M':>12}")
+        print(
+            f"Page settled in headless Chromium, ms (median/p95 of {len(browser['bare']['pages']['/'])} fresh sessions)."
+            f" Bare page: {fmt(bare_p50)}; it receives {browser['bare']['ws_bytes']['/'] / 1024:,.1f} KB."
+        )
+        header = (
+            f"{'page':<13}{'bundled':>14}{'1M':>14}{'1M÷bundled':>12}{'1M÷bare':>9}  {'≤2× and ≤3×':>12}"
+            f"{'sent KB bundled':>17}{'sent KB 1M':>12}"
+        )
         print(header)
         print("-" * len(header))
         for url in url_paths:
             b50, b95 = summary(browser["bundled"]["pages"][url])
             g50, g95 = summary(browser["large"]["pages"][url])
             ok = g50 <= 2 * b50 and g50 <= 3 * bare_p50
-            print(f"{url:<13}{fmt(b50) + '/' + fmt(b95):>14}{fmt(g50) + '/' + fmt(g95):>14}{g50 / b50:>11.2f}×"
-                  f"{g50 / bare_p50:>8.2f}×  {'yes' if ok else 'NO':>12}"
-                  f"{browser['bundled']['ws_bytes'][url] / 1024:>17,.0f}{browser['large']['ws_bytes'][url] / 1024:>12,.0f}")
+            print(
+                f"{url:<13}{fmt(b50) + '/' + fmt(b95):>14}{fmt(g50) + '/' + fmt(g95):>14}{g50 / b50:>11.2f}×"
+                f"{g50 / bare_p50:>8.2f}×  {'yes' if ok else 'NO':>12}"
+                f"{browser['bundled']['ws_bytes'][url] / 1024:>17,.0f}{browser['large']['ws_bytes'][url] / 1024:>12,.0f}"
+            )
         print()
+
         def cold(key: str) -> tuple[float, float]:
-            runs = browser[key].get("cold") or [{"settled_ms": browser[key]["cold_start_ms"],
-                                                   "healthy_ms": browser[key]["healthy_ms"]}]
+            runs = browser[key].get("cold") or [
+                {"settled_ms": browser[key]["cold_start_ms"], "healthy_ms": browser[key]["healthy_ms"]}
+            ]
             return (statistics.median(r["settled_ms"] for r in runs), statistics.median(r["healthy_ms"] for r in runs))
 
         bare_cold = cold("bare")[0]
-        print(f"Cold start: server process start → first page settled, median of {len(browser['bare'].get('cold', [1]))}.")
-        print(f"{'server':<10}{'cold start':>12}{'÷bare':>8}{'healthy at':>12}{'peak RSS 1 session':>20}{'peak RSS 5 sessions':>21}")
+        print(
+            f"Cold start: server process start → first page settled, median of {len(browser['bare'].get('cold', [1]))}."
+        )
+        print(
+            f"{'server':<10}{'cold start':>12}{'÷bare':>8}{'healthy at':>12}{'peak RSS 1 session':>20}{'peak RSS 5 sessions':>21}"
+        )
         for key in ("bare", "bundled", "large"):
             run = browser[key]
             settled, healthy = cold(key)
-            print(f"{key:<10}{fmt(settled):>12}{settled / bare_cold:>7.2f}×{fmt(healthy):>12}"
-                  f"{run['memory_1_session']['VmHWM']:>17.0f} MB{run['memory_5_sessions']['VmHWM']:>18.0f} MB")
+            print(
+                f"{key:<10}{fmt(settled):>12}{settled / bare_cold:>7.2f}×{fmt(healthy):>12}"
+                f"{run['memory_1_session']['VmHWM']:>17.0f} MB{run['memory_5_sessions']['VmHWM']:>18.0f} MB"
+            )
         large_mem = browser["large"]["memory_5_sessions"]["VmHWM"]
-        print(f"\nmemory target (1M, 5 sessions < {MEMORY_LIMIT_MB} MB): {'met' if large_mem < MEMORY_LIMIT_MB else 'MISSED'}"
-              f"; cold start target (≤3× bare): {'met' if cold('large')[0] <= 3 * bare_cold else 'MISSED'}"
-              f" on 1M, {'met' if cold('bundled')[0] <= 3 * bare_cold else 'MISSED'} on bundled")
-    print(f"load average at start {results['load_average_start']}, at end {results['load_average_end']}"
-          " (1, 5, 15 min; above ~0.5 other work shared the 2 cores and inflated the browser figures)")
+        print(
+            f"\nmemory target (1M, 5 sessions < {MEMORY_LIMIT_MB} MB): {'met' if large_mem < MEMORY_LIMIT_MB else 'MISSED'}"
+            f"; cold start target (≤3× bare): {'met' if cold('large')[0] <= 3 * bare_cold else 'MISSED'}"
+            f" on 1M, {'met' if cold('bundled')[0] <= 3 * bare_cold else 'MISSED'} on bundled"
+        )
+    print(
+        f"load average at start {results['load_average_start']}, at end {results['load_average_end']}"
+        " (1, 5, 15 min; above ~0.5 other work shared the 2 cores and inflated the browser figures)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,8 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="browser loads per page")
     parser.add_argument("--script-repeats", type=int, default=3, help="AppTest reruns per page and filter")
     parser.add_argument("--cold-repeats", type=int, default=3, help="cold starts per server")
-    parser.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
-                        help="first wait up to this long for the machine to be idle (1-minute load < 0.5)")
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="first wait up to this long for the machine to be idle (1-minute load < 0.5)",
+    )
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-script", action="store_true")
     parser.add_argument("--json", type=Path, default=WORK / "results.json")
@@ -225,8 +274,15 @@ def main(argv: list[str] | None = None) -> int:
         "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "machine": machine(),
         # Read in a child process: importing the dashboard outside a server makes Streamlit log warnings.
-        "pages": json.loads(subprocess.run([sys.executable, "-m", "bench.script_times", "--pages"], cwd=ROOT,
-                                           capture_output=True, text=True, check=True).stdout),
+        "pages": json.loads(
+            subprocess.run(
+                [sys.executable, "-m", "bench.script_times", "--pages"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        ),
         "datasets": {
             "bundled": {"dir": str(bundled), "rows": row_counts(bundled)},
             "large": {"dir": str(args.large.resolve()), "rows": row_counts(args.large)},
@@ -248,10 +304,11 @@ def main(argv: list[str] | None = None) -> int:
         print("pages in headless Chromium …", flush=True)
         results["browser"] = {
             "bare": measure_server("bare", BARE_APP, None, ["/"], args.repeats, WORK),
-            "bundled": measure_server("bundled", ROOT / "app.py", bundled, url_paths, args.repeats, WORK),
-            "large": measure_server("large", ROOT / "app.py", args.large, url_paths, args.repeats, WORK),
+            "bundled": measure_server("bundled", None, bundled, url_paths, args.repeats, WORK),
+            "large": measure_server("large", None, args.large, url_paths, args.repeats, WORK),
         }
-        servers = (("bare", BARE_APP, None), ("bundled", ROOT / "app.py", bundled), ("large", ROOT / "app.py", args.large))
+        # None: the dashboard, started as production starts it (python -m kpi.serve).
+        servers = (("bare", BARE_APP, None), ("bundled", None, bundled), ("large", None, args.large))
         for _ in range(args.cold_repeats):  # interleaved, so a slow spell of the machine hits all three alike
             for label, script, data in servers:
                 results["browser"][label].setdefault("cold", []).append(cold_start(label, script, data, WORK))

@@ -12,10 +12,10 @@ import statistics
 import time
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
-from bench.server import Server
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # one place for the browser and its flags
+from tests.support.browser import launch
+from tests.support.server import Server
 
 VIEWPORT = {"width": 1440, "height": 900}
 TIMEOUT_MS = 180_000
@@ -28,7 +28,7 @@ def address(base: str, path: str) -> str:
     """The page's address as leaders open it and share it: the default page (the overview) at
     ``/``. Its own path (``/overview``) works too, but Streamlit rewrites it to ``/`` and the
     page settles ≈ 150 ms later (median of 7 loads: 636 ms against 480 ms)."""
-    from kpi.dashboard import DEFAULT_URL_PATH
+    from kpi.web.shell import DEFAULT_URL_PATH
 
     return f"{base}/{'' if path.strip('/') == DEFAULT_URL_PATH else path.lstrip('/')}"
 
@@ -70,18 +70,14 @@ def leave(page: Page) -> None:
     time.sleep(IDLE_BETWEEN_LOADS_S)
 
 
-def launch(playwright) -> Browser:
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-
-
-def cold_start(label: str, script: Path, data_dir: Path | None, log_dir: Path) -> dict[str, float]:
+def cold_start(label: str, script: Path | None, data_dir: Path | None, log_dir: Path) -> dict[str, float]:
     """A fresh server and a fresh browser context: ms from process start to healthy and to the first page settled."""
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
             context = browser.new_context(viewport=VIEWPORT)
             page = context.new_page()
-            with Server(script, data_dir, log_dir / f"streamlit-{label}-cold.log") as server:
+            with Server(script=script, data_dir=data_dir, log=log_dir / f"streamlit-{label}-cold.log") as server:
                 server.wait_healthy()
                 healthy = (time.perf_counter() - server.started) * 1000
                 page.goto(server.url + "/", wait_until="commit", timeout=TIMEOUT_MS)
@@ -95,7 +91,7 @@ def cold_start(label: str, script: Path, data_dir: Path | None, log_dir: Path) -
 
 def measure_server(
     label: str,
-    script: Path,
+    script: Path | None,
     data_dir: Path | None,
     url_paths: list[str],
     repeats: int,
@@ -113,7 +109,7 @@ def measure_server(
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
-            with Server(script, data_dir, log_dir / f"streamlit-{label}.log") as server:
+            with Server(script=script, data_dir=data_dir, log=log_dir / f"streamlit-{label}.log") as server:
                 context = browser.new_context(viewport=VIEWPORT)
                 page = context.new_page()
                 server.wait_healthy()

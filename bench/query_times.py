@@ -25,12 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     os.environ["KPI_DATA_DIR"] = str(args.data.resolve())
-    sys.path.insert(0, str(ROOT))
     import logging
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     from bench.script_times import filter_cases
-    from kpi import queries
+    from kpi.web import queries
 
     year = queries.years()[0]
     calls = {
@@ -52,13 +51,20 @@ def main(argv: list[str] | None = None) -> int:
         "target_figures(all)": lambda f: queries.target_figures(f, None),
         "export_frames": queries.export_frames,
     }
-    cases = [(name, queries.Filters(year=int(state.get("year", year)),
-                                    dept_ids=tuple(state.get("dept", ())),
-                                    sectors=tuple(state.get("sector", ())),
-                                    theme_ids=tuple(state.get("theme", ())),
-                                    statuses=tuple(state.get("status", ())),
-                                    q=str(state.get("q", ""))))
-             for name, state in filter_cases(args.data.resolve())]
+    cases = [
+        (
+            name,
+            queries.Filters(
+                year=int(state.get("year", year)),
+                dept_ids=tuple(state.get("dept", ())),
+                sectors=tuple(state.get("sector", ())),
+                theme_ids=tuple(state.get("theme", ())),
+                statuses=tuple(state.get("status", ())),
+                q=str(state.get("q", "")),
+            ),
+        )
+        for name, state in filter_cases(args.data.resolve())
+    ]
     print(f"{'query':<36}{'median':>9}{'slowest':>9}  slowest filter   (ms, uncached, {args.data})")
     for label, call in calls.items():
         timings: list[tuple[float, str]] = []

@@ -32,17 +32,17 @@ TIMEOUT_S = 300
 
 def pages() -> list[tuple[str, str]]:
     """(page script relative to app.py, URL path) of every page, from the dashboard's own list."""
-    from kpi.dashboard import PAGES, PAGES_DIR
+    from kpi.web.shell import PAGES, page_file
 
-    return [(str((PAGES_DIR / file).relative_to(ROOT)), url or "/") for file, _, url, _ in PAGES]
+    return [(str(page_file(url).relative_to(ROOT)), url) for url, _, _ in PAGES]
 
 
 def page_titles() -> dict[str, str]:
     """URL path → the page's Chinese title, to check that the page measured is the page meant."""
-    from kpi.dashboard import PAGES
-    from kpi.i18n import t
+    from kpi.web.i18n import t
+    from kpi.web.shell import PAGES
 
-    return {url or "/": t(title_key) for _, title_key, url, _ in PAGES}
+    return {url: t(title_key) for url, title_key, _ in PAGES}
 
 
 def filter_cases(data_dir: Path) -> list[tuple[str, dict[str, object]]]:
@@ -128,7 +128,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", action="store_true")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
     if args.pages:
         print(json.dumps(pages()))
     elif args.bare:

@@ -2,15 +2,17 @@
 
 import streamlit as st
 
-from kpi import admin, dashboard, ingest, queries, template
-from kpi.admin import TEXT
-from kpi.schema import ContractError
-from kpi.storage import data_dir
+from kpi.contract.schema import ContractError
+from kpi.contract.storage import data_dir
+from kpi.pipeline import ingest, spreadsheet, template
+from kpi.web import admin, queries
+from kpi.web.admin import TEXT
+from kpi.web.legacy_pages import ensure_in_app
 
 _DONE_KEY = "_kpi_admin_done"
 _ROUND_KEY = "_kpi_admin_round"  # a new uploader after each import, so the next file starts clean
 
-dashboard.ensure_in_app()
+ensure_in_app()
 st.title(TEXT["title"])
 if not admin.admin_enabled():
     st.info(TEXT["disabled"], icon=":material/lock:")
@@ -37,7 +39,7 @@ st.caption(TEXT["template_help"])
 files = template.template_files()
 if not files:
     st.warning(TEXT["template_missing"])
-for column, (name, content, mime) in zip(st.columns(max(len(files), 1)), files):
+for column, (name, content, mime) in zip(st.columns(max(len(files), 1)), files, strict=False):
     column.download_button(name, content, file_name=name, mime=mime, icon=":material/download:")
 
 st.subheader(TEXT["step_upload"])
@@ -51,7 +53,7 @@ for note in plan.notes:
     st.caption(note)
 if not plan.ok:
     st.error(TEXT["problems"].format(n=len(plan.problems)))
-    st.dataframe(ingest.problems_frame(plan.problems), hide_index=True, width="stretch")
+    st.dataframe(spreadsheet.problems_frame(plan.problems), hide_index=True, width="stretch")
     st.stop()
 
 st.subheader(TEXT["step_preview"])
@@ -63,6 +65,7 @@ for column, (label, value) in zip(
         (TEXT["unchanged"], plan.count("unchanged")),
         (TEXT["indicators"], plan.indicators_extracted),
     ),
+    strict=True,
 ):
     column.metric(label, value)
 if plan.warnings:

@@ -1,9 +1,46 @@
+"""部门 (/departments): one department's tiles and goal cards, its figures marked in the narrative."""
+
+from dataclasses import replace
+
+import polars as pl
 import streamlit as st
 
-from kpi import dashboard, ui
-from kpi.i18n import t
+from kpi.web import components as ui
+from kpi.web import filters, i18n, queries
+from kpi.web.i18n import t
+from kpi.web.markup import markdown_literal
+from kpi.web.shell import page_context
 
-active_filters, lang = dashboard.context()
+f, lang = page_context()
 st.title(t("page_departments", lang))
-ui.source_caption(active_filters, lang)
-dashboard.department(active_filters, lang)
+ui.source_caption(f, lang)
+
+# The department asked for (one chosen in the filters, within the chosen sectors) or the first listed.
+wanted = queries.departments_by_id(f.dept_ids if len(f.dept_ids) == 1 else ())
+if f.sectors:
+    wanted = wanted.filter(pl.col("sector").is_in(list(f.sectors)))
+options, names, total = filters.department_options(wanted.get_column("dept_id").to_list(), f.sectors)
+if not options:
+    ui.empty(lang)
+    st.stop()
+chosen = wanted.get_column("dept_id")[0] if wanted.height else options[0]
+st.session_state["dept_pick"] = chosen
+st.selectbox(
+    t("pick_department", lang),
+    options,
+    format_func=lambda d: i18n.department_name(names[d], lang),
+    key="dept_pick",
+    on_change=lambda: filters.select_department(st.session_state.get("dept_pick")),
+)
+if total > filters.DEPT_OPTION_LIMIT:
+    st.caption(t("dept_showing", lang, shown=filters.DEPT_OPTION_LIMIT, n=total))
+if len(f.dept_ids) != 1:
+    st.caption(t("dept_picked_first", lang))
+scoped = replace(f, dept_ids=(chosen,))
+full_name = queries.departments_by_id((chosen,)).get_column("full_name").item()
+st.subheader(markdown_literal(i18n.department_name(names[chosen], lang) if lang == "en" else full_name))
+counts = ui.kpi_tiles(scoped, lang)
+if counts["goals"] == 0:
+    ui.empty(lang)
+else:
+    ui.paged_goals(lambda limit, offset: queries.goal_page(scoped, limit, offset), "dept_goals_page", lang)

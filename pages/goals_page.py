@@ -1,9 +1,41 @@
+"""目标明细 (/goals): every goal matching the filters, with CSV and Excel downloads."""
+
 import streamlit as st
 
-from kpi import dashboard, ui
-from kpi.i18n import t
+from kpi.web import components as ui
+from kpi.web import exports, queries
+from kpi.web.i18n import t
+from kpi.web.shell import page_context
 
-active_filters, lang = dashboard.context()
+f, lang = page_context()
 st.title(t("page_goals", lang))
-ui.source_caption(active_filters, lang)
-dashboard.goals(active_filters, lang)
+ui.source_caption(f, lang)
+
+# The page of goals shown below also gives the total: one query, not a probe first.
+loaded = ui.fetch_goal_page(lambda limit, offset: queries.goal_page(f, limit, offset), "goals_page")
+if loaded[1] == 0:
+    ui.empty(lang)
+else:
+    stem = f"huzhou-goals-{f.year}"
+    # Files are built only when a button is clicked (callables), not on every rerun.
+    downloads = (
+        ("download_csv_goals", lambda: exports.goals_csv(f), f"{stem}.csv", "text/csv", ":material/download:"),
+        (
+            "download_csv_indicators",
+            lambda: exports.indicators_csv(f),
+            f"{stem}-indicators.csv",
+            "text/csv",
+            ":material/download:",
+        ),
+        (
+            "download_xlsx",
+            lambda: exports.workbook(f),
+            f"{stem}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ":material/table_view:",
+        ),
+    )
+    with st.container(horizontal=True, gap="small"):
+        for label_key, build, file_name, mime, icon in downloads:
+            st.download_button(t(label_key, lang), build, file_name, mime, icon=icon, on_click="ignore")
+    ui.show_goal_page(loaded, "goals_page", lang)

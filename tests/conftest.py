@@ -1,9 +1,9 @@
-"""Shared fixtures: the bundled Parquet data read independently with Polars, and AppTest."""
+"""Shared fixtures: the bundled Parquet data read independently with Polars, and AppTest.
+
+Helpers that are not fixtures live in ``tests/support/``."""
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,18 +11,12 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi import queries
-from kpi.build import CURATION_DIR, RAW_FILE, build_dataset
-from kpi.curation import load_curation
-from kpi.schema import TABLES
-from kpi.storage import data_dir, table_path, write_dataset
-
-ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "app.py"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "e2e: end-to-end test in a real Chromium against a real Streamlit server")
+from kpi.contract.schema import TABLES
+from kpi.contract.storage import data_dir, table_path, write_dataset
+from kpi.pipeline.build import CURATION_DIR, RAW_FILE, build_dataset
+from kpi.pipeline.curation import load_curation
+from kpi.web import queries
+from tests.support.apptest import APP
 
 
 @pytest.fixture(scope="session")
@@ -80,53 +74,6 @@ def make_app() -> Callable[..., AppTest]:
         return app
 
     return _make
-
-
-def open_lazy_expanders(app: AppTest) -> int:
-    """Open every expander that draws its content only when opened (the charts' 查看数据 and
-    the goal cards' figures), as a reader clicking each does; return how many were opened."""
-    keys = [expander.key for expander in app.expander if expander.key]
-    for key in keys:
-        app.session_state[key] = True
-    if keys:
-        app.run()
-    return len(keys)
-
-
-def card_titles(app: AppTest) -> list[str]:
-    """The goal cards' titles as shown ("3. 目标…"), in page order, from their HTML."""
-    bodies = [block.value for block in app.get("html")]
-    return [html.unescape(title) for body in bodies for title in _CARD_TITLE.findall(body)]
-
-
-_CARD_TITLE = re.compile(r'<p class="kpi-title"[^>]*><strong>(.*?)</strong></p>', re.S)
-
-
-def card_text(app: AppTest) -> str:
-    """All the goal cards' text (titles, badges, narratives, status reasons), unescaped."""
-    return html.unescape(re.sub(r"<[^>]+>", " ", " ".join(block.value for block in app.get("html"))))
-
-
-def metric_values(app: AppTest) -> dict[str, str]:
-    """Tile label → displayed value."""
-    return {metric.label: metric.value for metric in app.metric}
-
-
-def expected_tiles(goals: pl.DataFrame, indicators: pl.DataFrame) -> dict[str, float | int]:
-    """The tile counts computed with Polars from the given goals and all indicators."""
-    counts = {status: goals.filter(pl.col("status") == status).height for status in queries.STATUSES}
-    chosen = indicators.join(goals.select("goal_id"), on="goal_id", how="semi")
-    firsts = chosen.filter(
-        (pl.col("rank") == 1) & (pl.col("rank_scope") == "全省") & ~pl.col("rank_is_top_n")
-    ).height
-    met = counts["exceeded"] + counts["achieved"]
-    return {
-        "goals": goals.height,
-        **counts,
-        "at_risk_or_not_met": counts["at_risk"] + counts["not_met"],
-        "provincial_firsts": firsts,
-        "met_share": met / goals.height if goals.height else 0.0,
-    }
 
 
 @pytest.fixture(scope="session")

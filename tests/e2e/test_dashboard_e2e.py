@@ -8,13 +8,19 @@ import polars as pl
 import pytest
 from playwright.sync_api import Page
 
-from kpi import i18n
-from kpi.i18n import t
-from tests.e2e.conftest import screenshot, wait_idle
+from kpi.web import i18n
+from kpi.web.i18n import t
+from tests.support.browser import screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
-PAGES = {"/": "overview", "/rankings": "rankings", "/targets": "targets", "/departments": "departments", "/goals": "goals"}
+PAGES = {
+    "/": "overview",
+    "/rankings": "rankings",
+    "/targets": "targets",
+    "/departments": "departments",
+    "/goals": "goals",
+}
 CHART_PAGES = {"/", "/rankings", "/targets"}
 
 

@@ -13,8 +13,9 @@ import polars as pl
 import pytest
 from playwright.sync_api import Browser, Page
 
-from kpi.i18n import t
-from tests.e2e.conftest import streamlit_server, wait_idle
+from kpi.web.i18n import t
+from tests.support.browser import wait_idle
+from tests.support.server import streamlit_server
 
 pytestmark = pytest.mark.e2e
 
@@ -43,9 +44,7 @@ def first_visit(browser: Browser) -> Iterator:
 
 
 def test_a_filtered_deep_link_is_the_first_request(first_visit, goals: pl.DataFrame) -> None:
-    expected = goals.filter(
-        (pl.col("dept_id") == "economy_it") & pl.col("status").is_in(["at_risk"])
-    ).height
+    expected = goals.filter((pl.col("dept_id") == "economy_it") & pl.col("status").is_in(["at_risk"])).height
     page = first_visit("/goals?dept=economy_it&status=at_risk")
     assert page.locator("[data-testid=stException]").count() == 0
     assert page.locator("h1").first.inner_text().strip() == t("page_goals")

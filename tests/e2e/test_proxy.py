@@ -24,11 +24,12 @@ import polars as pl
 import pytest
 from playwright.sync_api import Browser, Page
 
-from kpi import admin, auth
-from kpi.i18n import t
-from kpi.schema import TABLES
-from kpi.storage import table_path
-from tests.e2e.conftest import ROOT, _free_port, streamlit_server, wait_idle
+from kpi.contract.schema import TABLES
+from kpi.contract.storage import table_path
+from kpi.web import admin, auth
+from kpi.web.i18n import t
+from tests.support.browser import wait_idle
+from tests.support.server import ROOT, free_port, streamlit_server
 
 pytestmark = pytest.mark.e2e
 
@@ -68,7 +69,7 @@ def nginx_conf(directory: Path, site: Path) -> str:
 @contextmanager
 def nginx(directory: Path, upstream: str) -> Iterator[str]:
     """Start nginx in the foreground on a free loopback port; yield its base URL; stop it."""
-    port = _free_port()
+    port = free_port()
     site = directory / "kpi-dashboard.conf"
     site.write_text(render_site(upstream, port), encoding="utf-8")
     conf = directory / "nginx.conf"
@@ -106,9 +107,7 @@ def data_copy(tmp_path_factory: pytest.TempPathFactory, seed_files: Path) -> Pat
 
 
 @pytest.fixture(scope="module")
-def proxy(
-    tmp_path_factory: pytest.TempPathFactory, data_copy: Path, browser: Browser
-) -> Iterator[tuple[str, Path]]:
+def proxy(tmp_path_factory: pytest.TempPathFactory, data_copy: Path, browser: Browser) -> Iterator[tuple[str, Path]]:
     """(public URL of the dashboard through nginx, nginx's directory)."""
     env = {"KPI_DATA_DIR": str(data_copy), admin.PASSWORD_ENV: ADMIN_PASSWORD, auth.VIEWER_PASSWORD_ENV: ""}
     with streamlit_server(env=env, args=[f"--server.baseUrlPath={BASE_PATH}"]) as direct:
@@ -217,9 +216,7 @@ def test_a_shared_link_with_filters_works_through_the_proxy(
     assert re.search(rf'"GET /{BASE_PATH}/_stcore/stream[^"]*" 101 ', log)
 
 
-def test_an_upload_on_the_admin_page_passes_xsrf_through_the_proxy(
-    through_proxy, tmp_path: Path
-) -> None:
+def test_an_upload_on_the_admin_page_passes_xsrf_through_the_proxy(through_proxy, tmp_path: Path) -> None:
     """XSRF protection is on: the upload must carry Streamlit's token through nginx."""
     page = through_proxy("/admin")
     page.get_by_label(admin.TEXT["password"]).fill(ADMIN_PASSWORD)

@@ -18,11 +18,12 @@ import polars as pl
 import pytest
 from playwright.sync_api import Browser, Page
 
-from kpi import auth
-from kpi.i18n import t
-from kpi.storage import read_dataset, write_dataset
-from tests.e2e.conftest import streamlit_server, wait_idle
-from tests.test_hostile_params import FORMULA, HOSTILE_TEXT, hostile_dataset
+from kpi.contract.storage import read_dataset, write_dataset
+from kpi.web import auth
+from kpi.web.i18n import t
+from tests.support.browser import wait_idle
+from tests.support.datasets import FORMULA, HOSTILE_TEXT, hostile_dataset
+from tests.support.server import streamlit_server
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,229 @@
+"""The Parquet contract of `data/`: column names, types, enums and the checks
+every writer (seed build, importer, synthetic generator) runs before a file
+is allowed to replace the previous one.
+
+Validation errors are raised as `ContractError` with a Chinese message that
+names the table, the row and the column, so staff can fix the input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from kpi.contract.vocab import STATUSES
+
+# How a target is known: written in the source, value minus a stated excess, worked back
+# from a completion rate (approximate), or given in data/curation/indicator_overrides.csv.
+TARGET_BASES: tuple[str, ...] = ("stated", "excess", "completion", "curated")
+
+DEPARTMENTS_SCHEMA: dict[str, pl.DataType] = {
+    "dept_id": pl.String(),
+    "name": pl.String(),
+    "full_name": pl.String(),
+    "sector": pl.String(),
+    "sort_order": pl.Int32(),
+}
+
+GOALS_SCHEMA: dict[str, pl.DataType] = {
+    "goal_id": pl.String(),
+    "year": pl.Int32(),
+    "dept_id": pl.String(),
+    "seq": pl.Int32(),
+    "title": pl.String(),
+    "result": pl.String(),
+    "status": pl.String(),
+    "status_reason": pl.String(),
+    "themes": pl.List(pl.String()),
+}
+
+INDICATORS_SCHEMA: dict[str, pl.DataType] = {
+    "indicator_id": pl.String(),
+    "goal_id": pl.String(),
+    "dept_id": pl.String(),
+    "year": pl.Int32(),
+    "name": pl.String(),
+    "value": pl.Float64(),
+    "unit": pl.String(),
+    "value_text": pl.String(),
+    "qualifier": pl.String(),
+    "target": pl.Float64(),
+    "target_text": pl.String(),
+    "target_basis": pl.String(),
+    "completion_pct": pl.Float64(),
+    "growth_pct": pl.Float64(),
+    "rank": pl.Int32(),
+    "rank_scope": pl.String(),
+    "rank_is_top_n": pl.Boolean(),
+    "higher_is_better": pl.Boolean(),
+    "quote": pl.String(),
+}
+
+THEMES_SCHEMA: dict[str, pl.DataType] = {
+    "theme_id": pl.String(),
+    "name": pl.String(),
+    "name_en": pl.String(),
+    "keywords": pl.List(pl.String()),
+}
+
+TABLES: dict[str, dict[str, pl.DataType]] = {
+    "departments": DEPARTMENTS_SCHEMA,
+    "goals": GOALS_SCHEMA,
+    "indicators": INDICATORS_SCHEMA,
+    "themes": THEMES_SCHEMA,
+}
+
+TABLE_LABELS = {"departments": "部门表", "goals": "目标表", "indicators": "指标表", "themes": "主题表"}
+
+# Columns that may be null; every other column must be filled on every row.
+NULLABLE: dict[str, set[str]] = {
+    "departments": set(),
+    "goals": set(),
+    "indicators": {
+        "qualifier",
+        "target",
+        "target_text",
+        "target_basis",
+        "completion_pct",
+        "growth_pct",
+        "rank",
+        "rank_scope",
+    },
+    "themes": set(),
+}
+
+# Columns that must not be null but may hold an empty string (a bare ratio has no unit).
+EMPTY_ALLOWED: dict[str, set[str]] = {"indicators": {"unit"}}
+
+PRIMARY_KEYS = {
+    "departments": "dept_id",
+    "goals": "goal_id",
+    "indicators": "indicator_id",
+    "themes": "theme_id",
+}
+
+
+class ContractError(ValueError):
+    """A dataset does not satisfy the Parquet contract (message in Chinese)."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    departments: pl.DataFrame
+    goals: pl.DataFrame
+    indicators: pl.DataFrame
+    themes: pl.DataFrame
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        return {
+            "departments": self.departments,
+            "goals": self.goals,
+            "indicators": self.indicators,
+            "themes": self.themes,
+        }
+
+
+def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """Select the contract's columns in contract order, cast to contract types.
+
+    A missing column or an impossible cast is a ContractError, not a traceback.
+    """
+    schema = TABLES[name]
+    label = TABLE_LABELS[name]
+    missing = [c for c in schema if c not in frame.columns]
+    if missing:
+        raise ContractError(f"{label}缺少列：{'、'.join(missing)}")
+    columns = []
+    for column, dtype in schema.items():
+        try:
+            columns.append(frame.get_column(column).cast(dtype, strict=True))
+        except Exception as exc:  # polars raises several exception types for casts
+            raise ContractError(
+                f"{label}的列「{column}」类型应为 {dtype}，实际为 {frame.schema[column]}（{type(exc).__name__}）"
+            ) from None
+    return pl.DataFrame(columns)
+
+
+def _row_label(frame: pl.DataFrame, key: str, index: int) -> str:
+    return f"第{index + 1}行（{key}={frame.get_column(key)[index]!r}）"
+
+
+def _check_table(name: str, frame: pl.DataFrame) -> list[str]:
+    label = TABLE_LABELS[name]
+    key = PRIMARY_KEYS[name]
+    problems: list[str] = []
+    for column in frame.columns:
+        if column in NULLABLE[name]:
+            continue
+        nulls = frame.get_column(column).is_null()
+        if frame.schema[column] == pl.String() and column not in EMPTY_ALLOWED.get(name, set()):
+            nulls = nulls | (frame.get_column(column).str.strip_chars() == "")
+        for index in nulls.arg_true().to_list()[:5]:
+            problems.append(f"{label}{_row_label(frame, key, index)}：列「{column}」为空")
+    duplicated = frame.get_column(key).is_duplicated()
+    for index in duplicated.arg_true().to_list()[:5]:
+        problems.append(f"{label}{_row_label(frame, key, index)}：{key} 重复")
+    return problems
+
+
+def validate(dataset: Dataset) -> Dataset:
+    """Conform every table and check keys, references, enums and quotes.
+
+    Returns the conformed dataset; raises ContractError listing every problem.
+    """
+    tables = {name: conform(name, frame) for name, frame in dataset.tables().items()}
+    problems: list[str] = []
+    for name, frame in tables.items():
+        problems.extend(_check_table(name, frame))
+
+    departments, goals = tables["departments"], tables["goals"]
+    indicators, themes = tables["indicators"], tables["themes"]
+    dept_ids = set(departments.get_column("dept_id").to_list())
+    theme_ids = set(themes.get_column("theme_id").to_list())
+    goal_rows = {g["goal_id"]: g for g in goals.select("goal_id", "dept_id", "year", "result").iter_rows(named=True)}
+
+    for index, goal in enumerate(goals.iter_rows(named=True)):
+        where = f"目标表第{index + 1}行（goal_id={goal['goal_id']!r}）"
+        if goal["dept_id"] not in dept_ids:
+            problems.append(f"{where}：部门 {goal['dept_id']!r} 不在部门表中")
+        if goal["status"] not in STATUSES:
+            problems.append(f"{where}：状态 {goal['status']!r} 不是有效值（{'/'.join(STATUSES)}）")
+        if goal["seq"] is not None and goal["seq"] < 1:
+            problems.append(f"{where}：序号应为 ≥1 的整数")
+        if not goal["themes"]:
+            problems.append(f"{where}：至少需要一个主题")
+        else:
+            unknown = [t for t in goal["themes"] if t not in theme_ids]
+            if unknown:
+                problems.append(f"{where}：主题 {unknown} 不在主题表中")
+    duplicate_keys = goals.filter(pl.struct("year", "dept_id", "seq").is_duplicated())
+    for goal in duplicate_keys.iter_rows(named=True):
+        problems.append(
+            f"目标表（goal_id={goal['goal_id']!r}）：年度 {goal['year']}、部门 {goal['dept_id']}、序号 {goal['seq']} 重复"
+        )
+
+    for index, row in enumerate(indicators.iter_rows(named=True)):
+        where = f"指标表第{index + 1}行（indicator_id={row['indicator_id']!r}）"
+        goal = goal_rows.get(row["goal_id"])
+        if goal is None:
+            problems.append(f"{where}：目标 {row['goal_id']!r} 不在目标表中")
+            continue
+        if row["dept_id"] != goal["dept_id"] or row["year"] != goal["year"]:
+            problems.append(f"{where}：部门或年度与所属目标不一致")
+        if row["quote"] and row["quote"] not in goal["result"]:
+            problems.append(f"{where}：引文「{row['quote']}」在目标的完成情况中找不到")
+        if (row["target"] is None) != (row["target_basis"] is None):
+            problems.append(f"{where}：目标值与目标来源（target_basis）应同时为空或同时填写")
+        elif row["target_basis"] is not None and row["target_basis"] not in TARGET_BASES:
+            problems.append(f"{where}：目标来源 {row['target_basis']!r} 不是有效值（{'/'.join(TARGET_BASES)}）")
+        if row["rank"] is not None and row["rank"] < 1:
+            problems.append(f"{where}：排名应为 ≥1 的整数")
+        if row["rank"] is not None and not row["rank_scope"]:
+            problems.append(f"{where}：有排名但缺少排名范围（rank_scope）")
+
+    if problems:
+        shown = problems[:30]
+        more = f"\n……另有 {len(problems) - 30} 个问题" if len(problems) > 30 else ""
+        raise ContractError("数据不符合约定：\n" + "\n".join(f"- {p}" for p in shown) + more)
+    return Dataset(**tables)

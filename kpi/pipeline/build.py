@@ -1,0 +1,248 @@
+"""Build the Parquet dataset from ``data/raw/`` and ``data/curation/``.
+
+    python -m kpi.build            # writes data/*.parquet
+    python -m kpi.build --check    # exit 1 when data/ differs from a fresh build
+
+Deterministic: the same inputs give the same tables, row for row.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+
+from kpi.contract.schema import TABLES, ContractError, Dataset, validate
+from kpi.contract.storage import DEFAULT_DATA_DIR, read_dataset, write_dataset
+from kpi.pipeline.cli import ChineseArgumentParser
+from kpi.pipeline.curation import Curation, CurationError, IndicatorOverride, check_line_ends, load_curation
+from kpi.pipeline.figures import Figure, extract_figures
+from kpi.pipeline.source import SourceError, parse_source
+from kpi.pipeline.status import infer_status
+from kpi.pipeline.themes import assign_themes
+
+RAW_FILE = DEFAULT_DATA_DIR / "raw" / "huzhou-2022-department-goals.txt"
+CURATION_DIR = DEFAULT_DATA_DIR / "curation"
+SOURCE_YEAR = 2022
+
+
+def goal_id_for(year: int, dept_id: str, seq: int) -> str:
+    return f"{year}-{dept_id}-{seq}"
+
+
+def apply_indicator_overrides(figures: list[Figure], overrides: Sequence[IndicatorOverride]) -> list[Figure]:
+    """Apply curated fixes; each must name exactly one extracted figure by its value_text."""
+    figures = list(figures)
+    dropped: set[int] = set()
+    for override in overrides:
+        matches = [i for i, f in enumerate(figures) if f.value_text == override.value_text]
+        if len(matches) != 1:
+            raise CurationError(
+                f"{override.where}：「{override.value_text}」应恰好对应该目标的一个指标，实际对应 {len(matches)} 个"
+            )
+        index = matches[0]
+        figure = figures[index]
+        if override.field == "drop":
+            dropped.add(index)
+        elif override.field == "name":
+            figures[index] = replace(figure, name=override.value)
+        elif override.field == "higher_is_better":
+            if override.value not in ("true", "false"):
+                raise CurationError(f"{override.where}：higher_is_better 应为 true 或 false")
+            figures[index] = replace(figure, higher_is_better=override.value == "true")
+        elif override.field == "target_text" and not override.value:
+            # An empty target says the rules paired the figure with a target it does not measure.
+            figures[index] = replace(figure, target=None, target_text=None, target_basis=None, completion_pct=None)
+        elif override.field == "target_text":
+            parsed = extract_figures(override.value)
+            if len(parsed) != 1 or parsed[0].unit != figure.unit:
+                raise CurationError(
+                    f"{override.where}：目标「{override.value}」应为一个与「{figure.value_text}」同单位的数量"
+                )
+            target = parsed[0].value
+            figures[index] = replace(
+                figure,
+                target=target,
+                target_text=override.value,
+                target_basis="curated",
+                completion_pct=round(figure.value / target * 100, 2) if target else None,
+            )
+    return [f for i, f in enumerate(figures) if i not in dropped]
+
+
+def analyse_goal(
+    *,
+    year: int,
+    dept_id: str,
+    seq: int,
+    title: str,
+    result: str,
+    curation: Curation,
+    default_themes: Sequence[str],
+    status: tuple[str, str] | None = None,
+    themes: Sequence[str] | None = None,
+    overrides: Sequence[IndicatorOverride] = (),
+) -> tuple[dict, list[dict]]:
+    """One goal's row and its indicator rows: figures, status and themes by the shared rules.
+
+    ``status`` and ``themes`` are given when a person decided them (a curated
+    override, or a filled-in column of an imported file); otherwise inferred.
+    """
+    goal_id = goal_id_for(year, dept_id, seq)
+    figures = apply_indicator_overrides(extract_figures(result, title), overrides)
+    status_code, status_reason = status or infer_status(result, [f.completion_pct for f in figures])
+    keywords = {t.theme_id: t.keywords for t in curation.themes.values()}
+    goal = {
+        "goal_id": goal_id,
+        "year": year,
+        "dept_id": dept_id,
+        "seq": seq,
+        "title": title,
+        "result": result,
+        "status": status_code,
+        "status_reason": status_reason,
+        "themes": list(themes) if themes else assign_themes(title, result, keywords, default_themes),
+    }
+    indicators = [
+        {
+            "indicator_id": f"{goal_id}-{n:02d}",
+            "goal_id": goal_id,
+            "dept_id": dept_id,
+            "year": year,
+            "name": f.name,
+            "value": f.value,
+            "unit": f.unit,
+            "value_text": f.value_text,
+            "qualifier": f.qualifier,
+            "target": f.target,
+            "target_text": f.target_text,
+            "target_basis": f.target_basis,
+            "completion_pct": f.completion_pct,
+            "growth_pct": f.growth_pct,
+            "rank": f.rank,
+            "rank_scope": f.rank_scope,
+            "rank_is_top_n": f.rank_is_top_n,
+            "higher_is_better": f.higher_is_better,
+            "quote": f.quote,
+        }
+        for n, f in enumerate(figures, start=1)
+    ]
+    return goal, indicators
+
+
+def themes_frame(curation: Curation) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {"theme_id": t.theme_id, "name": t.name, "name_en": t.name_en, "keywords": list(t.keywords)}
+            for t in curation.themes.values()
+        ],
+        schema=TABLES["themes"],
+    )
+
+
+def frames(departments: list[dict], goals: list[dict], indicators: list[dict], themes: pl.DataFrame) -> Dataset:
+    return Dataset(
+        departments=pl.DataFrame(departments, schema=TABLES["departments"]),
+        goals=pl.DataFrame(goals, schema=TABLES["goals"]),
+        indicators=pl.DataFrame(indicators, schema=TABLES["indicators"]),
+        themes=themes,
+    )
+
+
+def build_dataset(raw_text: str, curation: Curation, year: int = SOURCE_YEAR) -> Dataset:
+    check_line_ends(curation, raw_text)
+    pages = parse_source(raw_text, curation.narrative_breaks)
+    departments: list[dict] = []
+    goals: list[dict] = []
+    indicators: list[dict] = []
+    seen_goals: set[tuple[str, int]] = set()
+    source_names = [name for page in pages for name in page.dept_names]
+    for name in curation.departments:
+        if name not in source_names:
+            raise CurationError(f"departments.csv：部门「{name}」不在源文件中")
+    for page in pages:
+        for name in page.dept_names:
+            info = curation.departments.get(name)
+            if info is None:
+                raise CurationError(f"源文件第{page.number}页的部门「{name}」不在 data/curation/departments.csv 中")
+            departments.append(
+                {
+                    "dept_id": info.dept_id,
+                    "name": info.name,
+                    "full_name": info.full_name,
+                    "sector": info.sector,
+                    "sort_order": len(departments) + 1,
+                }
+            )
+        for source_goal in page.goals:
+            key = (source_goal.dept_name, source_goal.seq)
+            info = curation.departments[source_goal.dept_name]
+            override = curation.status_overrides.get(key)
+            goal, goal_indicators = analyse_goal(
+                year=year,
+                dept_id=info.dept_id,
+                seq=source_goal.seq,
+                title=source_goal.title,
+                result=source_goal.result,
+                curation=curation,
+                default_themes=info.default_themes,
+                status=(override.status, f"人工校订：{override.reason}") if override else None,
+                overrides=curation.indicator_overrides.get(key, ()),
+            )
+            seen_goals.add(key)
+            goals.append(goal)
+            indicators.extend(goal_indicators)
+    unused = (set(curation.status_overrides) | set(curation.indicator_overrides)) - seen_goals
+    if unused:
+        raise CurationError(f"整理文件中的目标 {sorted(unused)} 在源文件中不存在")
+    return validate(frames(departments, goals, indicators, themes_frame(curation)))
+
+
+def same_data(left: Dataset, right: Dataset) -> list[str]:
+    """Names of the tables that differ."""
+    return [name for name, frame in left.tables().items() if not frame.equals(right.tables()[name])]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = ChineseArgumentParser(prog="python -m kpi.build", description="从源文件和整理文件构建 Parquet 数据集")
+    parser.add_argument("--raw", type=Path, default=RAW_FILE, help="源文本文件")
+    parser.add_argument("--curation", type=Path, default=CURATION_DIR, help="人工整理 CSV 目录")
+    parser.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR, help="输出目录")
+    parser.add_argument("--check", action="store_true", help="只检查输出目录是否与构建结果一致，不写文件")
+    args = parser.parse_args(argv)
+    try:
+        raw_text = args.raw.read_text(encoding="utf-8")
+        dataset = build_dataset(raw_text, load_curation(args.curation))
+        if args.check:
+            differing = same_data(dataset, read_dataset(args.out))
+            if differing:
+                print(
+                    f"{args.out} 中的 {'、'.join(differing)} 与构建结果不一致，请运行 python -m kpi.build",
+                    file=sys.stderr,
+                )
+                return 1
+            print("数据与源文件一致")
+            return 0
+        write_dataset(dataset, args.out)
+    except FileNotFoundError as exc:
+        print(f"找不到文件：{exc.filename}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        print(f"{args.raw}：不是 UTF-8 编码的文本", file=sys.stderr)
+        return 2
+    except (SourceError, CurationError, ContractError) as exc:
+        print(f"构建失败：{exc}", file=sys.stderr)
+        return 2
+    counts = {name: frame.height for name, frame in dataset.tables().items()}
+    print(
+        f"已写入 {args.out}：部门 {counts['departments']} 个，目标 {counts['goals']} 个，"
+        f"指标 {counts['indicators']} 条，主题 {counts['themes']} 个"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,834 @@
+"""Rule-based extraction of the figures stated in a Chinese result narrative.
+
+Passes: normalise (1:1 offset map, wrapped lines joined) → mark label spans (“…”, 《…》, ranges
+such as 1-11月 / 10-50万元) → find rank phrases → find quantities (number [余/多] [万/亿] unit) and
+drop dates, periods, ordinals and labels → walk each sentence, classifying every quantity as a
+level figure, an excess (超额完成2家), a completion rate, a growth rate or a rank move, and attach
+each phrase to the figure it qualifies → name figures from the text around them → fill targets
+from the goal title.
+
+Decisions worth knowing:
+- "超额完成2家" / "多完成14849件" are not figures: they set target = value − excess of the figure.
+- A completion rate c with no other target implies target = value / c × 100 at the value's precision.
+- Growth, completion and rank phrases attach to the previous figure(s) of the same sentence; with no
+  such figure a growth becomes its own figure (unit "%", value = growth) and a rank a rank-only
+  figure (unit "位次", value = rank).
+- A difference such as "高于省均6.4个百分点" or a bracketed restatement "50%（22个）" is a figure but
+  secondary: ranks and rates skip it and attach to the main figure before it.
+- higher_is_better is False when the name measures something bad (差错率, 倍差, 事故 …) unless it is
+  an amount of reduction (缩短, 减负 …), or when it is stated as a ceiling (低于, 以下, 降至, 缩小至 …).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from kpi.pipeline.numbers import MULTIPLIERS, UNITS, format_cn, parse_cn_number, scale_value
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    value: float
+    unit: str
+    value_text: str
+    qualifier: str | None
+    target: float | None
+    target_text: str | None
+    completion_pct: float | None
+    growth_pct: float | None
+    rank: int | None
+    rank_scope: str | None
+    rank_is_top_n: bool
+    higher_is_better: bool
+    quote: str
+    start: int
+    end: int
+    # How the target is known: "stated" (written, e.g. in the goal title), "excess" (value
+    # minus 超额完成/多完成, exact) or "completion" (value / completion rate, approximate).
+    target_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class TitleTarget:
+    name: str
+    value: float
+    unit: str
+    value_text: str
+    qualifier: str | None
+    kind: str  # "level" | "growth" | "rank"
+    rank_scope: str | None = None
+    rank_is_top_n: bool = False
+
+
+# ---------------------------------------------------------------- vocabulary
+
+_CN_NUM = "零〇一二两三四五六七八九十百千"
+_NUM = rf"\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN_NUM}]+(?:[万亿][{_CN_NUM}]+)*"
+_PREFIX_QUALS = "不少于|不低于|不超过|不足|不到|超过|低于|高于|多于|少于|大于|小于|将近|接近|突破|约|近|超|逾"
+_UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
+_QTY_RE = re.compile(
+    rf"(?P<pq>{_PREFIX_QUALS})?(?P<num>{_NUM})(?P<q1>余|多)?(?P<mult>万亿|千万|百万|万|亿|千(?![瓦克米]))?"
+    rf"(?P<q2>余|多)?(?P<unit>{_UNIT_ALT})?(?P<q3>以上|以下|以内|左右|上下|(?<=倍)多)?"
+)
+_LABEL_RE = re.compile(r"“[^“”]*”|‘[^‘’]*’|《[^《》]*》|「[^「」]*」|\"[^\"]*\"")
+_RANGE_RE = re.compile(r"\d+(?:\.\d+)?[万亿]?%?\s?(?:[-—–~～]+|至)\s?\d")
+_TIME_UNITS = {"年", "个月", "天", "周", "小时"}
+# A unit followed by these characters is really the start of another word (期间, 次性, 户外 …).
+_UNIT_WORD_RE = re.compile(
+    r"期间|次性|户外|户籍|名单|名称|项目|批示|批准|天然|处理|处置|对接|对象|对标|台账|家庭|家长|场景|场所|"
+    r"条例|条件|所有|人均|人民|人员|人才|支持|支出|部门|队伍|片区|块状|元素|周边|周年|年度|年级|年均"
+)
+_CN_BAD_PREV = set("第前唯统同每逐之初首周万")
+_UNITLESS_OK_RE = re.compile(r"(?:至|为|达到|达|是|：|得分|评分)$")  # not "数字化改革2.0"
+
+_SCOPE_RE = (
+    "全国中等城市|全国同类城市|全国地级市|全省地级市|全国内河|全省内河|长三角|市直部门|市直单位|"
+    "全国|全省|全市|全球|省内|国内"
+)
+_RANK_VERB = "跃居|位居|位列|名列|跻身|排名|排位|进入|列|居|排"
+_RANK_CORE_RE = re.compile(
+    r"(?P<kind>第|前)(?P<n>\d+|[一二三四五六七八九十]+)(?P<suf>位|名)?"
+    r"(?!季度|季|届|批|期|次|年|个|课|轮|阶段|级|等|\d|[一二三四五六七八九十.]|家|产业|大|条|项|天|月|周|款|部|章|种|类|步|代|梯队|档|人)"
+)
+_RANK_LEFT_RE = re.compile(
+    rf"(?:(?:{_RANK_VERB})?(?P<scope>{_SCOPE_RE})(?:港|城市)?(?:排名|排位|位次|名次)?(?:进入|跻身|居|位居|位列)?|(?:{_RANK_VERB}))$"
+)
+_SCOPE_FIND_RE = re.compile(_SCOPE_RE)
+_RANK_LABEL_RE = re.compile(r"(?:位列|名列|位居)(?P<label>[^，。；、！？\n]{1,25}?)$")
+_RANK_BARE_RE = re.compile(
+    rf"(?P<scope>{_SCOPE_RE})?(?:排名|排位|位次)(?:为|是)?(?P<n>\d+)(?:位|名)?(?=[，。；、！？\n]|$)"
+)
+
+_GROWTH_RE = re.compile(
+    r"(?:同比|环比|比上年同期|比上年|比去年|较上年同期|较上年|较去年同期|较去年|年均)?"
+    r"(?P<verb>增长|增加|提高|提升|上升|回升|下降|减少|降低|回落|下滑|增速|增幅|降幅)了?(?:分别)?(?:为|达到?|是)?$"
+)
+_COMPLETION_RE = re.compile(
+    r"(?:(?:目标)?完成率|完成进度|(?:完成|达到?|为|占|达成)了?(?:全年|年度|年初|当年|本年|全年度)?"
+    r"(?:目标|计划|预算|任务)(?:任务|数|值)?的?)(?:分别)?(?:为|达到?|是)?$"
+)
+_EXCESS_RE = re.compile(r"(?:超额完成|超额|多完成|超出|超计划完成|超目标)了?$")
+_RANKMOVE_RE = re.compile(r"(?:前进|进位|上升|提升|跃升|后退|下降|退后)了?$")
+_COMPARE_RE = re.compile(r"^(?:高于|低于|超过|超出|多于|少于|优于|好于|比)")
+_PP_CHANGE_RE = re.compile(r"^(?:同比|环比|比上年|较上年)?(?:提高|提升|上升|增加|下降|降低|减少|回落)")
+_RELATIONAL_RE = re.compile(r"^(?:占比|比例|比重|覆盖率|占)")
+_LOWERED_RE = re.compile(r"(?:缩小|降|降低|下降|压降|压减|减少|控制)(?:至|到|在)$")
+_CEILING_QUALS = {"低于", "以下", "以内", "不超过", "小于"}
+_BAD_RE = re.compile(
+    r"差错|错误|倍差|债务率|负债|伤亡|事故|发生率|空置|能耗|排放|浓度|死亡|失业|投诉|违法|违章|火灾|污染|成本|时间|时长|耗时|逾期"
+)
+_REDUCTION_RE = re.compile(r"缩短|减少|降低|减负|减免|减返|下降|压降|压减|节约|节省")
+
+_CLAUSE = set("，。；：！？\n")
+_SENTENCE = set("。；！？\n")
+_CONNECT_RE = re.compile(r"^(?:[、和及与\s]|以及)+|(?:[、和及与\s]|以及)+$")
+_LEAD_RE = re.compile(
+    r"^(?:全年|今年|年内|当年|全市|累计|共有|拥有|共计|共(?![同享建富])|合计|其中|预计|已经|已|并且|并(?!购)|同时|此外|另外|"
+    r"还(?!原)|截至\d+月底?|\d{4}(?:[-—–~～]\d{4})?年度?|\d+(?:[-—–~～]\d+)?月份?|前三季度|上半年|下半年|[一二三四]季度|[、和及与，\s]|以及)+"
+)
+_TRAIL_RE = re.compile(
+    r"(?:达到|达|为|是|至|共计|共|累计|合计|总计|约|均|已|了|增至|升至|降至|缩小至|缩小到|提高到|提高至|"
+    r"提升到|提升至|上升至|下降至|降低至|控制在|实现|全年|今年|：|以及|[、，\s])+$"
+)
+_NOISE_WORDS_RE = re.compile(r"分别|预计|有望|力争")
+_POST_STOP_RE = re.compile(
+    r"《|入选|获评|获得|获批|参加|参与|提供|开展|实现|通过|完成|达到|达|为|全部|均|都|先后|分别|被|已|共|累计"
+)
+_RANK_NOISE_RE = re.compile(
+    r"[\s，、。；：“”‘’（）]|预计|有望|力争|均|都|皆|并|且|分别|排名|排位|位次|跃居|位居|位列|名列|居|列|进入|实现"
+)
+_GROWTH_NOISE_RE = re.compile(r"[\s，、：]|同比|环比|还原后|分别|累计|年均|实现|预计|均|按可比价计算")
+_RANK_ONLY_TRIM_RE = re.compile(r"^(?:获|在)|(?:中)?(?:连续)?(?:获评|被评为|评为|获)$")
+_GENERIC_RE = re.compile(r"^(?:总数|总量|幅度|数量|排名|位次|增幅|增速)?$")
+_NAME_MAX = 30
+
+
+# ---------------------------------------------------------------- normalisation
+
+_CN_PUNCT = set("，。；：！？（）、“”‘’《》")
+_TO_CN = {";": "；", "(": "（", ")": "）", ":": "：", "!": "！", "?": "？"}
+
+
+def _normalize(text: str) -> tuple[str, list[int]]:
+    """Same-meaning text for matching plus, per character, its index in the original.
+
+    Full-width digits/％ become ASCII, ASCII punctuation becomes Chinese, wrapped lines are
+    joined; a blank line stays as "\\n" (a sentence break)."""
+    out: list[str] = []
+    idx: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            j = i
+            while j < n and text[j].isspace():
+                j += 1
+            nxt = unicodedata.normalize("NFKC", text[j]) if j < n else ""
+            if text[i:j].count("\n") >= 2:
+                out.append("\n")
+                idx.append(i)
+            elif out and out[-1].isdigit() and nxt.isdigit():
+                out.append(" ")  # keep "10 20" two numbers
+                idx.append(i)
+            i = j
+            continue
+        if ch not in _CN_PUNCT:
+            folded = unicodedata.normalize("NFKC", ch)
+            ch = folded if len(folded) == 1 else ch
+        if ch == ",":
+            ahead = unicodedata.normalize("NFKC", text[i + 1 : i + 5])
+            if not (out and out[-1].isdigit() and re.match(r"\d{3}(?!\d)", ahead)):
+                ch = "，"
+        elif ch == ".":  # a full stop unless it is a decimal point
+            ahead = unicodedata.normalize("NFKC", text[i + 1 : i + 2])
+            if not (out and out[-1].isdigit() and ahead.isdigit()):
+                ch = "。"
+        out.append(_TO_CN.get(ch, ch))
+        idx.append(i)
+        i += 1
+    return "".join(out), idx
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@dataclass
+class _Qty:
+    start: int  # span incl. qualifiers
+    end: int
+    vstart: int  # value_text span: number … unit
+    vend: int
+    num: str
+    mult: str
+    unit: str
+    value: float
+    qualifier: str | None
+
+
+@dataclass
+class _Rank:
+    start: int
+    end: int
+    cstart: int  # core 第N / 前N
+    rank: int
+    scope: str | None
+    top_n: bool
+    label: str | None = None
+
+
+@dataclass
+class _Fig:
+    kind: str  # level | growth | completion | rank
+    name: str
+    value: float
+    unit: str
+    vspan: tuple[int, int]
+    qualifier: str | None
+    anchor: int
+    span_start: int
+    span_end: int
+    qty: _Qty | None = None
+    secondary: bool = False
+    lowered: bool = False
+    group: int = -1
+    head: str = ""  # name parts before / after the value, for list repairs
+    tail: str = ""
+    target: float | None = None
+    target_text: str | None = None
+    target_basis: str | None = None
+    completion: float | None = None
+    growth: float | None = None
+    excess: float | None = None
+    rank: int | None = None
+    scope: str | None = None
+    top_n: bool = False
+
+
+def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a < e and s < b for s, e in spans)
+
+
+def _clause_start(s: str, pos: int, floor: int) -> int:
+    k = pos
+    while k > floor and s[k - 1] not in _CLAUSE:
+        k -= 1
+    return k
+
+
+def _find_ranks(s: str, labels: list[tuple[int, int]]) -> list[_Rank]:
+    ranks: list[_Rank] = []
+    for m in _RANK_CORE_RE.finditer(s):
+        if _overlaps(m.start(), m.end(), labels):
+            continue
+        n = int(m["n"]) if m["n"].isdigit() else int(parse_cn_number(m["n"]) or 0)
+        left_start = _clause_start(s, m.start(), 0)
+        left = s[left_start : m.start()]
+        top_n = m["kind"] == "前"
+        prev = ranks[-1] if ranks else None
+        if left.endswith("、") and prev and prev.end == m.start() - 1:  # 第2、第1
+            ranks.append(_Rank(m.start(), m.end(), m.start(), n, prev.scope, top_n))
+            continue
+        lm = _RANK_LEFT_RE.search(left)
+        if lm:
+            # 全省62个县中排名第4: a scope earlier in the clause still applies
+            scope = lm["scope"] or next((x[0] for x in reversed(list(_SCOPE_FIND_RE.finditer(left)))), None)
+            ranks.append(_Rank(left_start + lm.start(), m.end(), m.start(), n, scope, top_n))
+            continue
+        lm = _RANK_LABEL_RE.search(left)
+        if lm and not top_n:
+            label = lm["label"]
+            scope = {"省": "全省", "国": "全国", "市": "全市"}.get(label[0])
+            ranks.append(_Rank(left_start + lm.start(), m.end(), m.start(), n, scope, False, label))
+    for m in _RANK_BARE_RE.finditer(s):
+        if not _overlaps(m.start(), m.end(), labels + [(r.start, r.end) for r in ranks]):
+            ranks.append(_Rank(m.start(), m.end(), m.start("n"), int(m["n"]), m["scope"], False))
+    return [r for r in ranks if r.rank > 0]
+
+
+def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Qty]:
+    quantities: list[_Qty] = []
+    for match in _QTY_RE.finditer(text):
+        num, unit, mult = match["num"], match["unit"] or "", match["mult"] or ""
+        num_start, num_end = match.start("num"), match.end("num")
+        if _overlaps(match.start(), match.end(), skip):
+            continue
+        is_cn = not num[0].isdigit()
+        value = parse_cn_number(num)
+        before = text[match.start() - 1] if match.start() > 0 else ""
+        after_num = text[num_end] if num_end < len(text) else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        pre = text[_clause_start(text, match.start(), 0) : match.start()]
+        if value is None or re.match(r"[A-Za-z+.]", before) or re.match(r"[A-Za-z+]", after_num):
+            continue  # PM2.5, 5G, 5A级, 2+8
+        if (
+            (after and after in "级性型届")
+            or (not unit and after and after in "月日号")
+            or text.startswith("季度", num_end)
+        ):
+            continue  # 2000吨级, dates
+        if unit in _TIME_UNITS and (
+            is_cn
+            or text.startswith(("内", "来", "以来", "间", "前", "后", "底", "初", "末"), match.end())
+            or (unit == "年" and not is_cn and 1900 <= value <= 2100)
+            or (before and before in "前近后" and text[match.start() - 2 : match.start()] != "提前")
+        ):
+            continue  # years, 2年内, 近3年, 五年倍增 (not 提前3个月)
+        if unit and _UNIT_WORD_RE.match(text, match.start("unit")):
+            continue
+        if is_cn and (num == "一" or text[num_start - 1 : num_start] in _CN_BAD_PREV):
+            continue  # 一批/一次 idioms, 第三, 前三, 唯一
+        if not unit:
+            if is_cn and not (match["pq"] and mult):
+                continue  # 五四村, 二十大; but 超千亿
+            if (
+                not is_cn
+                and not mult
+                and (not _UNITLESS_OK_RE.search(pre) or ("." not in num and 1900 <= value <= 2100))
+            ):
+                continue  # bare integers are labels or years unless stated as a value (缩小至1.55)
+        qualifier = match["pq"] or match["q1"] or match["q2"] or match["q3"]
+        has_unit_or_mult = bool(unit or mult)
+        if not has_unit_or_mult and (match["q1"] or match["q2"]):
+            qualifier = match["pq"]
+        value_end = match.end("unit") if unit else (match.end("mult") if mult else num_end)
+        value_end = max(value_end, match.end("q2") if match["q2"] and has_unit_or_mult else value_end)
+        end = match.end() if has_unit_or_mult else num_end
+        quantities.append(
+            _Qty(match.start(), end, num_start, value_end, num, mult, unit, scale_value(value, mult), qualifier)
+        )
+    return quantities
+
+
+# ---------------------------------------------------------------- naming helpers
+
+
+def _clean(name: str, keep_trailing_de: bool = False) -> str:
+    name = _NOISE_WORDS_RE.sub("", name)
+    for _ in range(3):
+        name = _TRAIL_RE.sub("", _LEAD_RE.sub("", name))
+    if not keep_trailing_de:
+        name = name.rstrip("的")
+    return name.strip("，、：")
+
+
+def _post_text(text: str, end: int, limit: int, short_pre: bool, at_token: bool) -> str:
+    """Noun phrase after the unit (完成134849件档案的开放审核工作), cut before the next verb."""
+    ahead = text[end:limit]
+    post = re.match(r"[^，。；：！？、（）\n]*", ahead).group()
+    if at_token and len(post) == len(ahead):  # runs into the next value: drop the 和 of "85%和61%"
+        post = _CONNECT_RE.sub("", post)
+    stop = _POST_STOP_RE.search(post)
+    if stop and (stop.start() or not short_pre):  # 提前3个月完成目标: keep the verb when little precedes
+        post = post[: stop.start()]
+    return post
+
+
+def _fit(name: str) -> str:
+    name = name.strip("，、：的 ")
+    return name if len(name) <= _NAME_MAX else name[-_NAME_MAX:].lstrip("，、：”’）")
+
+
+def _distribute(subject: str, count: int) -> list[str]:
+    """Split "铁路、水路货运量" over two values → 铁路货运量, 水路货运量 (a short head borrows the shared tail)."""
+    parts = [part for part in re.split(r"、|和|及", subject) if part]
+    if count < 2 or len(parts) != count:
+        return [subject] * count
+    last_part = parts[-1]
+    heads = parts[:-1]
+    is_short = [len(re.sub(r"[“”‘’]", "", head)) <= 2 and len(last_part) > len(head) + 1 for head in heads]
+    names = [head + last_part[len(head) :] if short else head for head, short in zip(heads, is_short, strict=True)]
+    return names + [last_part]
+
+
+# ---------------------------------------------------------------- sentence walk
+
+
+class _Walker:
+    def __init__(self, text: str, parens: list[tuple[int, int]]):
+        self.text = text
+        self.parens = parens
+        self.groups = 0
+
+    def first_clause(self, sentence_start: int, sentence_end: int) -> str:
+        return _clean(re.match(r"[^，。；：！？\n]*", self.text[sentence_start:sentence_end]).group())
+
+    def prev_clause(self, sentence_start: int, pos: int) -> tuple[str, int]:
+        """The clause before the one holding pos (same sentence) and its start."""
+        end = pos
+        while end > sentence_start and self.text[end - 1] not in _CLAUSE:
+            end -= 1
+        start = _clause_start(self.text, max(end - 1, sentence_start), sentence_start)
+        return _clean(self.text[start : max(end - 1, start)]), start
+
+    def paren_of(self, pos: int) -> tuple[int, int] | None:
+        return next(((opening, closing) for opening, closing in self.parens if opening < pos < closing), None)
+
+    def sentence(self, tokens: list[_Qty | _Rank], sentence_start: int, sentence_end: int) -> list[_Fig]:
+        text, figures = self.text, []
+        prev_end, index = sentence_start, 0
+        while index < len(tokens):
+            token = tokens[index]
+            clause_start = _clause_start(text, token.start, max(sentence_start, prev_end))
+            paren = self.paren_of(token.start)
+            if paren and paren[0] + 1 > clause_start:
+                clause_start = paren[0] + 1
+            pre = text[clause_start : token.start]
+            if isinstance(token, _Rank):
+                run_end = self._run(tokens, index, lambda next_token: isinstance(next_token, _Rank))
+                self._ranks(figures, tokens[index:run_end], clause_start, sentence_start, sentence_end)
+                prev_end, index = tokens[run_end - 1].end, run_end
+                continue
+            kind = self._classify(pre, token)
+            if kind in ("completion", "growth"):
+                run_end = self._run(
+                    tokens, index, lambda next_token: isinstance(next_token, _Qty) and next_token.unit == "%"
+                )
+                if kind == "completion":
+                    self._completions(figures, tokens[index:run_end], pre, clause_start, sentence_start, sentence_end)
+                else:
+                    self._growths(figures, tokens[index:run_end], pre, clause_start, sentence_start, sentence_end)
+                prev_end, index = tokens[run_end - 1].end, run_end
+                continue
+            last_figure = figures[-1] if figures else None
+            if kind == "excess":
+                last_level = next(
+                    (figure for figure in reversed(figures) if figure.kind == "level" and not figure.secondary), None
+                )
+                if (
+                    last_level
+                    and last_level.excess is None
+                    and last_level.unit.split("（")[0] == token.unit.split("（")[0]
+                ):
+                    last_level.excess, last_level.span_end = token.value, token.end
+                    prev_end, index = token.end, index + 1
+                    continue
+            if kind == "rankmove":  # 排名14，前进5名: part of the rank, not a figure
+                if last_figure:
+                    last_figure.span_end = max(last_figure.span_end, token.end)
+                prev_end, index = token.end, index + 1
+                continue
+            next_start = tokens[index + 1].start if index + 1 < len(tokens) else sentence_end
+            post = _post_text(text, token.end, next_start, len(_clean(pre)) <= 2, index + 1 < len(tokens))
+            figure = self._level(token, pre, clause_start, post, paren, figures, prev_end, sentence_start, sentence_end)
+            figures.append(figure)
+            prev_end, index = max(token.end, figure.span_end), index + 1
+        # 处置15.59万平方米、201幢危房: verb and noun shared by both
+        for current, following in zip(figures, figures[1:], strict=False):
+            if (
+                current.kind == following.kind == "level"
+                and current.head
+                and not current.tail
+                and following.tail
+                and not following.head
+                and text[current.span_end : following.span_start] == "、"
+            ):
+                current.name = following.name = _fit(current.head + following.tail)
+        for group_id in sorted({figure.group for figure in figures if figure.kind == "level"}):
+            members = [figure for figure in figures if figure.group == group_id and figure.kind == "level"]
+            if len(members) > 1 and len({member.name for member in members}) == 1:
+                for member, name in zip(members, _distribute(members[0].name, len(members)), strict=True):
+                    member.name = _fit(name)
+        return figures
+
+    def _run(self, tokens: list[_Qty | _Rank], index: int, same: Callable[[_Qty | _Rank], bool]) -> int:
+        """End of a list run such as "12.8%、7.5%" or "第2、第1" starting at tokens[index]."""
+        run_end = index + 1
+        while (
+            run_end < len(tokens)
+            and same(tokens[run_end])
+            and not _CONNECT_RE.sub("", self.text[tokens[run_end - 1].end : tokens[run_end].start])
+        ):
+            run_end += 1
+        return run_end
+
+    def _classify(self, pre: str, token: _Qty) -> str:
+        if token.unit in ("名", "位") and _RANKMOVE_RE.search(pre):
+            return "rankmove"
+        if _EXCESS_RE.search(pre):
+            return "excess"
+        if token.unit == "%" and _COMPLETION_RE.search(pre):
+            return "completion"
+        if token.unit == "%" and _GROWTH_RE.search(pre):
+            return "growth"
+        return "level"
+
+    def _fallback_name(self, figures: list[_Fig], sentence_start: int, sentence_end: int) -> str:
+        if figures:
+            return figures[-1].name
+        return self.first_clause(sentence_start, sentence_end) or "数值"
+
+    def _level(
+        self,
+        token: _Qty,
+        pre: str,
+        clause_start: int,
+        post: str,
+        paren: tuple[int, int] | None,
+        figures: list[_Fig],
+        prev_end: int,
+        sentence_start: int,
+        sentence_end: int,
+    ) -> _Fig:
+        text = self.text
+        core = _clean(pre)
+        post_clean = post.lstrip("的")
+        last_main = next((figure for figure in reversed(figures) if not figure.secondary), None)
+        bare = not _CONNECT_RE.sub("", pre)
+        secondary = False
+        name = _clean(_clean(pre, keep_trailing_de=True) + post_clean) if post_clean else core
+        start = token.start if bare else clause_start + (len(pre) - len(pre.lstrip("，、和及与 ")))
+        if paren and not pre.strip() and figures and text[prev_end : paren[0]].strip() == "":
+            secondary, name = True, figures[-1].name  # 50%（22个）: a restatement of the previous figure
+        elif last_main and (
+            _COMPARE_RE.match(core)
+            or (token.unit == "倍" and pre.endswith("的"))
+            or (token.unit == "个百分点" and last_main.unit == "%" and _PP_CHANGE_RE.match(core))
+        ):
+            # 高于省均6.4个百分点: a difference from the previous figure, named after it
+            secondary, name = True, last_main.name + _NOISE_WORDS_RE.sub("", pre).strip("，、 ").rstrip("的")
+        elif last_main and _RELATIONAL_RE.match(core) and not post_clean:
+            name = last_main.name + core  # 占比27% → …占比
+        elif not name and paren and not pre.strip():
+            start = _clause_start(text, paren[0], sentence_start)  # 纯电动出租车占比（91%）
+            name = _clean(text[start : paren[0]])
+        if not name:
+            name = post_clean or self._fallback_name(figures, sentence_start, sentence_end)
+        group_id = -1
+        if (
+            bare
+            and not post
+            and figures
+            and figures[-1].kind == "level"
+            and figures[-1].qty
+            and not figures[-1].secondary
+        ):
+            group_id = figures[-1].group  # 85%和61%: one subject, several values
+        if group_id < 0:
+            self.groups += 1
+            group_id = self.groups
+        return _Fig(
+            "level",
+            _fit(name),
+            token.value,
+            token.unit,
+            (token.vstart, token.vend),
+            token.qualifier,
+            token.start,
+            start,
+            token.end + len(post),
+            qty=token,
+            secondary=secondary,
+            lowered=bool(_LOWERED_RE.search(pre)),
+            group=group_id,
+            head=core,
+            tail=post_clean,
+        )
+
+    def _completions(
+        self,
+        figures: list[_Fig],
+        rates: list[_Qty],
+        pre: str,
+        clause_start: int,
+        sentence_start: int,
+        sentence_end: int,
+    ) -> None:
+        main = [figure for figure in figures if not figure.secondary][-len(rates) :]
+        if len(main) == len(rates) and all(figure.kind == "level" and figure.completion is None for figure in main):
+            for figure, rate in zip(main, rates, strict=True):
+                figure.completion, figure.span_end = rate.value, max(figure.span_end, rate.end)
+            return
+        name = _clean(pre) or self._fallback_name(figures, sentence_start, sentence_end)
+        for rate in rates:  # "目标完成率133%" with nothing to attach to
+            figures.append(
+                _Fig(
+                    "completion",
+                    _fit(name),
+                    rate.value,
+                    "%",
+                    (rate.vstart, rate.vend),
+                    rate.qualifier,
+                    rate.start,
+                    clause_start,
+                    rate.end,
+                    qty=rate,
+                    completion=rate.value,
+                )
+            )
+
+    def _growths(
+        self,
+        figures: list[_Fig],
+        rates: list[_Qty],
+        pre: str,
+        clause_start: int,
+        sentence_start: int,
+        sentence_end: int,
+    ) -> None:
+        growth_match = _GROWTH_RE.search(pre)
+        sign = -1 if growth_match["verb"] in ("下降", "减少", "降低", "回落", "下滑", "降幅") else 1
+        main = [figure for figure in figures if not figure.secondary][-len(rates) :]
+        covered_end = max((figure.span_end for figure in figures), default=sentence_start)
+        between = self.text[covered_end : clause_start + growth_match.start()]
+        if (
+            len(main) == len(rates)
+            and all(figure.kind == "level" and figure.growth is None for figure in main)
+            and not _GROWTH_NOISE_RE.sub("", between)
+        ):
+            for figure, rate in zip(main, rates, strict=True):
+                figure.growth, figure.span_end = sign * rate.value, max(figure.span_end, rate.end)
+            return
+        subject = _clean(pre[: growth_match.start()])
+        if subject:
+            names = _distribute(subject, len(rates))
+        else:
+            names = [self._fallback_name(figures, sentence_start, sentence_end)] * len(rates)
+        for rate, name in zip(rates, names, strict=True):
+            figures.append(
+                _Fig(
+                    "growth",
+                    _fit(name),
+                    sign * rate.value,
+                    "%",
+                    (rate.vstart, rate.vend),
+                    rate.qualifier,
+                    rate.start,
+                    clause_start if rate is rates[0] else rate.start,
+                    rate.end,
+                    qty=rate,
+                    growth=sign * rate.value,
+                )
+            )
+
+    def _ranks(
+        self, figures: list[_Fig], ranks: list[_Rank], clause_start: int, sentence_start: int, sentence_end: int
+    ) -> None:
+        main = [figure for figure in figures if not figure.secondary]
+        covered_end = max((figure.span_end for figure in figures), default=sentence_start)
+        between = self.text[covered_end : ranks[0].start]
+        targets: list[_Fig] = []
+        if main and len(ranks) == 1 and re.search("[均都皆]", between):
+            targets = [figure for figure in main if figure.rank is None]  # 项目数和指标数均居全省第1
+        elif len(main) >= len(ranks) and len(_RANK_NOISE_RE.sub("", between)) <= 4:
+            candidates = main[-len(ranks) :]
+            targets = candidates if all(figure.rank is None for figure in candidates) else []
+        if targets:
+            # One rank shared by all targets, or one rank per target (len(targets) == len(ranks) then).
+            per_target = ranks if len(ranks) > 1 else ranks * len(targets)
+            for figure, rank in zip(targets, per_target, strict=True):
+                figure.rank, figure.scope, figure.top_n = rank.rank, rank.scope, rank.top_n
+                figure.span_end = max(figure.span_end, rank.end)
+            return
+        start = clause_start
+        if ranks[0].label:
+            name = ranks[0].label
+        else:
+            pre = self.text[clause_start : ranks[0].start]
+            name = _clean(_RANK_ONLY_TRIM_RE.sub("", _clean(pre.split("、")[-1])))
+            if name and _GENERIC_RE.match(name) and clause_start > sentence_start:
+                # 总数居全省第2: total of the previous clause
+                prev_name, start = self.prev_clause(sentence_start, clause_start)
+                name = prev_name + name
+            elif not name and clause_start > sentence_start:  # …行动，获…激励，排名全省第1: the sentence's subject
+                name, start = self.first_clause(sentence_start, sentence_end), sentence_start
+        for rank in ranks:
+            figures.append(
+                _Fig(
+                    "rank",
+                    _fit(name) or "排名",
+                    float(rank.rank),
+                    "位次",
+                    (rank.cstart, rank.end),
+                    None,
+                    rank.start,
+                    start if rank is ranks[0] else rank.start,
+                    rank.end,
+                    rank=rank.rank,
+                    scope=rank.scope,
+                    top_n=rank.top_n,
+                )
+            )
+
+
+# ---------------------------------------------------------------- targets
+
+
+def _finish_targets(figure: _Fig) -> None:
+    """Targets implied by 超额完成 / a completion rate, and the completion rate implied by a target."""
+    if figure.kind != "level" or figure.qty is None:
+        return
+    quantity = figure.qty
+    written = float(Decimal(repr(figure.value)) / MULTIPLIERS.get(quantity.mult, 1))
+    if figure.excess is not None and figure.target is None:
+        figure.target = float(Decimal(repr(figure.value)) - Decimal(repr(figure.excess)))
+        figure.target_basis = "excess"
+    elif figure.completion and figure.target is None:
+        decimals = len(quantity.num.split(".")[1]) if "." in quantity.num else 0  # the value's written precision
+        figure.target = scale_value(round(written * 100 / figure.completion, decimals), quantity.mult)
+        figure.target_basis = "completion"
+    if figure.target is not None and figure.target_text is None:
+        # A target worked back from a rounded rate is approximate, and says so.
+        approximate = "约" if figure.target_basis == "completion" else ""
+        figure.target_text = approximate + format_cn(figure.target, figure.unit)
+    if figure.target and figure.completion is None:
+        figure.completion = round(figure.value / figure.target * 100, 2)
+
+
+def _bigrams(s: str) -> set[str]:
+    s = re.sub(r"[“”‘’《》（）、，\s]", "", s)
+    return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
+
+
+def _similar(a: str, b: str) -> float:
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / min(len(x), len(y))
+
+
+def _apply_title(figs: list[_Fig], title: str) -> None:
+    for tt in title_target(title):
+        if tt.kind == "rank":
+            continue
+        matches = []
+        for f in figs:
+            if f.target is not None or f.secondary:
+                continue
+            if tt.kind == "growth" and f.kind != "growth":
+                continue
+            if tt.kind == "level" and (f.kind != "level" or f.unit.split("（")[0] != tt.unit.split("（")[0]):
+                continue
+            if _similar(tt.name, f.name) >= 0.5:
+                matches.append(f)
+        if len(matches) == 1:  # several candidates (小巨人44家、隐形冠军5家 vs one total) is ambiguous
+            best = matches[0]
+            best.target, best.target_text, best.target_basis = tt.value, tt.value_text, "stated"
+            if tt.kind == "level" and best.completion is None and tt.value:
+                best.completion = round(best.value / tt.value * 100, 2)
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def _extract(text: str) -> tuple[list[_Fig], list[int]]:
+    s, idx = _normalize(text)
+    labels = [m.span() for m in _LABEL_RE.finditer(s)]
+    ranges = [(m.start(), m.end()) for m in _RANGE_RE.finditer(s)]
+    ranks = _find_ranks(s, labels)
+    qtys = _find_quantities(s, labels + ranges + [(r.start, r.end) for r in ranks])
+    parens = [m.span() for m in re.finditer(r"（[^（）]*）", s) if re.search(r"\d", m.group())]
+    walker = _Walker(s, parens)
+    tokens = sorted(ranks + qtys, key=lambda t: t.start)
+    figs: list[_Fig] = []
+    a = 0
+    for b in [k + 1 for k, ch in enumerate(s) if ch in _SENTENCE] + [len(s)]:
+        toks = [t for t in tokens if a <= t.start < b]
+        if toks:
+            figs.extend(walker.sentence(toks, a, b))
+        a = b
+    for f in figs:
+        _finish_targets(f)
+    figs.sort(key=lambda f: f.anchor)
+    return figs, idx
+
+
+def _higher_is_better(f: _Fig) -> bool:
+    if f.qualifier in _CEILING_QUALS or f.lowered:
+        return False
+    return not (_BAD_RE.search(f.name) and not _REDUCTION_RE.search(f.name))
+
+
+def _to_figure(f: _Fig, text: str, idx: list[int]) -> Figure:
+    start, end = idx[f.span_start], idx[f.span_end - 1] + 1
+    vs, ve = idx[f.vspan[0]], idx[f.vspan[1] - 1] + 1
+    return Figure(
+        name=f.name,
+        value=f.value,
+        unit=f.unit,
+        value_text=text[vs:ve],
+        qualifier=f.qualifier,
+        target=f.target,
+        target_text=f.target_text,
+        completion_pct=f.completion,
+        growth_pct=f.growth,
+        rank=f.rank,
+        rank_scope=(f.scope or "未注明") if f.rank is not None else None,
+        rank_is_top_n=f.top_n,
+        higher_is_better=_higher_is_better(f),
+        quote=text[start:end],
+        start=start,
+        end=end,
+        target_basis=f.target_basis,
+    )
+
+
+def extract_figures(text: str, title: str = "") -> list[Figure]:
+    """All figures stated in a narrative, in order of appearance; title targets fill `target`."""
+    figs, idx = _extract(text)
+    if title:
+        _apply_title(figs, title)
+    return [_to_figure(f, text, idx) for f in figs]
+
+
+def title_target(title: str) -> list[TitleTarget]:
+    """Targets stated in a goal title ("全年为企业减负200亿元以上" → level 2e10 元, qualifier 以上)."""
+    body = re.sub(r"\s*\n\s*", "", re.sub(r"^\s*\d{1,2}\s*[.．、]\s*(?=\D)", "", title))
+    figs, idx = _extract(body)
+    out: list[TitleTarget] = []
+    for f in figs:
+        vt = body[idx[f.vspan[0]] : idx[f.vspan[1] - 1] + 1]
+        if f.kind == "rank":
+            out.append(TitleTarget(f.name, f.value, "位次", vt, None, "rank", f.scope, f.top_n))
+            continue
+        kind = "growth" if f.kind == "growth" else "level"
+        out.append(TitleTarget(f.name, f.value, f.unit, vt, f.qualifier, kind))
+        if f.rank is not None:
+            rank_text = ("前" if f.top_n else "第") + str(f.rank)
+            out.append(TitleTarget(f.name, float(f.rank), "位次", rank_text, None, "rank", f.scope, f.top_n))
+    return out
+
+
+__all__ = ["Figure", "TitleTarget", "extract_figures", "title_target"]

@@ -1,0 +1,625 @@
+"""Import a table of goals and results (.xlsx or .csv) into the dataset, safely.
+
+    python -m kpi.ingest FILE [--data-dir DIR] [--dry-run]
+    python -m kpi.ingest --restore TIMESTAMP [--data-dir DIR]
+
+One row per goal: 年度, 部门, 序号, 目标任务, 完成情况, optional 状态 and 主题
+(English headers year, department, seq, goal, result, status, themes also work).
+
+The import runs in two stages. ``plan_import`` reads the file
+(``kpi.pipeline.spreadsheet``), checks every row and lists every problem at once
+(row, column, what is wrong); when there is none, it merges the rows into the current dataset by (year, department,
+seq), analysing new or changed goals with the seed build's own rules
+(``kpi.pipeline.build.analyse_goal``). ``apply_import`` then backs the current files up
+under ``DIR/history/<timestamp>/`` (``kpi.pipeline.history``) and writes the new ones with
+``kpi.contract.storage.write_dataset`` (temporary files, validation, rename). A plan
+with problems, or one that changes nothing, writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import polars as pl
+
+from kpi.contract.schema import TABLES, ContractError, Dataset, validate
+from kpi.contract.storage import data_dir, fingerprint, read_dataset, table_path
+from kpi.contract.vocab import STATUS_LABELS_ZH, STATUSES
+from kpi.pipeline.build import CURATION_DIR, SOURCE_YEAR, analyse_goal, frames, goal_id_for, themes_frame
+from kpi.pipeline.cli import ChineseArgumentParser
+from kpi.pipeline.curation import Curation, CurationError, Theme, load_curation
+from kpi.pipeline.history import (
+    HISTORY_DIR,
+    HistoryError,
+    restore,
+    write_with_history,
+)
+from kpi.pipeline.spreadsheet import (
+    COLUMNS,
+    HEADER_OF,
+    IngestError,
+    Problem,
+    Table,
+    clean,
+    join_lines,
+    problem_order,
+    read_table,
+)
+from kpi.pipeline.themes import parse_theme_list
+
+NEW_DEPARTMENT_SECTOR = "待分类"
+# A goal whose words match no theme keyword, in a department without a default
+# theme, is filed here and the import report says so.
+FALLBACK_THEME = "economy"
+YEAR_RANGE = (2000, 2100)
+STATUS_FROM_FILE = "导入文件指定"
+STATUS_BY_LABEL = {label: code for code, label in STATUS_LABELS_ZH.items()}
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """A row of the file that passed every check."""
+
+    row: int
+    year: int
+    department: str
+    dept_id: str
+    seq: int
+    title: str
+    result: str
+    status: str | None  # status code when the 状态 column is filled
+    themes: tuple[str, ...] | None  # theme ids when the 主题 column is filled
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str  # added / updated / unchanged
+    row: int
+    year: int
+    department: str
+    seq: int
+    title: str
+    status: str
+    themes: tuple[str, ...]
+    indicators: int  # figures of this goal after the import
+    changed: tuple[str, ...] = ()  # Chinese names of the changed fields (updates only)
+
+
+ACTION_LABELS = {"added": "新增", "updated": "更新", "unchanged": "未变"}
+
+
+@dataclass
+class ImportPlan:
+    file_name: str
+    directory: Path
+    fingerprint: str  # of the data files the plan was computed against
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the file was read
+    warnings: list[Problem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    new_departments: list[dict] = field(default_factory=list)
+    indicators_extracted: int = 0  # figures of the added and updated goals
+    indicators_replaced: int = 0  # old figures of updated goals that they replace
+    dataset: Dataset | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def has_changes(self) -> bool:
+        return self.ok and (self.count("added") > 0 or self.count("updated") > 0 or bool(self.new_departments))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    written: bool
+    history_entry: str | None  # timestamp of the backup of what was replaced
+
+
+class StaleDataError(Exception):
+    """The data files changed between planning an import and applying it."""
+
+
+# --- checking the rows ----------------------------------------------------------------------
+
+
+def _parse_int(text: str) -> int | None:
+    match = re.fullmatch(r"\+?(\d+)(?:\.0*)?", text)
+    return int(match.group(1)) if match else None
+
+
+def _theme_lookup(themes: pl.DataFrame) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for row in themes.iter_rows(named=True):
+        for name in (row["theme_id"], row["name"], row["name_en"]):
+            if name:
+                lookup[name.strip().lower()] = row["theme_id"]
+    return lookup
+
+
+class _Departments:
+    """Resolve a department name in the file to a dept_id, without changing anything.
+
+    Order: a name in the dataset, a full name in the dataset, a name in
+    ``data/curation/departments.csv``, else a new stable id from the name.
+    """
+
+    def __init__(self, departments: pl.DataFrame, curation: Curation):
+        rows = departments.sort("sort_order").iter_rows(named=True)
+        self.known = {r["name"]: r for r in rows}
+        self.by_full_name = {r["full_name"]: r for r in self.known.values()}
+        self.curation = curation
+
+    def dept_id(self, name: str) -> str:
+        for table in (self.known, self.by_full_name):
+            if name in table:
+                return table[name]["dept_id"]
+        info = self.curation.departments.get(name)
+        if info is not None:
+            return info.dept_id
+        return new_dept_id(name)
+
+
+def new_dept_id(name: str) -> str:
+    """Stable ASCII id for a department first seen in an import."""
+    return "dept_" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
+
+
+def check_rows(table: Table, themes: pl.DataFrame, departments: _Departments) -> tuple[list[FileRow], list[Problem]]:
+    problems: list[Problem] = []
+    valid: list[FileRow] = []
+    theme_ids = _theme_lookup(themes)
+    theme_names = "、".join(themes.get_column("name").to_list())
+    seen: dict[tuple[int, str, int], int] = {}
+    for number, cells in table.rows:
+        values = {key: clean(cells[index]) for key, index in table.columns.items()}
+        before = len(problems)
+
+        def problem(key: str, message: str, number: int = number) -> None:
+            problems.append(Problem(number, HEADER_OF[key], message))
+
+        for column in COLUMNS:
+            if column.required and column.field in table.columns and not values[column.field]:
+                problem(column.field, "不能为空")
+        year = _parse_int(values.get("year", ""))
+        if values.get("year") and year is None:
+            problem("year", f"应为整数年份（如 2023），实际为「{values['year']}」")
+        elif year is not None and not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+            problem("year", f"年份 {year} 不在 {YEAR_RANGE[0]}–{YEAR_RANGE[1]} 之间")
+        seq = _parse_int(values.get("seq", ""))
+        if values.get("seq") and (seq is None or seq < 1 or seq > 9999):
+            problem("seq", f"应为从 1 开始的整数，实际为「{values['seq']}」")
+        status: str | None = None
+        if values.get("status"):
+            text = values["status"]
+            status = STATUS_BY_LABEL.get(text) or (text.lower() if text.lower() in STATUSES else None)
+            if status is None:
+                labels = "/".join(STATUS_LABELS_ZH.values())
+                problem("status", f"无法识别的状态「{text}」，应为 {labels} 之一，或留空由系统根据完成情况判断")
+        themes_given: tuple[str, ...] | None = None
+        if values.get("themes"):
+            parts = parse_theme_list(values["themes"])
+            unknown = [p for p in parts if p.lower() not in theme_ids]
+            if unknown:
+                problem(
+                    "themes",
+                    f"未知的主题 {'、'.join(f'「{u}」' for u in unknown)}，可选主题：{theme_names}；或留空由系统判断",
+                )
+            else:
+                themes_given = tuple(dict.fromkeys(theme_ids[p.lower()] for p in parts))
+        department = values.get("department", "")
+        if department and year is not None and seq is not None:
+            key = (year, departments.dept_id(department), seq)
+            if key in seen:
+                problems.append(
+                    Problem(
+                        number,
+                        "",
+                        f"年度 {year}、部门 {department}、序号 {seq} 与第{seen[key]}行重复（同一目标只能出现一次）",
+                    )
+                )
+            else:
+                seen[key] = number
+        if len(problems) > before:
+            continue
+        dept_id = departments.dept_id(department)
+        # A title copied from the report may keep its number (「2.加大…」); 「2.5万套…」 is not a number prefix.
+        seq_prefix = re.compile(rf"^{seq}\s*[.．、](?!\d)\s*")
+        title = seq_prefix.sub("", join_lines(values["title"]))
+        if not title:
+            problem("title", f"只有序号「{values['title']}」，没有目标内容")
+            continue
+        valid.append(
+            FileRow(
+                row=number,
+                year=year,
+                department=department,
+                dept_id=dept_id,
+                seq=seq,
+                title=title,
+                result=join_lines(values["result"]),
+                status=status,
+                themes=themes_given,
+            )
+        )
+    return valid, problems
+
+
+# --- the current data ----------------------------------------------------------------------------
+
+
+def _current_dataset(directory: Path, curation: Curation) -> Dataset:
+    """The dataset in ``directory``; an empty one (themes from curation) when it holds no data file yet."""
+    if not any(table_path(directory, name).exists() for name in TABLES):
+        return frames([], [], [], themes_frame(curation))
+    return read_dataset(directory)
+
+
+def _curation_for(themes: pl.DataFrame, curation: Curation) -> Curation:
+    """Curation whose theme keywords are those stored with the data (what the dashboard shows)."""
+    stored = {
+        r["theme_id"]: Theme(r["theme_id"], r["name"], r["name_en"], tuple(r["keywords"]))
+        for r in themes.iter_rows(named=True)
+    }
+    return replace(curation, themes=stored)
+
+
+# --- planning --------------------------------------------------------------------------------------
+
+
+def plan_import(
+    content: bytes, file_name: str, directory: Path | None = None, curation_dir: Path = CURATION_DIR
+) -> ImportPlan:
+    """Read, check and merge the file against the data in ``directory``; writes nothing."""
+    directory = Path(directory) if directory is not None else data_dir()
+    plan = ImportPlan(file_name=Path(file_name).name, directory=directory, fingerprint=fingerprint(directory))
+    try:
+        curation = load_curation(curation_dir)
+        current = _current_dataset(directory, curation)
+    except (CurationError, ContractError) as exc:
+        plan.problems.append(Problem(0, "", f"现有数据或整理文件无法读取，未做任何改动：{exc}"))
+        return plan
+    try:
+        table, notes, warnings, problems = read_table(content, file_name)
+    except IngestError as exc:
+        plan.problems.extend(exc.problems)
+        return plan
+    plan.notes.extend(notes)
+    plan.warnings.extend(warnings)
+    plan.problems.extend(problems)
+    if problems and any(p.row == table.header_row or p.row == 0 for p in problems):
+        return plan  # without the right columns, row checks would only repeat the same problem
+    departments = _Departments(current.departments, curation)
+    rows, row_problems = check_rows(table, current.themes, departments)
+    plan.problems.extend(row_problems)
+    plan.problems.sort(key=problem_order)
+    if plan.problems:
+        return plan
+    try:
+        _merge(plan, rows, current, _curation_for(current.themes, curation))
+        plan.dataset = validate(plan.dataset) if plan.dataset is not None else None
+    except ContractError as exc:
+        plan.problems.append(Problem(0, "", f"合并后的数据不符合约定，未做任何改动：{exc}"))
+        plan.dataset = None
+    return plan
+
+
+def _merge(plan: ImportPlan, rows: list[FileRow], current: Dataset, curation: Curation) -> None:
+    """Upsert the rows into ``current``; fills the plan's changes, counts, warnings and dataset."""
+    dept_rows = current.departments.sort("sort_order").to_dicts()
+    goals = current.goals.to_dicts()
+    position = {(g["year"], g["dept_id"], g["seq"]): i for i, g in enumerate(goals)}
+    indicators: dict[str, list[dict]] = {}
+    for indicator in current.indicators.iter_rows(named=True):
+        indicators.setdefault(indicator["goal_id"], []).append(indicator)
+    theme_names = dict(current.themes.select("theme_id", "name").iter_rows())
+    fallback = FALLBACK_THEME if FALLBACK_THEME in theme_names else next(iter(theme_names), FALLBACK_THEME)
+    next_order = max((d["sort_order"] for d in dept_rows), default=0) + 1
+    known_ids = {d["dept_id"] for d in dept_rows}
+
+    for row in rows:
+        if row.dept_id not in known_ids:
+            info = curation.departments.get(row.department)
+            new = {
+                "dept_id": row.dept_id,
+                "name": row.department,
+                "full_name": info.full_name if info else row.department,
+                "sector": info.sector if info else NEW_DEPARTMENT_SECTOR,
+                "sort_order": next_order,
+            }
+            next_order += 1
+            known_ids.add(row.dept_id)
+            dept_rows.append(new)
+            plan.new_departments.append(new)
+            if info is None:
+                plan.warnings.append(
+                    Problem(
+                        row.row,
+                        HEADER_OF["department"],
+                        f"「{row.department}」是新部门，将以 {row.dept_id} 新建（全称暂用此名，领域「{NEW_DEPARTMENT_SECTOR}」）。"
+                        "如是笔误，请改为现有部门名称后重新上传",
+                    )
+                )
+        key = (row.year, row.dept_id, row.seq)
+        goal_id = goal_id_for(*key)
+        existing = goals[position[key]] if key in position else None
+        text_same = existing is not None and existing["title"] == row.title and existing["result"] == row.result
+        status_same = row.status is None or (existing is not None and row.status == existing["status"])
+        themes_same = row.themes is None or (existing is not None and set(row.themes) == set(existing["themes"]))
+        if existing is not None and text_same and status_same and themes_same:
+            plan.changes.append(_change("unchanged", row, existing, len(indicators.get(goal_id, []))))
+            continue
+
+        status = (row.status, f"{STATUS_FROM_FILE}：{STATUS_LABELS_ZH[row.status]}") if row.status else None
+        if text_same:
+            # Same words: keep the figures (and any curated fix of them); only status or themes change.
+            goal = dict(existing)
+            if row.status:
+                goal["status"], goal["status_reason"] = status
+            if row.themes:
+                goal["themes"] = list(row.themes)
+            goal_indicators = indicators.get(goal_id, [])
+        else:
+            goal, goal_indicators = _analyse(plan, row, curation, status)
+            if not goal["themes"]:
+                goal["themes"] = [fallback]
+                plan.warnings.append(
+                    Problem(
+                        row.row,
+                        HEADER_OF["themes"],
+                        f"未能从关键词判断主题，暂定为「{theme_names.get(fallback, fallback)}」；如不合适请在「主题」列中填写",
+                    )
+                )
+            plan.indicators_extracted += len(goal_indicators)
+        if existing is None:
+            position[key] = len(goals)
+            goals.append(goal)
+            plan.changes.append(_change("added", row, goal, len(goal_indicators)))
+        else:
+            goals[position[key]] = goal
+            if not text_same:
+                plan.indicators_replaced += len(indicators.get(goal_id, []))
+            changed = tuple(
+                label
+                for label, differs in (
+                    ("目标任务", existing["title"] != goal["title"]),
+                    ("完成情况", existing["result"] != goal["result"]),
+                    ("状态", existing["status"] != goal["status"]),
+                    ("主题", set(existing["themes"]) != set(goal["themes"])),
+                )
+                if differs
+            )
+            plan.changes.append(_change("updated", row, goal, len(goal_indicators), changed))
+        indicators[goal_id] = goal_indicators
+
+    ordered_indicators = [i for g in goals for i in indicators.get(g["goal_id"], [])]
+    plan.dataset = frames(dept_rows, goals, ordered_indicators, current.themes)
+
+
+def _analyse(
+    plan: ImportPlan, row: FileRow, curation: Curation, status: tuple[str, str] | None
+) -> tuple[dict, list[dict]]:
+    """Figures, status and themes of a new or rewritten goal, by the seed build's rules."""
+    info = curation.departments.get(row.department)
+    default_themes = info.default_themes if info else ()
+    # Curated figure fixes were written for the seed year's sentences; they apply while those figures remain.
+    overrides = curation.indicator_overrides.get((row.department, row.seq), ()) if row.year == SOURCE_YEAR else ()
+    arguments = {
+        "year": row.year,
+        "dept_id": row.dept_id,
+        "seq": row.seq,
+        "title": row.title,
+        "result": row.result,
+        "curation": curation,
+        "default_themes": default_themes,
+        "status": status,
+        "themes": row.themes,
+    }
+    try:
+        return analyse_goal(**arguments, overrides=overrides)
+    except CurationError:
+        plan.warnings.append(
+            Problem(
+                row.row,
+                HEADER_OF["result"],
+                "完成情况已改写，data/curation 中针对原文指标的人工校订不再适用，已按规则重新提取",
+            )
+        )
+        return analyse_goal(**arguments)
+
+
+def _change(action: str, row: FileRow, goal: dict, indicators: int, changed: tuple[str, ...] = ()) -> Change:
+    return Change(
+        action=action,
+        row=row.row,
+        year=row.year,
+        department=row.department,
+        seq=row.seq,
+        title=goal["title"],
+        status=goal["status"],
+        themes=tuple(goal["themes"]),
+        indicators=indicators,
+        changed=changed,
+    )
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def apply_import(plan: ImportPlan, before_replace: Callable[[], None] | None = None) -> ImportResult:
+    """Write a checked plan. Nothing is written when it has problems or changes nothing."""
+    if not plan.ok or plan.dataset is None:
+        raise ValueError("导入计划有问题，不能写入")
+    if not plan.has_changes:
+        return ImportResult(written=False, history_entry=None)
+    if fingerprint(plan.directory) != plan.fingerprint:
+        raise StaleDataError(
+            "预览之后数据已被修改（可能有人同时导入或恢复了数据）。请重新上传文件，核对新的预览后再导入。"
+        )
+    stamp = write_with_history(plan.dataset, plan.directory, before_replace)
+    return ImportResult(written=True, history_entry=stamp)
+
+
+# --- reporting ---------------------------------------------------------------------------------
+
+
+def changes_frame(plan: ImportPlan) -> pl.DataFrame:
+    """The preview table (Chinese headers), changed goals first."""
+    order = {"added": 0, "updated": 1, "unchanged": 2}
+    changes = sorted(plan.changes, key=lambda c: (order[c.action], c.row))
+    theme_names: dict[str, str] = {}
+    if plan.dataset is not None:
+        theme_names = dict(plan.dataset.themes.select("theme_id", "name").iter_rows())
+    return pl.DataFrame(
+        {
+            "操作": [ACTION_LABELS[c.action] for c in changes],
+            "行号": [c.row for c in changes],
+            "年度": [c.year for c in changes],
+            "部门": [c.department for c in changes],
+            "序号": [c.seq for c in changes],
+            "目标任务": [c.title for c in changes],
+            "状态": [STATUS_LABELS_ZH[c.status] for c in changes],
+            "主题": ["、".join(theme_names.get(t, t) for t in c.themes) for c in changes],
+            "指标数": [c.indicators for c in changes],
+            "改动": ["、".join(c.changed) for c in changes],
+        },
+        schema={
+            "操作": pl.String,
+            "行号": pl.Int64,
+            "年度": pl.Int64,
+            "部门": pl.String,
+            "序号": pl.Int64,
+            "目标任务": pl.String,
+            "状态": pl.String,
+            "主题": pl.String,
+            "指标数": pl.Int64,
+            "改动": pl.String,
+        },
+    )
+
+
+def summary(plan: ImportPlan) -> str:
+    """One line: goals added / updated / unchanged and figures extracted."""
+    line = (
+        f"新增目标 {plan.count('added')} 条，更新 {plan.count('updated')} 条，未变 {plan.count('unchanged')} 条；"
+        f"提取指标 {plan.indicators_extracted} 条"
+    )
+    if plan.indicators_replaced:
+        line += f"（替换更新目标原有的 {plan.indicators_replaced} 条）"
+    if plan.new_departments:
+        line += f"；新建部门 {len(plan.new_departments)} 个：{'、'.join(d['name'] for d in plan.new_departments)}"
+    return line
+
+
+def format_report(plan: ImportPlan, result: ImportResult | None = None, dry_run: bool = False) -> str:
+    lines = [f"文件：{plan.file_name}"]
+    lines.extend(plan.notes)
+    if plan.problems:
+        lines.append(f"发现 {len(plan.problems)} 个问题，未导入任何数据（数据目录未改动）：")
+        lines.extend(f"  - {p}" for p in plan.problems)
+        lines.append("请修改文件后重新导入。")
+        return "\n".join(lines)
+    lines.append(summary(plan))
+    if plan.warnings:
+        lines.append("提示：")
+        lines.extend(f"  - {w}" for w in plan.warnings)
+    for change in plan.changes:
+        if change.action == "unchanged":
+            continue
+        detail = f"指标 {change.indicators} 条，状态 {STATUS_LABELS_ZH[change.status]}"
+        if change.changed:
+            detail = f"改动：{'、'.join(change.changed)}；" + detail
+        lines.append(
+            f"  {ACTION_LABELS[change.action]} 第{change.row}行 {change.year}年 {change.department} {change.seq}."
+            f"{change.title}（{detail}）"
+        )
+    if not plan.has_changes:
+        lines.append("文件内容与现有数据一致，没有需要写入的改动。")
+    if dry_run:
+        lines.append("试运行：未写入任何文件。")
+    elif result is not None and result.written:
+        lines.append(f"已写入 {plan.directory}。")
+        if result.history_entry:
+            lines.append(
+                f"导入前的数据已备份到 {plan.directory / HISTORY_DIR / result.history_entry}；"
+                f"如需撤销：python -m kpi.ingest --restore {result.history_entry}"
+            )
+    return "\n".join(lines)
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = ChineseArgumentParser(
+        prog="python -m kpi.ingest",
+        description="导入目标完成情况表（.xlsx 或 UTF-8 .csv），或恢复历史版本",
+    )
+    parser.add_argument("file", nargs="?", type=Path, help="要导入的 .xlsx 或 .csv 文件")
+    parser.add_argument("--data-dir", type=Path, default=None, help="数据目录（默认为 KPI_DATA_DIR 或 data/）")
+    parser.add_argument("--dry-run", action="store_true", help="只检查并显示将要发生的改动，不写入")
+    parser.add_argument("--restore", metavar="TIMESTAMP", help="恢复 history/ 下的某个历史版本")
+    args = parser.parse_args(argv)
+    directory = args.data_dir.resolve() if args.data_dir else data_dir()
+
+    if args.restore:
+        if args.file or args.dry_run:
+            print("--restore 不能与导入文件或 --dry-run 同时使用", file=sys.stderr)
+            return 2
+        try:
+            result = restore(args.restore, directory)
+        except (HistoryError, ContractError) as exc:
+            print(f"恢复失败，数据未改动：{exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"恢复失败（写入出错：{exc.strerror or exc}），原数据未改动。", file=sys.stderr)
+            return 1
+        counts = result.counts
+        print(
+            f"已恢复到 {result.timestamp} 的版本：部门 {counts['departments']} 个，目标 {counts['goals']} 条，"
+            f"指标 {counts['indicators']} 条。"
+        )
+        if result.history_entry:
+            print(f"恢复前的数据已备份为 {result.history_entry}（可再次 --restore {result.history_entry}）。")
+        return 0
+
+    if args.file is None:
+        print("请指定要导入的文件，例如：python -m kpi.ingest 目标完成情况.xlsx", file=sys.stderr)
+        return 2
+    try:
+        content = args.file.read_bytes()
+    except OSError as exc:
+        reason = "找不到文件" if isinstance(exc, FileNotFoundError) else "无法读取文件"
+        print(f"{reason}：{args.file}", file=sys.stderr)
+        return 2
+    plan = plan_import(content, args.file.name, directory)
+    if not plan.ok:
+        print(format_report(plan), file=sys.stderr)
+        return 2
+    if args.dry_run:
+        print(format_report(plan, dry_run=True))
+        return 0
+    try:
+        result = apply_import(plan)
+    except StaleDataError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except (OSError, ContractError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        print(f"写入失败（{reason}），原数据未改动。", file=sys.stderr)
+        return 1
+    print(format_report(plan, result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,273 @@
+"""Reading an import file (.xlsx or .csv) into rows, and the problems found on the way.
+
+Everything here is about the file: its encoding, its sheets, its header and the
+row numbers Excel shows. What the rows mean is decided in ``kpi.pipeline.ingest``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+
+DATA_SHEET = "目标完成情况"
+INSTRUCTIONS_SHEET = "说明"
+HEADER_SEARCH_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    header: str  # Chinese header, as in the template
+    alias: str  # English alias
+    required: bool
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("year", "年度", "year", True),
+    Column("department", "部门", "department", True),
+    Column("seq", "序号", "seq", True),
+    Column("title", "目标任务", "goal", True),
+    Column("result", "完成情况", "result", True),
+    Column("status", "状态", "status", False),
+    Column("themes", "主题", "themes", False),
+)
+HEADER_OF = {c.field: c.header for c in COLUMNS}
+_HEADER_LOOKUP = {name: c.field for c in COLUMNS for name in (c.header, c.alias)}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the file. ``row`` is the spreadsheet row (the header is row 1)."""
+
+    row: int  # 0 for the file as a whole
+    column: str  # Chinese column header, or "" when it is about the whole row or file
+    message: str
+
+    def __str__(self) -> str:
+        where = f"第{self.row}行" if self.row else ""
+        if self.column:
+            where += f"「{self.column}」" if where else f"列「{self.column}」"
+        return f"{where}：{self.message}" if where else self.message
+
+
+def problem_order(problem: Problem) -> tuple[int, int]:
+    columns = [c.header for c in COLUMNS]
+    return problem.row, columns.index(problem.column) if problem.column in columns else len(columns)
+
+
+class IngestError(Exception):
+    """The file cannot be read at all; carries the problems (Chinese)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _file_problem(message: str) -> IngestError:
+    return IngestError([Problem(0, "", message)])
+
+
+def _decode_csv(content: bytes) -> tuple[str, str | None]:
+    """Text of a CSV file and a note when it was not UTF-8.
+
+    UTF-8 with or without BOM is read as is. Older Excel saves CSV as GBK; if
+    the bytes are valid GB18030 (GBK's superset) they are read as such and the
+    note says so. Anything else is refused.
+    """
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _file_problem(
+            "文件是 UTF-16 编码（Excel「Unicode 文本」）。请在 Excel 中「另存为 → CSV UTF-8（逗号分隔）」后再导入。"
+        )
+    try:
+        return content.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = content.decode("gb18030")
+    except UnicodeDecodeError:
+        raise _file_problem(
+            "无法识别文件编码：既不是 UTF-8，也不是 GBK。请在 Excel 中「另存为 → CSV UTF-8（逗号分隔）」后再导入。"
+        ) from None
+    return text, "文件是 GBK 编码（旧版 Excel 保存的 CSV），已按 GBK 读取。建议以后另存为「CSV UTF-8」。"
+
+
+def _csv_rows(content: bytes) -> tuple[list[list[str | None]], list[str]]:
+    if content.startswith(b"PK\x03\x04"):
+        raise _file_problem("文件扩展名是 .csv，内容却是 Excel 工作簿。请把扩展名改为 .xlsx 后再导入。")
+    text, note = _decode_csv(content)
+    # Comma as saved by Excel; tab or semicolon when another program or locale wrote the file.
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    delimiter = max((",", "\t", ";"), key=lambda d: max((_recognised(line.split(d)) for line in lines), default=0))
+    try:
+        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise _file_problem(f"CSV 格式错误，无法读取：{exc}。请用 Excel 打开后另存为「CSV UTF-8」。") from None
+    notes = [note] if note else []
+    if note and not any(_recognised(r) >= 2 for r in rows[:HEADER_SEARCH_ROWS]):
+        raise _file_problem(
+            "文件不是 UTF-8 编码，按 GBK 读取后也找不到表头。请在 Excel 中「另存为 → CSV UTF-8（逗号分隔）」后再导入。"
+        )
+    return rows, notes
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel stores 2023 as a number
+    return str(value)
+
+
+def _xlsx_rows(content: bytes) -> tuple[list[list[str | None]], list[str]]:
+    if content.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _file_problem(
+            "文件是旧版 .xls 格式或已设置打开密码。请在 Excel 中取消密码并「另存为 → Excel 工作簿（.xlsx）」。"
+        )
+    try:
+        # openpyxl directly rather than pl.read_excel: Polars reads only the Excel table
+        # when a sheet has one (rows typed below it would be lost) and trims leading blank
+        # rows; here every cell is read and row numbers are the ones Excel shows.
+        workbook = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
+    except Exception as exc:  # zipfile, XML and openpyxl errors on a broken file
+        raise _file_problem(f"无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式（{type(exc).__name__}）。") from None
+    names = workbook.sheetnames
+    candidates = [n for n in names if n != INSTRUCTIONS_SHEET]
+    if DATA_SHEET in candidates:
+        name = DATA_SHEET
+    elif len(candidates) == 1:
+        name = candidates[0]
+    else:
+        listed = "、".join(f"「{n}」" for n in names) or "无"
+        raise _file_problem(
+            f"找不到工作表「{DATA_SHEET}」（工作簿中的工作表：{listed}）。请把要导入的数据放在名为「{DATA_SHEET}」的工作表中。"
+        )
+    rows = [[_cell_text(v) for v in row] for row in workbook[name].iter_rows(min_row=1, min_col=1, values_only=True)]
+    return rows, [f"读取工作表「{name}」。"]
+
+
+def _normalise_header(cell: str | None) -> str:
+    return "".join((cell or "").split()).strip("*＊").lower()
+
+
+def _recognised(cells: Sequence[str | None]) -> int:
+    return sum(1 for c in cells if _HEADER_LOOKUP.get(_normalise_header(c)) is not None)
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def clean(cell: str | None) -> str:
+    return (cell or "").strip()
+
+
+_LINE_BREAK = re.compile(r"(.)[ \t\u3000]*[\r\n]+[ \t\u3000]*(?=(.))")
+
+
+def _join_pair(match: re.Match[str]) -> str:
+    before, after = match.group(1), match.group(2)
+    latin = before.isascii() and after.isascii() and before.isalnum() and after.isalnum()
+    return before + (" " if latin else "")
+
+
+def join_lines(text: str) -> str:
+    """Remove line breaks typed inside a cell (the seed data has none); keep a space between Latin words."""
+    return _LINE_BREAK.sub(_join_pair, text.strip())
+
+
+@dataclass
+class Table:
+    header_row: int  # spreadsheet row number of the header
+    columns: dict[str, int]  # field -> 0-based column index
+    rows: list[tuple[int, list[str | None]]]  # (row number, cells)
+
+
+def read_table(content: bytes, file_name: str) -> tuple[Table, list[str], list[Problem], list[Problem]]:
+    """Locate the header and the data rows: (table, notes, warnings, problems).
+
+    Raises IngestError when the file cannot be used at all.
+    """
+    suffix = Path(file_name).suffix.lower()
+    if suffix == ".xls":
+        raise _file_problem("旧版 .xls 格式不受支持。请在 Excel 中「另存为 → Excel 工作簿（.xlsx）」后再导入。")
+    if suffix not in (".xlsx", ".csv"):
+        raise _file_problem(f"不支持的文件类型「{suffix or '无扩展名'}」：请使用 .xlsx 或 .csv（UTF-8）文件。")
+    if not content.strip():
+        raise _file_problem("文件是空的。")
+    cells, notes = _xlsx_rows(content) if suffix == ".xlsx" else _csv_rows(content)
+    header_index = next(
+        (i for i, row in enumerate(cells[:HEADER_SEARCH_ROWS]) if _recognised(row) >= 2),
+        None,
+    )
+    if header_index is None:
+        expected = "、".join(f"「{c.header}」" for c in COLUMNS)
+        raise _file_problem(f"找不到表头：前{HEADER_SEARCH_ROWS}行中没有 {expected} 等列名。请使用模板中的表头。")
+    header_row = header_index + 1
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    columns: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, cell in enumerate(cells[header_index]):
+        key = _HEADER_LOOKUP.get(_normalise_header(cell))
+        if key is None:
+            if clean(cell):
+                ignored.append(f"「{clean(cell)}」（{column_letter(index)}列）")
+            continue
+        if key in columns:
+            problems.append(
+                Problem(
+                    header_row,
+                    HEADER_OF[key],
+                    f"此列出现了两次（{column_letter(columns[key])}列和{column_letter(index)}列），请删除其中一列",
+                )
+            )
+            continue
+        columns[key] = index
+    for column in COLUMNS:
+        if column.required and column.field not in columns:
+            problems.append(Problem(header_row, column.header, f"缺少必填列（英文列名 {column.alias}）"))
+    if ignored:
+        warnings.append(Problem(header_row, "", f"已忽略无法识别的列：{'、'.join(ignored)}"))
+    width = len(cells[header_index])
+    rows: list[tuple[int, list[str | None]]] = []
+    for index in range(header_index + 1, len(cells)):
+        row = cells[index]
+        if not any(clean(c) for c in row):
+            continue  # blank rows between or after the data are normal in Excel
+        extra = [c for c in row[width:] if clean(c)]
+        if extra:
+            problems.append(
+                Problem(
+                    index + 1,
+                    "",
+                    f"单元格比表头多 {len(row) - width} 个，可能是文字中有未加引号的英文逗号；请用 Excel 另存为 CSV，或改用 .xlsx",
+                )
+            )
+            continue
+        rows.append((index + 1, row + [None] * (width - len(row))))
+    if not rows and not problems:
+        problems.append(Problem(0, "", "文件中没有数据行（只有表头）。"))
+    return Table(header_row, columns, rows), notes, warnings, problems
+
+
+def problems_frame(problems: Sequence[Problem]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "行号": [p.row or None for p in problems],
+            "列": [p.column for p in problems],
+            "问题": [p.message for p in problems],
+        },
+        schema={"行号": pl.Int64, "列": pl.String, "问题": pl.String},
+    )

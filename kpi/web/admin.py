@@ -1,0 +1,73 @@
+"""The admin password that guards the 数据管理 page.
+
+The page exists only when a password is configured: the ``KPI_ADMIN_PASSWORD``
+environment variable, else ``admin_password`` in Streamlit secrets. The gate
+itself (constant-time comparison, missing secrets file = not configured, a
+session token tied to the configured password) is ``kpi.web.auth.PasswordGate``,
+shared with the viewer password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+from kpi.web.auth import PasswordGate
+
+PASSWORD_ENV = "KPI_ADMIN_PASSWORD"
+SECRET_KEY = "admin_password"
+_GATE = PasswordGate(PASSWORD_ENV, SECRET_KEY, "_kpi_admin_unlocked", "kpi-admin")
+
+
+def configured_password() -> str | None:
+    return _GATE.configured_password()
+
+
+def admin_enabled() -> bool:
+    return _GATE.enabled()
+
+
+def password_matches(candidate: str | None) -> bool:
+    return _GATE.matches(candidate)
+
+
+def unlock(session: MutableMapping[str, Any], candidate: str | None) -> bool:
+    """Check a password typed on the page; remember success in the session."""
+    return _GATE.unlock(session, candidate)
+
+
+def is_unlocked(session: MutableMapping[str, Any]) -> bool:
+    return _GATE.is_unlocked(session)
+
+
+def lock(session: MutableMapping[str, Any]) -> None:
+    _GATE.lock(session)
+
+
+# The page is for staff and Chinese only; kept here, next to the gate, rather than in the viewers' i18n table.
+TEXT: dict[str, str] = {
+    "title": "数据管理",
+    "disabled": "数据管理功能未启用：未配置管理员密码（环境变量 KPI_ADMIN_PASSWORD 或 Streamlit secrets 中的 admin_password）。",
+    "password": "管理员密码",
+    "login": "进入",
+    "wrong_password": "密码不正确。",
+    "logout": "退出管理",
+    "step_template": "1. 下载模板",
+    "template_help": "每行一条目标；「说明」工作表列出每一列的填法、可选状态和主题。",
+    "template_missing": "模板文件缺失，请运行 python -m kpi.template 生成。",
+    "step_upload": "2. 上传填好的文件",
+    "upload": "选择 .xlsx 或 .csv（UTF-8）文件",
+    "problems": "文件有 {n} 个问题，未导入任何数据。请改正后重新上传：",
+    "step_preview": "3. 核对改动",
+    "added": "新增目标",
+    "updated": "更新目标",
+    "unchanged": "未变目标",
+    "indicators": "提取指标",
+    "warnings": "请留意：",
+    "nothing": "文件内容与现有数据一致，无需导入。",
+    "confirm": "确认导入",
+    "confirm_help": "导入前自动备份现有数据，可随时恢复。",
+    "write_failed": "写入失败（{reason}），原数据未改动。",
+    "done": "导入完成：{summary}。",
+    "backup": "导入前的数据已备份为 {stamp}；如需撤销，请运行：python -m kpi.ingest --restore {stamp}",
+}

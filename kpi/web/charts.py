@@ -1,0 +1,340 @@
+"""Chart builders: pure functions from a small, already aggregated frame to an Altair chart.
+
+Colours come from the Okabe–Ito palette (safe for the common forms of colour
+blindness), and every colour is repeated by a word or a position, never alone.
+Fonts name CJK families first so Chinese labels render on every platform.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import altair as alt
+import polars as pl
+
+from kpi.contract.schema import STATUSES
+from kpi.web import i18n
+from kpi.web.i18n import t
+
+CJK_FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+STATUS_COLORS: dict[str, str] = {
+    "exceeded": "#0072B2",
+    "achieved": "#009E73",
+    "on_track": "#56B4E9",
+    "pending": "#F0E442",
+    "at_risk": "#E69F00",
+    "not_met": "#D55E00",
+}
+REACHED_COLOR, BELOW_COLOR = "#0072B2", "#E69F00"
+
+# Specs are made here (see ``spec``), not by st.altair_chart: the same settings Streamlit
+# applies while it converts a chart — no Altair default theme, no row limit on the data.
+alt.theme.enable("none")
+alt.data_transformers.disable_max_rows()
+DEPT_SELECTION = "dept_pick"
+ROW_HEIGHT = 34
+# Row labels longer than this are cut with …; the full text is in the tooltip and the data table.
+LABEL_LIMIT = 160
+
+
+def each(values: pl.Series, text, name: str | None = None, dtype: pl.DataType = pl.String) -> pl.Series:
+    """``text`` of every value, computed in a plain Python loop.
+
+    Not ``map_elements``: a Python function called from Polars' thread pool can
+    deadlock the process when another session's thread converts a frame at the
+    same moment (st.dataframe's to_pandas), and every viewer's page would hang.
+    """
+    return pl.Series(name or values.name, [text(v) for v in values.to_list()], dtype=dtype)
+
+
+def _height(rows: int) -> int:
+    # Streamlit fits the whole chart into this height, so legends are drawn
+    # outside the chart (see status_legend), where they wrap on a phone.
+    return max(120, rows * ROW_HEIGHT + 50)
+
+
+def status_legend(lang: str = i18n.DEFAULT_LANG) -> list[tuple[str, str]]:
+    """(colour, symbol and word) per status, in chart order, for the legend above a chart."""
+    return [(STATUS_COLORS[s], i18n.status_label(s, lang)) for s in STATUSES]
+
+
+def reached_legend(lang: str = i18n.DEFAULT_LANG) -> list[tuple[str, str]]:
+    return [(REACHED_COLOR, t("reached", lang)), (BELOW_COLOR, t("below", lang)), ("#333333", "│ 100%")]
+
+
+def _finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    return (
+        chart.configure(font=CJK_FONT)
+        .configure_axis(labelFont=CJK_FONT, titleFont=CJK_FONT, labelFontSize=12, titleFontSize=12)
+        .configure_legend(labelFont=CJK_FONT, titleFont=CJK_FONT, labelFontSize=12)
+        .configure_title(font=CJK_FONT)
+    )
+
+
+# Yellow is too faint for a dot on white, so departments use the other seven.
+DEPARTMENT_PALETTE: tuple[str, ...] = tuple(c for c in OKABE_ITO if c != "#F0E442")
+
+
+def department_colors(positions: Mapping[str, int]) -> alt.Scale:
+    """A stable colour per department (the palette repeats after seven; the name is always printed too).
+
+    ``positions``: each department's place in the list of all departments, which
+    fixes its colour. Pass only the departments a chart shows: with thousands of
+    departments a full domain costs seconds of schema validation and a megabyte
+    sent per chart.
+    """
+    domain = sorted(positions, key=positions.__getitem__)
+    colours = [DEPARTMENT_PALETTE[positions[d] % len(DEPARTMENT_PALETTE)] for d in domain]
+    return alt.Scale(domain=domain, range=colours)
+
+
+def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
+    """Stacked bars of goals per status for each department, in the frame's department order.
+
+    ``frame``: dept_id, name, status, goals, met_share, dept_order (from queries.status_by_department).
+    """
+    data = frame.with_columns(
+        dept=each(frame.get_column("name"), lambda n: i18n.department_name(n, lang)),
+        status_text=each(frame.get_column("status"), lambda s: i18n.status_word(s, lang)),
+        status_order=each(frame.get_column("status"), STATUSES.index, dtype=pl.Int64),
+    )
+    order = data.sort("dept_order").get_column("dept").unique(maintain_order=True).to_list()
+    labels = [i18n.status_word(s, lang) for s in STATUSES]
+    pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
+    chart = (
+        alt.Chart(data)
+        .mark_bar(stroke="white", strokeWidth=1)
+        .encode(
+            y=alt.Y("dept:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            x=alt.X("goals:Q", stack="zero", title=t("col_count", lang), axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color(
+                "status_text:N",
+                scale=alt.Scale(domain=labels, range=[STATUS_COLORS[s] for s in STATUSES]),
+                legend=None,
+            ),
+            order=alt.Order("status_order:Q"),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
+            tooltip=[
+                alt.Tooltip("dept:N", title=t("col_department", lang)),
+                alt.Tooltip("status_text:N", title=t("col_status", lang)),
+                alt.Tooltip("goals:Q", title=t("col_count", lang)),
+                alt.Tooltip("met_share:Q", title=t("col_met_share", lang), format=".0%"),
+            ],
+        )
+        .add_params(pick)
+        .properties(height=_height(len(order)))
+    )
+    return _finish(chart)
+
+
+def top3_leaderboard(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
+    """Horizontal bars: figures in the provincial top 3 per department, most first.
+
+    ``frame``: dept_id, name, top3, firsts (from queries.top3_leaderboard).
+    """
+    data = frame.with_columns(dept=each(frame.get_column("name"), lambda n: i18n.department_name(n, lang)))
+    order = data.get_column("dept").to_list()
+    pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
+    base = alt.Chart(data).encode(
+        y=alt.Y("dept:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        x=alt.X("top3:Q", title=t("col_top3", lang), axis=alt.Axis(tickMinStep=1, format="d")),
+        tooltip=[
+            alt.Tooltip("dept:N", title=t("col_department", lang)),
+            alt.Tooltip("top3:Q", title=t("col_top3", lang)),
+            alt.Tooltip("firsts:Q", title=t("col_first", lang)),
+        ],
+    )
+    bars = base.mark_bar(color=OKABE_ITO[0]).encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)))
+    labels = base.mark_text(align="left", dx=4).encode(text="top3:Q")
+    return _finish(alt.layer(bars.add_params(pick), labels).properties(height=_height(len(order))))
+
+
+def rank_chart(
+    frame: pl.DataFrame, dept_positions: Mapping[str, int], lang: str = i18n.DEFAULT_LANG
+) -> alt.TopLevelMixin:
+    """Dot plot of ranks: one row per figure, best rank at the top, rank 1 at the left.
+
+    An exact rank is a dot; a "top N" statement (前三) is a bar from 1 to N,
+    because the source does not say where in that range the figure is.
+    ``frame``: indicator_id, dept_id, dept_name, name, value_text, rank, rank_scope,
+    rank_is_top_n, quote (from queries.ranked_figures), in display order.
+    ``dept_positions``: the place of (at least) each department shown in the list of
+    all departments, so a department keeps its colour across charts.
+    """
+    data = (
+        frame.with_row_index("row")
+        .with_columns(
+            dept=each(frame.get_column("dept_name"), lambda n: i18n.department_name(n, lang)),
+            start=pl.lit(1),
+            # A "前N" range covers ranks 1..N; widen by a quarter rank each side so 前1 is visible too.
+            range_from=pl.lit(0.75),
+            range_to=pl.col("rank") + 0.25,
+            rank_text=each(
+                frame.select(pl.struct("rank_scope", "rank", "rank_is_top_n")).to_series(),
+                lambda r: i18n.rank_text(r["rank_scope"], r["rank"], r["rank_is_top_n"], lang),
+            ),
+            kind=pl.when(pl.col("rank_is_top_n"))
+            .then(pl.lit(t("rank_range", lang)))
+            .otherwise(pl.lit(t("rank_point", lang))),
+        )
+        .with_columns(
+            label=pl.col("dept") + " · " + pl.col("name"),
+            label_at=pl.when(pl.col("rank_is_top_n"))
+            .then(pl.col("range_to"))
+            .otherwise(pl.col("rank").cast(pl.Float64)),
+        )
+    )
+    order = data.get_column("label").to_list()
+    # Labels may repeat (two figures with one name): make the axis key unique, show the label.
+    data = data.with_columns(key=pl.col("row").cast(pl.String) + "|" + pl.col("label"))
+    keys = data.get_column("key").to_list()
+    # At least five ranks wide, so a list of first places does not look like a full scale.
+    max_rank = max(5, int(data.get_column("rank").max() or 1))
+    pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
+    y = alt.Y(
+        "key:N",
+        sort=keys,
+        title=None,
+        axis=alt.Axis(labelExpr="split(datum.label, '|')[1]", labelLimit=LABEL_LIMIT),
+    )
+    # Room on the right of the worst rank for its printed label.
+    x_scale = alt.Scale(domain=[0.5, max_rank + 0.5 + max(2.0, max_rank * 0.4)], nice=False)
+    color = alt.Color(
+        "dept_id:N",
+        scale=department_colors({d: dept_positions[d] for d in frame.get_column("dept_id").unique()}),
+        legend=None,
+        title=t("col_department", lang),
+    )
+    tooltip = [
+        alt.Tooltip("dept:N", title=t("col_department", lang)),
+        alt.Tooltip("name:N", title=t("col_figure", lang)),
+        alt.Tooltip("value_text:N", title=t("col_value", lang)),
+        alt.Tooltip("rank_text:N", title=t("col_rank_text", lang)),
+        alt.Tooltip("rank_scope:N", title=t("col_scope", lang)),
+        alt.Tooltip("quote:N", title=t("col_quote", lang)),
+    ]
+    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    opacity = alt.condition(pick, alt.value(1.0), alt.value(0.4))
+    ranges = (
+        base.transform_filter("datum.rank_is_top_n")
+        .mark_bar(height=10, cornerRadius=5)
+        .encode(
+            x=alt.X(
+                "range_from:Q", scale=x_scale, title=t("rank_axis", lang), axis=alt.Axis(tickMinStep=1, format="d")
+            ),
+            x2="range_to:Q",
+            color=color,
+            opacity=opacity,
+        )
+    )
+    points = (
+        base.transform_filter("!datum.rank_is_top_n")
+        .mark_circle(size=140)
+        .encode(x=alt.X("rank:Q", scale=x_scale), color=color, opacity=opacity)
+    )
+    stems = (
+        base.transform_filter("!datum.rank_is_top_n")
+        .mark_rule(strokeDash=[2, 3], color="#999999")
+        .encode(x=alt.X("start:Q", scale=x_scale), x2="rank:Q")
+    )
+    labels = base.mark_text(align="left", dx=9, fontSize=11).encode(
+        x=alt.X("label_at:Q", scale=x_scale), text="rank_text:N"
+    )
+    chart = alt.layer(stems, ranges.add_params(pick), points, labels).properties(height=_height(len(order)))
+    return _finish(chart)
+
+
+def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
+    """Actual as percent of target, one row per figure, with the 100% target line.
+
+    The printed text is the source's own figures ("235.4亿元 / 200亿元", or the
+    stated completion rate when the source gives no target value).
+    ``frame``: indicator_id, dept_name, name, value_text, target_text, completion_pct,
+    pct_of_target, quote (from queries.target_figures), in display order.
+    """
+    data = (
+        frame.with_row_index("row")
+        .with_columns(
+            dept=each(frame.get_column("dept_name"), lambda n: i18n.department_name(n, lang)),
+            reached=pl.when(pl.col("pct_of_target") >= 100)
+            .then(pl.lit(t("reached", lang)))
+            .otherwise(pl.lit(t("below", lang))),
+            figures=pl.when(pl.col("target_text").is_not_null())
+            .then(pl.col("value_text") + " / " + pl.col("target_text"))
+            .otherwise(
+                pl.col("value_text")
+                + pl.lit(" · " if lang == "en" else "，完成率")
+                + pl.col("completion_pct").round(2).cast(pl.String)
+                + "%"
+            ),
+            band=pl.lit(100.0),
+            zero=pl.lit(0.0),
+        )
+        .with_columns(
+            label=pl.col("dept") + " · " + pl.col("name"),
+            pct_text=pl.col("pct_of_target").round(1).cast(pl.String) + "%",
+        )
+    )
+    data = data.with_columns(key=pl.col("row").cast(pl.String) + "|" + pl.col("label"))
+    keys = data.get_column("key").to_list()
+    top = float(data.get_column("pct_of_target").max() or 100.0)
+    # Room on the right for the printed figures.
+    x_scale = alt.Scale(domain=[0, max(110.0, top) * 1.7], nice=False, clamp=True)
+    y = alt.Y(
+        "key:N", sort=keys, title=None, axis=alt.Axis(labelExpr="split(datum.label, '|')[1]", labelLimit=LABEL_LIMIT)
+    )
+    tooltip = [
+        alt.Tooltip("dept:N", title=t("col_department", lang)),
+        alt.Tooltip("name:N", title=t("col_figure", lang)),
+        alt.Tooltip("value_text:N", title=t("col_value", lang)),
+        alt.Tooltip("target_text:N", title=t("col_target", lang)),
+        alt.Tooltip("pct_of_target:Q", title=t("col_pct", lang), format=".1f"),
+        alt.Tooltip("quote:N", title=t("col_quote", lang)),
+    ]
+    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    band = base.mark_bar(color="#EEEEEE", height=16).encode(
+        x=alt.X("zero:Q", scale=x_scale, title=t("pct_of_target", lang)), x2="band:Q"
+    )
+    bars = base.mark_bar(height=8).encode(
+        x=alt.X("pct_of_target:Q", scale=x_scale),
+        x2="zero:Q",
+        color=alt.Color(
+            "reached:N",
+            scale=alt.Scale(domain=[t("reached", lang), t("below", lang)], range=[REACHED_COLOR, BELOW_COLOR]),
+            legend=None,
+        ),
+    )
+    reference = (
+        alt.Chart(pl.DataFrame({"target": [100.0]}))
+        .mark_rule(color="#333333", strokeWidth=2)
+        .encode(x=alt.X("target:Q", scale=x_scale))
+    )
+    text = base.mark_text(align="left", dx=5, fontSize=11).encode(
+        x=alt.X("pct_of_target:Q", scale=x_scale), text=alt.Text("figures:N")
+    )
+    chart = alt.layer(band, bars, reference, text).properties(height=_height(len(keys)))
+    return _finish(chart)
+
+
+BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {
+    build.__name__: build for build in (status_mix, top3_leaderboard, rank_chart, bullet_chart)
+}
+
+
+def spec(builder: str, frame: pl.DataFrame, *args: object) -> dict:
+    """The Vega-Lite spec of one of the ``BUILDERS`` charts, data inline, ready for st.vega_lite_chart.
+
+    Not validated against the Vega-Lite schema (≈ 20 of a rank chart's 55 ms); the tests
+    check that every builder's spec is valid and equal to the validated one.
+    """
+    return BUILDERS[builder](frame, *args).to_dict(validate=False)

@@ -1,0 +1,244 @@
+"""Shared Streamlit components: tiles, charts with their data tables, goal cards, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+import streamlit as st
+
+from kpi.pipeline.numbers import format_pct
+from kpi.web import charts, filters, i18n, markup, queries
+from kpi.web.i18n import t
+from kpi.web.queries import Filters
+
+GOALS_PER_PAGE = 10
+TOP_N = 10
+# Figures listed before "show all" on the rankings and targets pages.
+RANKS_TOP_N = 15
+TARGETS_TOP_N = 15
+# The overview is a summary: five goals needing attention a page (the 目标明细 page lists ten).
+# Each card costs the browser ≈ 20 ms; ten made the overview the slowest page to settle.
+ATTENTION_PER_PAGE = 5
+
+
+def source_caption(f: Filters, lang: str) -> None:
+    st.caption(t("source_caption", lang, source=i18n.SOURCE_TITLE, year=f.year, as_of=i18n.AS_OF))
+
+
+def empty(lang: str, key: str = "empty") -> None:
+    st.info(t(key, lang), icon=":material/info:")
+
+
+def percent(share: float) -> str:
+    """A 0..1 share the way the source writes rates (e.g. 71.3%)."""
+    return format_pct(share * 100)
+
+
+def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
+    """The eight KPI tiles; each help text says exactly what is counted."""
+    counts = queries.tiles(f)
+    status_tiles = ("exceeded", "achieved", "on_track", "pending")
+    specs: list[tuple[str, str, str]] = [(t("tile_goals", lang), str(counts["goals"]), t("tile_goals_help", lang))]
+    for status in status_tiles:
+        label = i18n.status_label(status, lang)
+        specs.append((label, str(counts[status]), t("tile_status_help", lang, label=i18n.status_word(status, lang))))
+    specs += [
+        (
+            f"{i18n.STATUS_ICONS['at_risk']} {t('tile_risk', lang)}",
+            str(counts["at_risk_or_not_met"]),
+            t("tile_risk_help", lang),
+        ),
+        (t("tile_first", lang), str(counts["provincial_firsts"]), t("tile_first_help", lang)),
+        (t("tile_met_share", lang), percent(float(counts["met_share"])), t("tile_met_share_help", lang)),
+    ]
+    # A wrapping grid: four or more tiles a row on a laptop, two on a phone
+    # (Streamlit would stack a horizontal container into one column on a phone).
+    st.html(
+        "<style>.st-key-kpi_tiles{display:grid !important;"
+        "grid-template-columns:repeat(auto-fill,minmax(165px,1fr));gap:0.5rem}"
+        ".st-key-kpi_tiles>div{width:auto !important;min-width:0}</style>"
+    )
+    with st.container(key="kpi_tiles"):
+        for label, value, help_text in specs:
+            st.metric(label, value, help=help_text, border=True)
+    return counts
+
+
+def legend(items: list[tuple[str, str]]) -> None:
+    """A chart legend as text chips above the chart."""
+    st.html(markup.legend_html(items))
+
+
+def show_all_toggle(key: str, total: int, lang: str, top_n: int = TOP_N) -> int | None:
+    """The limit to query: the top ``top_n``, or everything once the reader asks."""
+    if total <= top_n:
+        return None
+    if st.toggle(t("show_all", lang, n=total), key=key):
+        return None
+    st.caption(t("showing_top", lang, shown=top_n, n=total))
+    return top_n
+
+
+def top_n_or_all(
+    fetch: Callable[[int | None], tuple[pl.DataFrame, int]], key: str, lang: str, top_n: int = TOP_N
+) -> tuple[pl.DataFrame, int]:
+    """A chart's frame and its total: one query for the top ``top_n`` (which also returns the
+    total), a second for everything only once the reader turns "show all" on."""
+    frame, total = fetch(top_n)
+    if total == 0:
+        return frame, total
+    if show_all_toggle(key, total, lang, top_n) is None and total > top_n:
+        frame, total = fetch(None)
+    return frame, total
+
+
+def _department_click(chart_key: str) -> None:
+    state = st.session_state.get(chart_key)
+    if not state:
+        return
+    points = state.get("selection", {}).get(charts.DEPT_SELECTION) or []
+    if points and points[0].get("dept_id"):
+        filters.select_department(points[0]["dept_id"])
+
+
+# Shared by every session: a chart is built and serialised once per data and filters,
+# not on every rerun (building an Altair chart is most of a page's script time). Bounded:
+# a "show all" spec at a province's scale holds thousands of rows.
+@st.cache_data(show_spinner=False, max_entries=128)
+def _chart_spec(builder: str, frame: pl.DataFrame, args: tuple) -> dict:
+    return charts.spec(builder, frame, *args)
+
+
+def chart_with_data(
+    builder: str,
+    frame: pl.DataFrame,
+    args: tuple,
+    table: pl.DataFrame,
+    key: str,
+    lang: str,
+    clickable: bool = False,
+    column_config: dict | None = None,
+) -> None:
+    """The chart ``charts.BUILDERS[builder](frame, *args)`` and its "查看数据" table alternative."""
+    spec = _chart_spec(builder, frame, args)
+    if clickable:
+        st.vega_lite_chart(
+            spec=spec,
+            key=key,
+            on_select=lambda: _department_click(key),
+            selection_mode=charts.DEPT_SELECTION,
+            width="stretch",
+        )
+    else:
+        st.vega_lite_chart(spec=spec, key=key, width="stretch")
+    # Lazy: the table is sent only once the reader opens it (a closed expander's content
+    # would otherwise be drawn too, ≈ 60 ms of the browser's time per chart).
+    data = st.expander(t("view_data", lang), icon=":material/table:", key=f"{key}_data", on_change="rerun")
+    if data.open:
+        with data:
+            st.dataframe(table, hide_index=True, width="stretch", column_config=column_config)
+
+
+def department_names(names: pl.Series, lang: str) -> pl.Series:
+    return charts.each(names, lambda n: i18n.department_name(n, lang))
+
+
+def rank_column(frame: pl.DataFrame, lang: str) -> pl.Series:
+    rows = frame.select(pl.struct("rank_scope", "rank", "rank_is_top_n")).to_series()
+    return charts.each(
+        rows, lambda r: i18n.rank_text(r["rank_scope"], r["rank"], r["rank_is_top_n"], lang), "rank_text"
+    )
+
+
+def _pct_text(values: pl.Series) -> pl.Series:
+    return charts.each(values, lambda v: "" if v is None else format_pct(v))
+
+
+def indicator_table(indicators: pl.DataFrame, lang: str) -> None:
+    """A goal's figures as the source writes them, each with its quote."""
+    table = indicators.select(
+        pl.col("name").alias(t("col_figure", lang)),
+        pl.col("value_text").alias(t("col_value", lang)),
+        pl.col("target_text").fill_null("").alias(t("col_target", lang)),
+        _pct_text(indicators.get_column("completion_pct")).alias(t("col_completion", lang)),
+        _pct_text(indicators.get_column("growth_pct")).alias(t("col_growth", lang)),
+        rank_column(indicators, lang).alias(t("col_rank_text", lang)),
+        pl.col("quote").alias(t("col_quote", lang)),
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={t("col_quote", lang): st.column_config.TextColumn(width="large")},
+    )
+
+
+def goal_card(goal: dict, indicators: pl.DataFrame, theme_names: dict[str, str], lang: str) -> None:
+    with st.container(border=True, key=f"goal_{goal['goal_id']}"):
+        figures = indicators.get_column("value_text").to_list() if indicators.height else []
+        # One HTML block, not a Markdown title, a row of st.badge and a caption: about nine
+        # Streamlit elements a card, and ten cards, cost the browser ≈ 0.2 s on every goal list.
+        st.html(markup.goal_card_html(goal, figures, theme_names, lang))
+        if indicators.height:
+            # Lazy, as the charts' tables: the figures are marked in the narrative above, and ten
+            # cards of tables cost the browser ≈ 0.2 s on every goal list.
+            details = st.expander(
+                t("goal_figures", lang, n=indicators.height),
+                icon=":material/table:",
+                key=f"figures_{goal['goal_id']}",
+                on_change="rerun",
+            )
+            if details.open:
+                with details:
+                    indicator_table(indicators, lang)
+
+
+def goal_cards(goals: pl.DataFrame, lang: str) -> None:
+    """Cards for a page of goals, with each goal's indicators."""
+    themes = queries.themes()
+    theme_names = {
+        row["theme_id"]: i18n.theme_name(row["name"], row["name_en"], lang) for row in themes.iter_rows(named=True)
+    }
+    indicators = queries.indicators_of_goals(
+        tuple(goals.get_column("goal_id").to_list()), tuple(goals.get_column("year").unique().to_list())
+    )
+    for goal in goals.iter_rows(named=True):
+        goal_card(goal, indicators.filter(pl.col("goal_id") == goal["goal_id"]), theme_names, lang)
+
+
+GoalFetch = Callable[[int, int], tuple[pl.DataFrame, int]]
+
+
+def fetch_goal_page(fetch: GoalFetch, key: str, page_size: int = GOALS_PER_PAGE) -> tuple[pl.DataFrame, int, int]:
+    """The goals of the page the reader is on, their total and the page number.
+
+    One query: the page query also returns the total. Page 1 is fetched again only
+    when the remembered page is past the end (the filters changed since).
+    """
+    page = st.session_state.get(key, 1)
+    goals, total = fetch(page_size, (page - 1) * page_size)
+    if total and page > -(-total // page_size):
+        st.session_state[key] = page = 1
+        goals, total = fetch(page_size, 0)
+    return goals, total, page
+
+
+def show_goal_page(loaded: tuple[pl.DataFrame, int, int], key: str, lang: str, page_size: int = GOALS_PER_PAGE) -> int:
+    """Goal cards of a page from ``fetch_goal_page``, with the pager; returns the total number of goals."""
+    goals, total, page = loaded
+    if total == 0:
+        return 0
+    pages = -(-total // page_size)
+    st.caption(
+        t("goal_count", lang, n=total) + ("　" + t("page_of", lang, page=page, pages=pages) if pages > 1 else "")
+    )
+    goal_cards(goals, lang)
+    if pages > 1:
+        st.pagination(pages, key=key)
+    return total
+
+
+def paged_goals(fetch: GoalFetch, key: str, lang: str, page_size: int = GOALS_PER_PAGE) -> int:
+    """Goal cards one page at a time; returns the total number of goals."""
+    return show_goal_page(fetch_goal_page(fetch, key, page_size), key, lang, page_size)

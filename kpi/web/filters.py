@@ -1,0 +1,246 @@
+"""The global sidebar filters and their URL form.
+
+Each filter is bound to a query parameter with Streamlit's ``bind="query-params"``,
+so a link reproduces the view, filters survive page switches (they are bound in
+the entrypoint) and unknown values are dropped by Streamlit before we see them.
+
+Streamlit writes a bound widget's *displayed* option into the URL. Departments,
+themes, statuses and the language must travel as stable codes (``?dept=finance``)
+while people read Chinese (or English) names, so those four are bound on small
+code-valued widgets kept out of sight, and the visible, translated widgets copy
+their value there. Year, sector and search display exactly what the URL holds,
+so they are bound directly.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from kpi.contract.schema import STATUSES
+from kpi.web import i18n, queries
+from kpi.web.i18n import DEFAULT_LANG, LANGS, t
+from kpi.web.markup import markdown_literal
+from kpi.web.queries import Filters
+
+YEAR, DEPT, SECTOR, THEME, STATUS, QUERY, LANG = "year", "dept", "sector", "theme", "status", "q", "lang"
+# Bound to the URL by a page (not a filter): the rankings page's scope tab. Shared links carry it.
+RANK_SCOPE = "rank_scope"
+PAGE_PARAMS: dict[str, tuple[str, ...]] = {"rankings": (RANK_SCOPE,)}
+# Not in the URL: narrows the department pickers' options when there are too many to list.
+DEPT_FIND = "dept_find"
+# At most this many departments are offered in a picker (plus those already chosen): at a
+# province's scale the full list would be 5,000 options, ≈ 230 KB sent with every page.
+DEPT_OPTION_LIMIT = 200
+CODE_PARAMS: tuple[str, ...] = (LANG, DEPT, THEME, STATUS)
+URL_STATE_CONTAINER = "url_state"
+PUBLIC_URL_ENV = "KPI_PUBLIC_URL"
+DEFAULT_PUBLIC_URL = "http://localhost:8501"
+
+
+def _ui_key(param: str) -> str:
+    return f"{param}_ui"
+
+
+def current_lang() -> str:
+    lang = st.session_state.get(LANG, DEFAULT_LANG)
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def _copy_to_bound(param: str) -> None:
+    value = st.session_state[_ui_key(param)]
+    st.session_state[param] = list(value) if isinstance(value, (list, tuple)) else value
+
+
+def select_department(dept_id: str | None) -> None:
+    """Filter to one department (used by chart clicks and the department picker)."""
+    if dept_id:
+        st.session_state[DEPT] = [dept_id]
+
+
+def clear_filters() -> None:
+    """Reset every filter to its default (the language is kept)."""
+    years = queries.years()
+    st.session_state[DEPT] = []
+    st.session_state[THEME] = []
+    st.session_state[STATUS] = []
+    st.session_state[SECTOR] = []
+    st.session_state[QUERY] = ""
+    if years:
+        st.session_state[YEAR] = years[0]
+
+
+def _known_dept_ids() -> list[str]:
+    """The department codes the URL widget accepts: those the link asks for or already
+    chosen, that exist. Others are dropped by Streamlit, as an unknown option is."""
+    requested = set(st.query_params.get_all(DEPT)) | set(st.session_state.get(DEPT) or ())
+    return queries.departments_by_id(tuple(requested)).get_column("dept_id").to_list()
+
+
+def department_find_text() -> str:
+    return st.session_state.get(DEPT_FIND) or ""
+
+
+def department_options(selected: list[str], sectors: tuple[str, ...] = ()) -> tuple[list[str], dict[str, str], int]:
+    """(options, dept_id → name, number of departments matching) for a department picker:
+    the chosen ones first when they are not among the first ``DEPT_OPTION_LIMIT`` that
+    match the sectors and the find text."""
+    choices, total = queries.department_choices(sectors, department_find_text(), DEPT_OPTION_LIMIT)
+    chosen = queries.departments_by_id(tuple(selected))
+    names = dict(zip(chosen.get_column("dept_id"), chosen.get_column("name"), strict=True))
+    listed = choices.get_column("dept_id").to_list()
+    in_list = set(listed)
+    options = [d for d in selected if d in names and d not in in_list] + listed
+    names.update(zip(listed, choices.get_column("name"), strict=True))
+    return options, names, total
+
+
+def render_department_find(container, lang: str) -> None:
+    """A name filter for the department pickers, shown only when they cannot list every department."""
+    if queries.department_choices((), "", DEPT_OPTION_LIMIT)[1] > DEPT_OPTION_LIMIT:
+        container.text_input(
+            t("dept_find", lang),
+            key=DEPT_FIND,
+            max_chars=queries.SEARCH_MAX_CHARS,
+            placeholder=t("dept_find_placeholder", lang),
+        )
+
+
+def _bound_codes() -> None:
+    """The code-valued widgets that carry dept/theme/status/lang in the URL."""
+    themes = queries.themes()
+    # Hidden with CSS: they exist only to hold the URL state; the visible widgets copy into them.
+    st.html(f"<style>.st-key-{URL_STATE_CONTAINER} {{display: none;}}</style>")
+    with st.sidebar.container(key=URL_STATE_CONTAINER):
+        st.radio(LANG, LANGS, key=LANG, bind="query-params", label_visibility="collapsed")
+        st.multiselect(DEPT, _known_dept_ids(), key=DEPT, bind="query-params")
+        st.multiselect(THEME, themes.get_column("theme_id").to_list(), key=THEME, bind="query-params")
+        st.multiselect(STATUS, list(STATUSES), key=STATUS, bind="query-params")
+
+
+def _mirror(param: str) -> None:
+    """Show the bound value in the visible widget (URL, chart click or reset may have changed it)."""
+    value = st.session_state.get(param)
+    st.session_state[_ui_key(param)] = list(value) if isinstance(value, list) else value
+
+
+def render_filters() -> Filters:
+    """Draw the sidebar filters and return the filters in force."""
+    _bound_codes()
+    lang = current_lang()
+    themes = queries.themes()
+    years = queries.years()
+    theme_names = {
+        row["theme_id"]: i18n.theme_name(row["name"], row["name_en"], lang) for row in themes.iter_rows(named=True)
+    }
+
+    sidebar = st.sidebar
+    sidebar.subheader(t("filters", lang))
+    year = sidebar.selectbox(t("year", lang), years, key=YEAR, bind="query-params")
+    render_department_find(sidebar, lang)
+    dept_ids, dept_names, dept_total = department_options(list(st.session_state.get(DEPT) or ()))
+    dept_names = {d: i18n.department_name(name, lang) for d, name in dept_names.items()}
+    for param, label, options, names in (
+        (DEPT, t("departments", lang), dept_ids, dept_names),
+        (THEME, t("themes", lang), list(theme_names), theme_names),
+        (STATUS, t("status", lang), list(STATUSES), {s: i18n.status_label(s, lang) for s in STATUSES}),
+    ):
+        _mirror(param)
+        sidebar.multiselect(
+            label,
+            options,
+            format_func=names.__getitem__,
+            key=_ui_key(param),
+            on_change=_copy_to_bound,
+            args=(param,),
+            placeholder=t("all", lang),
+        )
+        if param == DEPT:
+            if dept_total > DEPT_OPTION_LIMIT:
+                sidebar.caption(t("dept_showing", lang, shown=DEPT_OPTION_LIMIT, n=dept_total))
+            elif dept_total == 0:
+                sidebar.caption(t("dept_find_none", lang, text=markdown_literal(department_find_text())))
+            sidebar.multiselect(
+                t("sector", lang), queries.sectors(), key=SECTOR, bind="query-params", placeholder=t("all", lang)
+            )
+    query = sidebar.text_input(
+        t("search", lang),
+        key=QUERY,
+        bind="query-params",
+        max_chars=queries.SEARCH_MAX_CHARS,
+        placeholder=t("search_placeholder", lang),
+    )
+    sidebar.button(
+        t("clear_filters", lang), key="clear_filters", on_click=clear_filters, icon=":material/filter_alt_off:"
+    )
+    _mirror(LANG)
+    sidebar.segmented_control(
+        t("language", lang),
+        LANGS,
+        format_func={"zh": "中文", "en": "English"}.__getitem__,
+        key=_ui_key(LANG),
+        on_change=_copy_to_bound,
+        args=(LANG,),
+        required=True,
+    )
+    return Filters(
+        year=int(year) if year is not None else 0,
+        dept_ids=tuple(st.session_state.get(DEPT) or ()),
+        sectors=tuple(st.session_state.get(SECTOR) or ()),
+        theme_ids=tuple(st.session_state.get(THEME) or ()),
+        statuses=tuple(st.session_state.get(STATUS) or ()),
+        q=queries.normalise_search(query),
+    )
+
+
+def share_params(f: Filters, lang: str = DEFAULT_LANG) -> list[tuple[str, str]]:
+    """The query parameters of a link that reproduces the view.
+
+    The year is always written (a link without it would change meaning when a
+    new year is loaded); other filters only when they are not the default.
+    """
+    params: list[tuple[str, str]] = [(YEAR, str(f.year))]
+    params += [(DEPT, d) for d in f.dept_ids]
+    params += [(SECTOR, s) for s in f.sectors]
+    params += [(THEME, th) for th in f.theme_ids]
+    params += [(STATUS, s) for s in f.statuses]
+    if f.q:
+        params.append((QUERY, f.q))
+    if lang != DEFAULT_LANG:
+        params.append((LANG, lang))
+    return params
+
+
+def share_url(base_url: str, f: Filters, lang: str = DEFAULT_LANG, page_params: list[tuple[str, str]] = ()) -> str:
+    """``base_url`` (scheme, host and page path) plus the filters as repeated parameters, and
+    the page's own (such as the rankings tab)."""
+    return f"{base_url.split('?')[0].rstrip('/')}?{urlencode(share_params(f, lang) + list(page_params))}"
+
+
+def page_params(url_path: str) -> list[tuple[str, str]]:
+    """The page's own URL state in force: from its widget, else (first run) from the link."""
+    params = []
+    for param in PAGE_PARAMS.get(url_path, ()):
+        value = st.session_state.get(param) or st.query_params.get(param)
+        if value:
+            params.append((param, str(value)))
+    return params
+
+
+def page_base_url(url_path: str) -> str:
+    """The URL of the current page: from the browser when Streamlit knows it,
+    else ``$KPI_PUBLIC_URL`` (the hosted address) plus the page path."""
+    url = st.context.url
+    if url:
+        return url
+    base = os.environ.get(PUBLIC_URL_ENV, "").strip() or DEFAULT_PUBLIC_URL
+    return f"{base.rstrip('/')}/{url_path}".rstrip("/")
+
+
+def render_share(f: Filters, url_path: str) -> None:
+    lang = current_lang()
+    with st.sidebar.popover(t("share", lang), icon=":material/link:"):
+        st.caption(t("share_help", lang))
+        st.code(share_url(page_base_url(url_path), f, lang, page_params(url_path)), language=None, wrap_lines=True)

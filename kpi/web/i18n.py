@@ -1,0 +1,304 @@
+"""Every UI text of the dashboard, Chinese first, English on ``?lang=en``.
+
+Narratives, quotes and figures stay as the source writes them (Chinese);
+labels, statuses, themes and department names are translated here.
+"""
+
+from __future__ import annotations
+
+from kpi.contract.vocab import STATUS_LABELS_ZH, STATUSES
+
+LANGS: tuple[str, ...] = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+SOURCE_TITLE = "湖州市2022年度市直部门目标任务完成情况"
+# The narratives report 截至11月 / 1-11月: the figures are as of end of November 2022.
+AS_OF = "2022-12"
+
+# Status never by colour alone: each has a symbol and a word. Plain text symbols
+# (not colour emoji) so they also render in tables, chart legends and select boxes
+# on machines without an emoji font.
+STATUS_ICONS: dict[str, str] = {
+    "exceeded": "★",
+    "achieved": "✔",
+    "on_track": "↗",
+    "pending": "◷",
+    "at_risk": "⚠",
+    "not_met": "✖",
+}
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "zh": STATUS_LABELS_ZH,
+    "en": {
+        "exceeded": "Exceeded",
+        "achieved": "Achieved",
+        "on_track": "On track",
+        "pending": "Pending acceptance",
+        "at_risk": "At risk",
+        "not_met": "Not met",
+    },
+}
+# Streamlit badge colours, paired with the icon and the word above.
+STATUS_BADGE_COLORS: dict[str, str] = {
+    "exceeded": "blue",
+    "achieved": "green",
+    "on_track": "violet",
+    "pending": "orange",
+    "at_risk": "orange",
+    "not_met": "red",
+}
+assert set(STATUS_LABELS["zh"]) == set(STATUSES) == set(STATUS_ICONS)
+
+# Keyed by the department's Chinese short name, which is how the source names it.
+DEPARTMENT_NAMES_EN: dict[str, str] = {
+    "市妇联": "Women's Federation",
+    "市档案馆": "Archives",
+    "市总工会": "Federation of Trade Unions",
+    "市发展改革委": "Development and Reform Commission",
+    "市财政局": "Finance Bureau",
+    "市经信局": "Economy and Information Technology Bureau",
+    "市建设局": "Housing and Construction Bureau",
+    "市残联": "Disabled Persons' Federation",
+    "市红十字会": "Red Cross Society",
+    "市文联": "Federation of Literary and Art Circles",
+    "市农业农村局": "Agriculture and Rural Affairs Bureau",
+    "市自然资源和规划局": "Natural Resources and Planning Bureau",
+    "市交通运输局": "Transport Bureau",
+    "市统计局": "Statistics Bureau",
+}
+
+RANK_SCOPE_GROUPS: dict[str, dict[str, str]] = {
+    "zh": {"province": "全省", "nation": "全国", "other": "其他范围"},
+    "en": {"province": "Province", "nation": "Nation", "other": "Other scopes"},
+}
+
+TEXT: dict[str, dict[str, str]] = {
+    "app_title": {"zh": "湖州市直部门目标驾驶舱", "en": "Huzhou Department Goals Dashboard"},
+    "page_overview": {"zh": "总览", "en": "Overview"},
+    "page_rankings": {"zh": "排名", "en": "Rankings"},
+    "page_targets": {"zh": "目标对比", "en": "Target vs actual"},
+    "page_departments": {"zh": "部门", "en": "Departments"},
+    "page_goals": {"zh": "目标明细", "en": "Goal details"},
+    "filters": {"zh": "筛选", "en": "Filters"},
+    "language": {"zh": "语言 / Language", "en": "Language / 语言"},
+    "year": {"zh": "年度", "en": "Year"},
+    "departments": {"zh": "部门", "en": "Departments"},
+    "sector": {"zh": "领域", "en": "Sector"},
+    "themes": {"zh": "主题", "en": "Themes"},
+    "status": {"zh": "完成状态", "en": "Status"},
+    "search": {"zh": "搜索目标与完成情况", "en": "Search goals and narratives"},
+    "search_placeholder": {"zh": "如：减负、全省第1", "en": "e.g. 减负, 全省第1"},
+    "dept_find": {"zh": "查找部门", "en": "Find a department"},
+    "dept_find_none": {"zh": "没有名称含「{text}」的部门", "en": "No department's name contains “{text}”"},
+    "dept_find_placeholder": {"zh": "输入部门名称的一部分", "en": "Part of a department's name"},
+    "dept_showing": {
+        "zh": "列出前 {shown} 个部门，共 {n} 个；输入名称查找其他部门",
+        "en": "Listing {shown} of {n} departments; type a name to find others",
+    },
+    "all": {"zh": "全部", "en": "All"},
+    "clear_filters": {"zh": "清除筛选", "en": "Clear filters"},
+    "share": {"zh": "复制链接", "en": "Share link"},
+    "share_help": {
+        "zh": "此链接包含年度与全部筛选条件，打开即可看到相同视图。点击右上角按钮复制。",
+        "en": "This link carries the year and every filter; opening it shows the same view. Use the copy button.",
+    },
+    "source_caption": {
+        "zh": "数据来源：《{source}》，{year}年度，数据截至 {as_of}。每个数字均可在指标表的“原文”列中追溯到原文句子。",
+        "en": "Source: “{source}”, year {year}, figures as of {as_of}. Every figure traces to a source sentence (column “Quote”).",
+    },
+    # access (kpi/web/auth.py)
+    "login_help": {
+        "zh": "本驾驶舱仅限授权人员查看，请输入访问密码。",
+        "en": "This dashboard is for authorised viewers. Enter the access password.",
+    },
+    "password": {"zh": "访问密码", "en": "Access password"},
+    "login": {"zh": "进入", "en": "Enter"},
+    "wrong_password": {
+        "zh": "密码不正确，请重新输入。为防止猜测，每次输错都会稍等片刻。",
+        "en": "Wrong password; please try again. Each wrong attempt waits a moment, against guessing.",
+    },
+    "logout": {"zh": "退出登录", "en": "Log out"},
+    "login_oidc_help": {
+        "zh": "本驾驶舱仅限授权人员查看，请使用统一身份认证登录。",
+        "en": "This dashboard is for authorised viewers. Sign in with the city's identity service.",
+    },
+    "login_oidc": {"zh": "统一身份认证登录", "en": "Sign in"},
+    "login_oidc_unavailable": {
+        "zh": '已配置统一身份认证，但服务器缺少 Authlib 组件，暂时无法登录。请管理员安装 Authlib（pip install "Authlib>=1.3.2"）后重启服务。',
+        "en": 'Single sign-on is configured but the server lacks Authlib. An administrator must install it (pip install "Authlib>=1.3.2") and restart.',
+    },
+    # broken data and links
+    "data_error_title": {"zh": "数据暂不可用", "en": "Data unavailable"},
+    "data_error": {
+        "zh": "数据目录 {path} 中的数据文件有问题，驾驶舱暂时无法显示：",
+        "en": "The data files in {path} have problems; the dashboard cannot show them:",
+    },
+    "data_error_help": {
+        "zh": "修复或重新导入上述文件后，点击“重新检查”或刷新页面即可恢复，无需重启服务。",
+        "en": "Once the files are fixed or imported again, click “Check again” or reload the page; no restart is needed.",
+    },
+    "data_retry": {"zh": "重新检查", "en": "Check again"},
+    "data_read_failed": {
+        "zh": "读取数据时出错（{error}），数据文件可能正在更新或已损坏。",
+        "en": "Reading the data failed ({error}); the files may be being updated or damaged.",
+    },
+    "url_ignored": {
+        "zh": "链接中以下筛选条件的值无效，已忽略：{params}。下方显示的是忽略后的结果。",
+        "en": "Invalid values in the link were ignored for: {params}. The view below is without them.",
+    },
+    "empty": {
+        "zh": "当前筛选条件下没有符合的目标。可调整左侧筛选或点击“清除筛选”。",
+        "en": "No goal matches the current filters. Adjust the filters or clear them.",
+    },
+    "empty_chart": {
+        "zh": "当前筛选条件下没有可绘制的数据。",
+        "en": "Nothing to chart for the current filters.",
+    },
+    "goal_figures": {"zh": "指标明细（{n} 项）", "en": "Figures ({n})"},
+    "view_data": {"zh": "查看数据", "en": "View data"},
+    "show_all": {"zh": "显示全部（共 {n} 项）", "en": "Show all ({n})"},
+    "showing_top": {"zh": "显示前 {shown} 项，共 {n} 项", "en": "Showing {shown} of {n}"},
+    # KPI tiles
+    "tile_goals": {"zh": "目标数", "en": "Goals"},
+    "tile_goals_help": {
+        "zh": "符合当前筛选条件的目标任务条数（每个部门每年的每条目标计一条）。",
+        "en": "Number of goals matching the filters (one per department goal and year).",
+    },
+    "tile_status_help": {
+        "zh": "状态为“{label}”的目标条数。状态依据完成情况叙述判定，理由见目标卡片。",
+        "en": "Goals whose status is “{label}”. Status is read from the narrative; the reason is on each goal card.",
+    },
+    "tile_risk": {"zh": "难度较大/未完成", "en": "At risk / not met"},
+    "tile_risk_help": {
+        "zh": "状态为“难度较大”或“未完成”的目标条数之和。",
+        "en": "Goals whose status is “at risk” or “not met”, added together.",
+    },
+    "tile_first": {"zh": "全省第一", "en": "Provincial No. 1"},
+    "tile_first_help": {
+        "zh": "这些目标的指标中，原文写明“全省第1”（排名范围为全省、名次为1、非“前N”区间）的指标个数。",
+        "en": "Figures of these goals that the source ranks exactly 1st in the province (scope 全省, rank 1, not a top-N range).",
+    },
+    "tile_met_share": {"zh": "目标达成率", "en": "Share of goals met"},
+    "tile_met_share_help": {
+        "zh": "（超额完成 + 已完成）的目标条数 ÷ 目标总数。有望完成、待验收不计入。",
+        "en": "(Exceeded + achieved goals) ÷ all goals. On-track and pending goals are not counted as met.",
+    },
+    # overview
+    "status_mix": {"zh": "各部门目标完成状态", "en": "Status mix by department"},
+    "status_mix_caption": {
+        "zh": "按达成率（超额完成+已完成占比）从高到低排序。点击部门可筛选到该部门。",
+        "en": "Sorted by share of goals met. Click a department to filter to it.",
+    },
+    "leaderboard": {"zh": "全省前三名次榜", "en": "Provincial top-3 leaderboard"},
+    "leaderboard_caption": {
+        "zh": "各部门指标中进入全省前三（第1至第3名，或“前三”）的个数。点击部门可筛选。",
+        "en": "Figures of each department ranked 1st–3rd (or top 3) in the province. Click to filter.",
+    },
+    "attention": {"zh": "需关注", "en": "Needs attention"},
+    "attention_caption": {
+        "zh": "状态为难度较大、未完成或待验收的目标及其完成情况叙述。",
+        "en": "Goals at risk, not met or pending acceptance, with their narrative.",
+    },
+    "attention_none": {"zh": "当前筛选条件下没有需关注的目标。", "en": "No goal needs attention under these filters."},
+    # rankings
+    "rankings_caption": {
+        "zh": "名次越靠前越靠上；“前N”类表述画为区间线段而非单点。颜色区分部门，悬停可看原文。",
+        "en": "Better ranks are higher up; “top N” statements are drawn as ranges, not points. Colour shows the department; hover for the quote.",
+    },
+    "rank_axis": {"zh": "名次（第1名在左）", "en": "Rank (1st on the left)"},
+    "rank_point": {"zh": "具体名次", "en": "Exact rank"},
+    "rank_range": {"zh": "前N区间", "en": "Top-N range"},
+    "no_ranked": {"zh": "该范围下没有排名数据。", "en": "No ranked figure in this scope."},
+    # targets
+    "targets_caption": {
+        "zh": "以“占目标百分比”为统一刻度，竖线为100%。只列出原文给出目标值或完成率的指标，其余不作推算。",
+        "en": "Common scale: percent of target; the line marks 100%. Only figures with a stated target or completion rate are shown; nothing is estimated.",
+    },
+    "pct_of_target": {"zh": "占目标百分比（%）", "en": "Percent of target (%)"},
+    "reached": {"zh": "达到或超过目标", "en": "At or above target"},
+    "below": {"zh": "低于目标", "en": "Below target"},
+    "no_targets": {
+        "zh": "当前筛选条件下没有带目标值或完成率的指标。",
+        "en": "No figure with a target or completion rate under these filters.",
+    },
+    # department page
+    "pick_department": {"zh": "选择部门", "en": "Pick a department"},
+    "dept_picked_first": {
+        "zh": "已选多个或未选部门，此处显示第一个；可在上方切换。",
+        "en": "Several or no departments are selected; showing the first. Switch above.",
+    },
+    "goals_of": {"zh": "{name}的目标", "en": "Goals of {name}"},
+    # goal cards
+    "narrative": {"zh": "完成情况", "en": "Result (Chinese source)"},
+    "status_reason": {"zh": "状态依据", "en": "Why this status"},
+    "indicators": {"zh": "指标", "en": "Figures"},
+    "goal_count": {"zh": "共 {n} 条目标", "en": "{n} goals"},
+    "page_of": {"zh": "第 {page}/{pages} 页", "en": "Page {page} of {pages}"},
+    "download_csv_goals": {"zh": "下载目标 CSV", "en": "Goals CSV"},
+    "download_csv_indicators": {"zh": "下载指标 CSV", "en": "Figures CSV"},
+    "download_xlsx": {"zh": "下载 Excel（目标+指标）", "en": "Excel (goals + figures)"},
+    # column headers
+    "col_department": {"zh": "部门", "en": "Department"},
+    "col_goal": {"zh": "目标", "en": "Goal"},
+    "col_figure": {"zh": "指标", "en": "Figure"},
+    "col_value": {"zh": "数值（原文）", "en": "Value (as written)"},
+    "col_target": {"zh": "目标值（原文）", "en": "Target (as written)"},
+    "col_pct": {"zh": "占目标%", "en": "% of target"},
+    "col_completion": {"zh": "完成率%", "en": "Completion %"},
+    "col_growth": {"zh": "增长%", "en": "Growth %"},
+    "col_rank": {"zh": "名次", "en": "Rank"},
+    "col_rank_text": {"zh": "排名", "en": "Ranking"},
+    "col_scope": {"zh": "排名范围", "en": "Scope"},
+    "col_quote": {"zh": "原文", "en": "Quote"},
+    "col_status": {"zh": "状态", "en": "Status"},
+    "col_count": {"zh": "目标数", "en": "Goals"},
+    "col_top3": {"zh": "全省前三个数", "en": "Provincial top-3 figures"},
+    "col_first": {"zh": "其中全省第一", "en": "Of which No. 1"},
+    "col_total": {"zh": "目标总数", "en": "Total goals"},
+    "col_met_share": {"zh": "达成率", "en": "Share met"},
+    "col_themes": {"zh": "主题", "en": "Themes"},
+    "col_title": {"zh": "目标任务", "en": "Goal"},
+    "col_result": {"zh": "完成情况", "en": "Result"},
+    "col_seq": {"zh": "序号", "en": "No."},
+    "col_year": {"zh": "年度", "en": "Year"},
+    "col_unit": {"zh": "单位", "en": "Unit"},
+    "col_top_n": {"zh": "前N区间", "en": "Top-N range"},
+    "rank_text_exact": {"zh": "{scope}第{rank}", "en": "{scope} No. {rank}"},
+    "rank_text_top": {"zh": "{scope}前{rank}", "en": "{scope} top {rank}"},
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:
+    """The text for ``key`` in ``lang`` (Chinese when a translation is missing)."""
+    entry = TEXT[key]
+    text = entry.get(lang) or entry[DEFAULT_LANG]
+    return text.format(**values) if values else text
+
+
+def status_label(status: str, lang: str = DEFAULT_LANG) -> str:
+    """Icon and word, e.g. '⚠️ 难度较大'."""
+    labels = STATUS_LABELS.get(lang, STATUS_LABELS[DEFAULT_LANG])
+    return f"{STATUS_ICONS[status]} {labels[status]}"
+
+
+def status_word(status: str, lang: str = DEFAULT_LANG) -> str:
+    return STATUS_LABELS.get(lang, STATUS_LABELS[DEFAULT_LANG])[status]
+
+
+def department_name(name_zh: str, lang: str = DEFAULT_LANG) -> str:
+    if lang == "en":
+        return DEPARTMENT_NAMES_EN.get(name_zh, name_zh)
+    return name_zh
+
+
+def theme_name(name_zh: str, name_en: str | None, lang: str = DEFAULT_LANG) -> str:
+    if lang == "en" and name_en:
+        return name_en
+    return name_zh
+
+
+def rank_text(scope: str | None, rank: int | None, is_top_n: bool | None, lang: str = DEFAULT_LANG) -> str:
+    """'全省第1' or '全省前3' (scope stays as the source writes it)."""
+    if rank is None:
+        return ""
+    key = "rank_text_top" if is_top_n else "rank_text_exact"
+    return t(key, lang, scope=scope or "", rank=rank)

@@ -1,0 +1,558 @@
+"""The query layer: the only place with SQL.
+
+One DuckDB connection per process (``st.cache_resource``) holds the Parquet
+files of the data directory as in-memory tables; every query runs on its own cursor with
+bound parameters and returns a small, already aggregated Polars frame, cached
+per filter values with ``st.cache_data``. The goals a filter combination selects
+(the scope) are worked out once per combination and shared by every query of a
+page as the relation ``fg``, so a search scans the narratives once, not once per
+chart. ``clear_caches()`` drops all of it, so the next query re-opens the files
+(the import page calls it after writing data).
+
+``data_problems()`` runs the contract's health check (``kpi.contract.health``) before
+every page, once per identity of the files (inode, size, modification time); both
+caches are keyed on the identity last recorded, so files replaced by an import or
+fixed by hand are read afresh on the next run, without a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import streamlit as st
+
+from kpi.contract import health
+from kpi.contract.schema import TABLES
+from kpi.contract.storage import data_dir, table_path
+from kpi.contract.vocab import STATUSES
+
+MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
+ATTENTION_STATUSES: tuple[str, ...] = ("not_met", "at_risk", "pending")
+SCOPE_GROUPS: tuple[str, ...] = ("province", "nation", "other")
+SEARCH_MAX_CHARS = 50
+
+# One definition of scope grouping, used by every ranking query.
+_SCOPE_GROUP_SQL = """
+    CASE WHEN i.rank_scope LIKE '全省%' THEN 'province'
+         WHEN i.rank_scope LIKE '全国%' THEN 'nation'
+         ELSE 'other' END
+"""
+# Exactly "全省第1" (not a top-N range, not a sub-scope such as 全省内河).
+_PROVINCIAL_FIRST_SQL = "(i.rank = 1 AND i.rank_scope = '全省' AND NOT i.rank_is_top_n)"
+_PROVINCIAL_TOP3_SQL = "(i.rank <= 3 AND i.rank_scope = '全省')"
+# Percent of target: the stated completion rate, else actual ÷ target
+# (target ÷ actual where lower is better). No target and no rate: no value.
+_PCT_OF_TARGET_SQL = """
+    CASE WHEN i.completion_pct IS NOT NULL THEN i.completion_pct
+         WHEN i.target IS NULL OR i.value IS NULL THEN NULL
+         WHEN i.higher_is_better AND i.target <> 0 THEN i.value / i.target * 100
+         WHEN NOT i.higher_is_better AND i.value <> 0 THEN i.target / i.value * 100
+    END
+"""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The global filters. Empty tuples mean "no restriction"."""
+
+    year: int
+    dept_ids: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    theme_ids: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    q: str = ""
+
+
+def normalise_search(text: str | None) -> str:
+    """Collapse whitespace and cap the length of a search term."""
+    return " ".join((text or "").split())[:SEARCH_MAX_CHARS]
+
+
+# Per data directory, the file signature data_problems() saw last (shared by all sessions).
+_seen_signatures: dict[str, health.FileSignature] = {}
+
+
+def data_version() -> str:
+    """The cache key of the data in force: its directory and the signature last checked."""
+    directory = str(data_dir())
+    return f"{directory}|{_seen_signatures.get(directory)}"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _data_problems(directory: str, signature: health.FileSignature, deep: bool) -> list[str]:
+    return health.dataset_problems(Path(directory), deep)
+
+
+def data_problems(directory: Path | None = None, deep: bool = False) -> list[str]:
+    """What keeps the dashboard from reading the data files (``kpi.contract.health``), checked
+    once per version of the files."""
+    directory = directory or data_dir()
+    signature = health.file_signature(directory)
+    problems = _data_problems(str(directory), signature, deep)
+    _seen_signatures[str(directory)] = signature
+    return problems
+
+
+# Keyed on the data version (unused in the body): files that changed get a new connection.
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _connection(directory: str, version: str) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    for name in TABLES:
+        # Tables, not views: each query would otherwise decode the Parquet columns again
+        # (3–4× slower on a million figures). Loaded once per data version and process.
+        # The relation API takes the path as a value, so no path is spliced into SQL.
+        con.read_parquet(str(table_path(Path(directory), name))).create(name)
+    return con
+
+
+def _query(sql: str, params: dict[str, object] | None = None, scope: pa.Table | None = None) -> pl.DataFrame:
+    """Run one statement on a cursor of its own; ``scope`` is visible to it as the relation ``fg``."""
+    cursor = _connection(str(data_dir()), data_version()).cursor()
+    try:
+        if scope is not None:
+            cursor.register("fg", scope)
+        return cursor.sql(sql, params=params or {}).pl()
+    finally:
+        cursor.close()
+
+
+def clear_caches() -> None:
+    """Forget the connection and every cached result (call after new data are written)."""
+    _connection.clear()
+    for cached in _CACHED:
+        cached.clear()
+
+
+def _goal_scope(f: Filters) -> tuple[str, dict[str, object]]:
+    """SQL selecting the goals that pass the filters, with its parameters.
+
+    Only fixed SQL fragments are chosen here; every user value is a parameter.
+    """
+    conditions = ["g.year = $year"]
+    params: dict[str, object] = {"year": int(f.year)}
+    if f.dept_ids:
+        conditions.append("list_contains($dept_ids, g.dept_id)")
+        params["dept_ids"] = list(f.dept_ids)
+    if f.sectors:
+        conditions.append("list_contains($sectors, d.sector)")
+        params["sectors"] = list(f.sectors)
+    if f.theme_ids:
+        conditions.append("list_has_any(g.themes, $theme_ids)")
+        params["theme_ids"] = list(f.theme_ids)
+    if f.statuses:
+        conditions.append("list_contains($statuses, g.status)")
+        params["statuses"] = list(f.statuses)
+    term = normalise_search(f.q)
+    if term:
+        # contains() matches literally: % and _ in the term are not wildcards.
+        conditions.append("(contains(lower(g.title), lower($q)) OR contains(lower(g.result), lower($q)))")
+        params["q"] = term
+    sql = f"""
+        SELECT g.goal_id, g.dept_id, g.status
+        FROM goals g JOIN departments d ON d.dept_id = g.dept_id
+        WHERE {" AND ".join(conditions)}
+    """
+    return sql, params
+
+
+# Not st.cache_data: that would copy the (up to a year's worth of) goal ids on every
+# query; an Arrow table is immutable, so one copy can be shared by every session.
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _scope_table(version: str, f: Filters) -> pa.Table:
+    sql, params = _goal_scope(f)
+    return _query(sql, params).to_arrow()
+
+
+def _scope(f: Filters) -> pa.Table:
+    """goal_id, dept_id, status of the goals that pass the filters, evaluated once per combination."""
+    return _scope_table(data_version(), f)
+
+
+# --- options for the filter widgets -------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _years(version: str) -> list[int]:
+    frame = _query("SELECT DISTINCT year FROM goals ORDER BY year DESC")
+    return [int(y) for y in frame.get_column("year").to_list()]
+
+
+def years() -> list[int]:
+    return _years(data_version())
+
+
+@st.cache_data(show_spinner=False)
+def _departments(version: str) -> pl.DataFrame:
+    return _query("SELECT dept_id, name, full_name, sector FROM departments ORDER BY sort_order, dept_id")
+
+
+def departments() -> pl.DataFrame:
+    """All departments in display order: dept_id, name, full_name, sector."""
+    return _departments(data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _department_choices(version: str, sectors: tuple[str, ...], name_part: str, limit: int) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        """
+        SELECT dept_id, name, count(*) OVER () AS total FROM departments
+        WHERE ($any_sector OR list_contains($sectors, sector))
+          AND ($part = '' OR contains(lower(name), lower($part)) OR contains(lower(full_name), lower($part)))
+        ORDER BY sort_order, dept_id
+        LIMIT $limit
+        """,
+        {"sectors": list(sectors), "any_sector": not sectors, "part": name_part, "limit": limit},
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def department_choices(sectors: tuple[str, ...], name_part: str, limit: int) -> tuple[pl.DataFrame, int]:
+    """The first ``limit`` departments (display order) of the given sectors (all when none)
+    whose short or full name contains ``name_part``, and how many match in all: the options
+    of a department picker, which at a province's scale cannot list every department."""
+    return _department_choices(data_version(), tuple(sectors), normalise_search(name_part), int(limit))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _departments_by_id(version: str, dept_ids: tuple[str, ...]) -> pl.DataFrame:
+    return _query(
+        """
+        SELECT dept_id, name, full_name, sector FROM departments
+        WHERE list_contains($dept_ids, dept_id)
+        ORDER BY sort_order, dept_id
+        """,
+        {"dept_ids": list(dept_ids)},
+    )
+
+
+def departments_by_id(dept_ids: tuple[str, ...]) -> pl.DataFrame:
+    """The departments among ``dept_ids`` that exist (unknown ids are left out), in display order."""
+    return _departments_by_id(data_version(), tuple(sorted(set(dept_ids))))
+
+
+@st.cache_data(show_spinner=False)
+def _themes(version: str) -> pl.DataFrame:
+    return _query("SELECT theme_id, name, name_en FROM themes ORDER BY theme_id")
+
+
+def themes() -> pl.DataFrame:
+    return _themes(data_version())
+
+
+@st.cache_data(show_spinner=False)
+def _sectors(version: str) -> list[str]:
+    frame = _query("SELECT sector FROM departments GROUP BY sector ORDER BY min(sort_order)")
+    return frame.get_column("sector").to_list()
+
+
+def sectors() -> list[str]:
+    return _sectors(data_version())
+
+
+# --- tiles ----------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _tiles(version: str, f: Filters) -> dict[str, float | int]:
+    scope = _scope(f)
+    goal_counts = _query(
+        f"""
+        SELECT count(*) AS goals,
+               {", ".join(f"count(*) FILTER (WHERE status = '{s}') AS {s}" for s in STATUSES)}
+        FROM fg
+        """,
+        scope=scope,
+    ).row(0, named=True)
+    firsts = _query(
+        f"""
+        SELECT count(*) AS n FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+        WHERE {_PROVINCIAL_FIRST_SQL}
+        """,
+        scope=scope,
+    ).item()
+    tiles: dict[str, float | int] = {key: int(value) for key, value in goal_counts.items()}
+    tiles["at_risk_or_not_met"] = tiles["at_risk"] + tiles["not_met"]
+    tiles["provincial_firsts"] = int(firsts)
+    met = sum(tiles[s] for s in MET_STATUSES)
+    tiles["met_share"] = met / tiles["goals"] if tiles["goals"] else 0.0
+    return tiles
+
+
+def tiles(f: Filters) -> dict[str, float | int]:
+    """Counts for the KPI tiles: goals, one per status, at_risk_or_not_met,
+    provincial_firsts (figures ranked exactly 全省第1) and met_share (0..1)."""
+    return _tiles(data_version(), f)
+
+
+# --- overview charts --------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _status_by_department(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        """
+        WITH per_dept AS (
+            SELECT dept_id, count(*) AS total,
+                   count(*) FILTER (WHERE status IN ('exceeded', 'achieved')) / count(*) AS met_share,
+                   count(*) FILTER (WHERE status = 'exceeded') / count(*) AS exceeded_share
+            FROM fg GROUP BY dept_id
+        ),
+        ranked AS (
+            SELECT p.*, d.name,
+                   row_number() OVER (
+                       ORDER BY p.met_share DESC, p.exceeded_share DESC, p.total DESC, d.sort_order
+                   ) AS dept_order
+            FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
+        )
+        SELECT r.dept_id, r.name, fg.status, count(*) AS goals, r.total, r.met_share, r.dept_order,
+               list_position($statuses_order, fg.status) AS status_order,
+               (SELECT count(*) FROM per_dept) AS departments
+        FROM fg JOIN ranked r ON r.dept_id = fg.dept_id
+        WHERE $limit IS NULL OR r.dept_order <= $limit
+        GROUP BY r.dept_id, r.name, fg.status, r.total, r.met_share, r.dept_order
+        ORDER BY dept_order, status_order
+        """,
+        {"limit": limit, "statuses_order": list(STATUSES)},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("departments")[0]) if frame.height else 0
+    return frame.drop("departments"), total
+
+
+def status_by_department(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Goals per department and status, departments sorted by share met.
+
+    Returns (frame: dept_id, name, status, goals, total, met_share, dept_order;
+    number of departments before the limit)."""
+    return _status_by_department(data_version(), f, limit)
+
+
+@st.cache_data(show_spinner=False)
+def _top3_leaderboard(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        f"""
+        WITH counted AS (
+            SELECT i.dept_id, count(*) AS top3, count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) AS firsts
+            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            WHERE {_PROVINCIAL_TOP3_SQL}
+            GROUP BY i.dept_id
+        )
+        SELECT c.dept_id, d.name, c.top3, c.firsts
+        FROM counted c JOIN departments d ON d.dept_id = c.dept_id
+        ORDER BY c.top3 DESC, c.firsts DESC, d.sort_order
+        """,
+        scope=_scope(f),
+    )
+    total = frame.height
+    return (frame.head(limit) if limit else frame), total
+
+
+def top3_leaderboard(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Departments by number of figures ranked in the provincial top 3 (全省第1–3 or 全省前三)."""
+    return _top3_leaderboard(data_version(), f, limit)
+
+
+# --- goal lists ---------------------------------------------------------------------------
+
+_GOAL_COLUMNS = """
+    g.goal_id, g.year, g.dept_id, d.name AS dept_name, g.seq, g.title, g.result,
+    g.status, g.status_reason, g.themes
+"""
+
+
+@st.cache_data(show_spinner=False)
+def _goal_page(
+    version: str, f: Filters, statuses_first: tuple[str, ...], limit: int, offset: int
+) -> tuple[pl.DataFrame, int]:
+    scope = _scope(f)
+    params: dict[str, object] = {}
+    order = "d.sort_order, g.seq"
+    if statuses_first:
+        order = "list_position($statuses_first, g.status), " + order
+        params = {"statuses_first": list(statuses_first)}
+    restrict = "AND list_contains($statuses_first, g.status)" if statuses_first else ""
+    frame = _query(
+        f"""
+        SELECT {_GOAL_COLUMNS}, count(*) OVER () AS total
+        FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
+        JOIN departments d ON d.dept_id = g.dept_id
+        WHERE TRUE {restrict}
+        ORDER BY {order}
+        LIMIT $limit OFFSET $offset
+        """,
+        {**params, "limit": int(limit), "offset": int(offset)},
+        scope=scope,
+    )
+    if frame.height:
+        return frame.drop("total"), int(frame.get_column("total")[0])
+    if offset == 0 and limit > 0:
+        return frame.drop("total"), 0
+    # A page past the end has no row to carry the total: count separately (rare).
+    count = _query(f"SELECT count(*) FROM fg g WHERE TRUE {restrict}", params, scope=scope).item()
+    return frame.drop("total"), int(count)
+
+
+def goal_page(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
+    """One page of the goals that pass the filters, in department order, and their total count."""
+    return _goal_page(data_version(), f, (), limit, offset)
+
+
+def attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
+    """Goals not met, at risk or pending (in that order), one page, and their total count."""
+    return _goal_page(data_version(), f, ATTENTION_STATUSES, limit, offset)
+
+
+_INDICATOR_COLUMNS = """
+    i.indicator_id, i.goal_id, i.name, i.value, i.unit, i.value_text, i.qualifier,
+    i.target, i.target_text, i.completion_pct, i.growth_pct, i.rank, i.rank_scope,
+    i.rank_is_top_n, i.higher_is_better, i.quote
+"""
+
+
+@st.cache_data(show_spinner=False)
+def _indicators_of_goals(version: str, goal_ids: tuple[str, ...], years: tuple[int, ...]) -> pl.DataFrame:
+    if not goal_ids:
+        return _query(f"SELECT {_INDICATOR_COLUMNS} FROM indicators i WHERE FALSE")
+    # The year test comes first: it is cheap and leaves list_contains a tenth of a decade's figures.
+    return _query(
+        f"""
+        SELECT {_INDICATOR_COLUMNS} FROM indicators i
+        WHERE list_contains($years, i.year) AND list_contains($goal_ids, i.goal_id)
+        ORDER BY i.goal_id, i.indicator_id
+        """,
+        {"goal_ids": list(goal_ids), "years": list(years)},
+    )
+
+
+def indicators_of_goals(goal_ids: tuple[str, ...], years: tuple[int, ...]) -> pl.DataFrame:
+    """The figures of the given goals; ``years`` are the goals' years (one, for a page of goal cards)."""
+    return _indicators_of_goals(data_version(), tuple(goal_ids), tuple(sorted({int(y) for y in years})))
+
+
+# --- rankings and targets -------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _ranked_figures(version: str, f: Filters, scope_group: str, limit: int | None) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        f"""
+        WITH positions AS (
+            SELECT dept_id, row_number() OVER (ORDER BY sort_order, dept_id) - 1 AS dept_position
+            FROM departments
+        )
+        SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
+               i.rank, i.rank_scope, i.rank_is_top_n, i.quote, g.title AS goal_title,
+               p.dept_position, count(*) OVER () AS total
+        FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+        JOIN departments d ON d.dept_id = i.dept_id
+        JOIN positions p ON p.dept_id = i.dept_id
+        JOIN goals g ON g.goal_id = i.goal_id
+        WHERE i.rank IS NOT NULL AND {_SCOPE_GROUP_SQL} = $scope_group
+        ORDER BY i.rank, i.rank_is_top_n, d.sort_order, i.indicator_id
+        LIMIT $limit
+        """,
+        {"scope_group": scope_group, "limit": limit},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def ranked_figures(f: Filters, scope_group: str, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Ranked figures of one scope group (province / nation / other), best rank first.
+
+    ``dept_position`` is the department's place in ``departments()`` (0-based): it fixes
+    the department's colour in every chart."""
+    if scope_group not in SCOPE_GROUPS:
+        raise ValueError(f"unknown scope group {scope_group!r}")
+    return _ranked_figures(data_version(), f, scope_group, limit)
+
+
+@st.cache_data(show_spinner=False)
+def _target_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        f"""
+        WITH measured AS (
+            SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
+                   i.target_text, i.completion_pct, i.higher_is_better, i.quote,
+                   {_PCT_OF_TARGET_SQL} AS pct_of_target, d.sort_order
+            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            JOIN departments d ON d.dept_id = i.dept_id
+            WHERE i.target IS NOT NULL OR i.completion_pct IS NOT NULL
+        )
+        SELECT * EXCLUDE (sort_order), count(*) OVER () AS total
+        FROM measured WHERE pct_of_target IS NOT NULL
+        ORDER BY pct_of_target DESC, sort_order, indicator_id
+        LIMIT $limit
+        """,
+        {"limit": limit},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def target_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Figures with a stated target or completion rate, with percent of target, highest first."""
+    return _target_figures(data_version(), f, limit)
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _export(version: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+    scope = _scope(f)
+    goals = _query(
+        """
+        SELECT g.goal_id, g.year, g.dept_id, d.name AS dept_name, g.seq, g.title, g.status,
+               g.status_reason, array_to_string(g.themes, '|') AS themes, g.result
+        FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
+        JOIN departments d ON d.dept_id = g.dept_id
+        ORDER BY d.sort_order, g.seq
+        """,
+        scope=scope,
+    )
+    indicators = _query(
+        """
+        SELECT i.indicator_id, i.goal_id, i.dept_id, d.name AS dept_name, i.year, i.name,
+               i.value, i.unit, i.value_text, i.qualifier, i.target, i.target_text,
+               i.completion_pct, i.growth_pct, i.rank, i.rank_scope, i.rank_is_top_n,
+               i.higher_is_better, i.quote
+        FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+        JOIN departments d ON d.dept_id = i.dept_id
+        ORDER BY d.sort_order, i.goal_id, i.indicator_id
+        """,
+        scope=scope,
+    )
+    return goals, indicators
+
+
+def export_frames(f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The filtered goals and their indicators, every column, for download."""
+    return _export(data_version(), f)
+
+
+_CACHED = (
+    _data_problems,
+    _scope_table,
+    _years,
+    _departments,
+    _department_choices,
+    _departments_by_id,
+    _themes,
+    _sectors,
+    _tiles,
+    _status_by_department,
+    _top3_leaderboard,
+    _goal_page,
+    _indicators_of_goals,
+    _ranked_figures,
+    _target_figures,
+    _export,
+)

@@ -1,0 +1,212 @@
+"""The app shell: the page list, the login gate and data check before any page, the filters.
+
+``app.py`` calls ``run_app()``: ``before_pages()`` (page config and the login
+gate of kpi/web/auth.py: nothing from the data is drawn before it lets the viewer
+in), ``data_ready()`` (a Chinese error page naming each broken data file), the
+filters, then ``st.navigation(build_pages(lang))`` and the page.
+A 数据管理 admin page is one more entry in ``build_pages`` (shown only when an
+admin password is configured).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow
+import streamlit as st
+
+from kpi.web import admin, auth, filters, queries
+from kpi.web.i18n import DEFAULT_LANG, LANGS, t
+from kpi.web.legacy_pages import PAGE_FILE_SUFFIX, ensure_in_app, running_inside_app
+from kpi.web.markup import markdown_literal
+from kpi.web.queries import Filters
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES_DIR = ROOT / "pages"
+_CONTEXT_KEY = "_kpi_context"
+
+# (url path, i18n title key, material icon); url paths are bookmarked: keep them stable.
+# The page's file is pages/<url path>_page.py (kpi.web.legacy_pages says why the suffix).
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("overview", "page_overview", ":material/dashboard:"),
+    ("rankings", "page_rankings", ":material/leaderboard:"),
+    ("targets", "page_targets", ":material/track_changes:"),
+    ("departments", "page_departments", ":material/apartment:"),
+    ("goals", "page_goals", ":material/list_alt:"),
+)
+
+
+def page_file(url_path: str) -> Path:
+    return PAGES_DIR / f"{url_path}{PAGE_FILE_SUFFIX}"
+
+
+# The overview is served at "/"; its url_path still names it (and sets its script hash).
+DEFAULT_URL_PATH = "overview"
+
+
+def build_pages(lang: str) -> list[st.Page]:
+    """The dashboard's pages, plus the hidden 数据管理 page when an admin password is configured."""
+    pages = []
+    for url_path, title_key, icon in PAGES:
+        pages.append(
+            st.Page(
+                page_file(url_path),
+                title=t(title_key, lang),
+                icon=icon,
+                url_path=url_path,
+                default=url_path == DEFAULT_URL_PATH,
+            )
+        )
+    if admin.admin_enabled():
+        # Hidden from the menu: staff open /admin and enter the admin password there.
+        pages.append(
+            st.Page(
+                page_file("admin"),
+                title=admin.TEXT["title"],
+                icon=":material/upload_file:",
+                url_path="admin",
+                visibility="hidden",
+            )
+        )
+    return pages
+
+
+def requested_lang() -> str:
+    """The language before the filters are drawn: the session's choice, else the link's ``?lang=``."""
+    if filters.LANG in st.session_state:
+        return filters.current_lang()
+    lang = st.query_params.get(filters.LANG)
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def hold_page(lang: str) -> None:
+    """Resolve the requested page without showing a menu or running it.
+
+    Keeps the link's page path (the page opens once the viewer is in or the data
+    are fixed) and leaves the legacy pages/ mode a fresh process starts in, whose
+    sidebar menu would otherwise list the page files.
+    """
+    st.navigation(build_pages(lang), position="hidden")
+
+
+def before_pages(lang: str | None = None) -> bool:
+    """Page config, then the login gate: False (after drawing only the login form) while the
+    viewer is not let in, so that nothing from the data is ever drawn before."""
+    lang = lang or requested_lang()
+    st.set_page_config(page_title=t("app_title", lang), page_icon=":material/monitoring:", layout="wide")
+    if auth.allowed():
+        return True
+    hold_page(lang)
+    auth.login_screen(lang)
+    return False
+
+
+def data_error_page(problems: list[str], lang: str) -> None:
+    st.title(t("data_error_title", lang))
+    heading = t("data_error", lang, path=markdown_literal(queries.data_dir()))
+    listed = "\n".join(f"- {markdown_literal(problem)}" for problem in problems)
+    st.error(f"{heading}\n\n{listed}", icon=":material/error:")
+    st.caption(t("data_error_help", lang))
+    st.button(t("data_retry", lang), key="data_retry", icon=":material/refresh:")
+
+
+def data_ready(lang: str | None = None) -> bool:
+    """False (after drawing an error page in Chinese naming each broken file) when the data
+    files cannot be read; checked on every run, so fixed files are picked up without a restart."""
+    lang = lang or requested_lang()
+    problems = queries.data_problems()
+    if problems:
+        hold_page(lang)
+        data_error_page(problems, lang)
+        return False
+    return True
+
+
+# Errors a query may raise on data files the cheap check passed (damaged rows, a file
+# replaced mid-query): shown as the data error page, never as a traceback.
+DATA_ERRORS = (duckdb.Error, pl.exceptions.PolarsError, pyarrow.ArrowException, OSError)
+
+
+def _data_failed(error: Exception, lang: str) -> None:
+    queries.clear_caches()
+    problems = queries.data_problems(deep=True) or [t("data_read_failed", lang, error=type(error).__name__)]
+    data_error_page(problems, lang)
+
+
+_URL_CHECKED_KEY = "_kpi_url_checked"
+URL_FILTER_PARAMS: dict[str, str] = {
+    filters.YEAR: "year",
+    filters.DEPT: "departments",
+    filters.SECTOR: "sector",
+    filters.THEME: "themes",
+    filters.STATUS: "status",
+    filters.QUERY: "search",
+    filters.LANG: "language",
+}
+
+
+def ignored_url_filters(requested: dict[str, list[str]], f: Filters) -> list[str]:
+    """The filters of the link whose values are not in force (unknown codes, a year not in the
+    data, a second value where one is allowed, a search cut to its maximum length).
+
+    Streamlit drops such values from bound widgets; with all of a filter's values
+    dropped the filter is off, so the page says so rather than silently showing more.
+    """
+    in_force = {
+        filters.YEAR: [str(f.year)],
+        filters.DEPT: list(f.dept_ids),
+        filters.SECTOR: list(f.sectors),
+        filters.THEME: list(f.theme_ids),
+        filters.STATUS: list(f.statuses),
+        filters.QUERY: [st.session_state.get(filters.QUERY) or ""],
+        filters.LANG: [filters.current_lang()],
+    }
+    return [param for param, values in requested.items() if any(v and v not in in_force[param] for v in values)]
+
+
+def set_context(f: Filters) -> None:
+    st.session_state[_CONTEXT_KEY] = f
+
+
+def run_app() -> None:
+    """The entrypoint: gate, data check, filters, navigation, the page. ``app.py`` is just this call.
+
+    Filters are drawn here, not in pages, so their URL binding survives page switches.
+    """
+    lang = requested_lang()
+    if not before_pages(lang) or not data_ready(lang):
+        return
+    # The link's own values, once per session: later runs see the app's URL, not the sender's.
+    requested = None
+    if not st.session_state.get(_URL_CHECKED_KEY):
+        requested = {param: st.query_params.get_all(param) for param in URL_FILTER_PARAMS}
+        st.session_state[_URL_CHECKED_KEY] = True
+    page = None
+    try:
+        active_filters = filters.render_filters()
+        set_context(active_filters)
+        lang = filters.current_lang()
+        page = st.navigation(build_pages(lang))
+        filters.render_share(active_filters, page.url_path)
+        auth.logout_control(lang)
+        ignored = ignored_url_filters(requested, active_filters) if requested else []
+        if ignored:
+            names = "、" if lang == "zh" else ", "
+            st.warning(
+                t("url_ignored", lang, params=names.join(t(URL_FILTER_PARAMS[p], lang) for p in ignored)),
+                icon=":material/link_off:",
+            )
+        with running_inside_app():
+            page.run()
+    except DATA_ERRORS as error:
+        if page is None:
+            hold_page(lang)
+        _data_failed(error, lang)
+
+
+def page_context() -> tuple[Filters, str]:
+    """What every page starts with: the filters in force for this run and the UI language."""
+    ensure_in_app()
+    return st.session_state[_CONTEXT_KEY], filters.current_lang()

@@ -1,0 +1,75 @@
+"""Status rules: each rule, precedence, and the completion-rate signal."""
+
+import pytest
+
+from kpi.pipeline.status import infer_status
+from kpi.pipeline.themes import assign_themes, parse_theme_list
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("新增国家专精特新“小巨人”44家，超额完成目标。", "exceeded"),
+        ("累计为企业减负235.4亿元，提前3个月完成目标。", "exceeded"),
+        ("全年提前完成年度任务。", "exceeded"),
+        ("完成各项验收前准备工作，等待国家档案局验收。", "pending"),
+        ("项目已完工，待省级部门验收。", "pending"),
+        ("实施技改，有望完成全年目标。", "on_track"),
+        ("乡村振兴实绩考核预计蝉联优秀。", "on_track"),
+        ("受疫情影响，完成人代会目标难度较大。", "at_risk"),
+        ("产能未释放，导致全年增长乏力。", "at_risk"),
+        ("项目进度滞后于计划。", "at_risk"),
+        ("受多重因素影响，全年目标未完成。", "not_met"),
+        ("新建城市绿道57.6公里，城镇危房实现清零。", "achieved"),
+        # a forecast of one figure alone does not make a goal "on track"
+        ("获考核优秀，中等收入群体比例预计提升3个百分点左右。", "achieved"),
+        # 未发生 (nothing happened) is good news, not 未完成
+        ("全年未发生地质灾害，无人员伤亡。", "achieved"),
+    ],
+)
+def test_rules(text, expected):
+    status, reason = infer_status(text)
+    assert status == expected, reason
+
+
+def test_problems_take_precedence_over_progress():
+    text = "8-11月规上工业增加值累计回升1.3%，居全省第4位。但完成人代会目标难度较大，有望年底好转。"
+    assert infer_status(text)[0] == "at_risk"
+    assert infer_status("已超额完成建设任务，等待国家局验收。")[0] == "pending"
+
+
+def test_completion_above_100_percent_means_exceeded():
+    status, reason = infer_status("筹集保障性租赁住房2.89万套，有望全省第1。", [125.7, None])
+    assert status == "exceeded" and "125.7%" in reason
+    assert infer_status("完成改造66个。", [100.0])[0] == "achieved"
+
+
+def test_reason_quotes_the_deciding_phrase():
+    assert "「等待国家档案局验收」" in infer_status("等待国家档案局验收。")[1]
+
+
+KEYWORDS = {"digital": ["数字化", "数字"], "rural": ["乡村", "农村"], "culture": ["文艺", "书画"]}
+
+
+def test_themes_need_title_or_two_mentions():
+    assert assign_themes("推进档案数字化改革", "上线平台。", KEYWORDS, ["culture"]) == ["digital"]
+    # one passing mention in the narrative is not enough
+    assert assign_themes("文艺惠民", "送文艺进农村文化礼堂。", KEYWORDS, ["digital"]) == ["culture"]
+    assert assign_themes("深化改革", "乡村振兴与农村发展。", KEYWORDS, ["culture"]) == ["rural"]
+
+
+def test_a_goal_without_keywords_gets_the_department_default():
+    assert assign_themes("全力争取", "赴省局60余次。", KEYWORDS, ["digital"]) == ["digital"]
+
+
+def test_theme_lists_accept_chinese_and_ascii_separators():
+    assert parse_theme_list("数字化改革、共同富裕,rural，culture") == ["数字化改革", "共同富裕", "rural", "culture"]
+    assert parse_theme_list("") == [] and parse_theme_list(None) == []
+
+
+def test_a_keyword_inside_a_longer_match_counts_once():
+    keywords = {"rural": ["农村", "乡村", "村"], "digital": ["数字化", "数字"]}
+    assert assign_themes("城市更新", "新增管道燃气农村居民1.13万户。", keywords, ["digital"]) == ["digital"]
+    assert assign_themes("城市更新", "农村公路与美丽乡村村庄。", keywords, ["digital"]) == ["rural"]
+    # a short keyword in the title still counts when a longer one is only in the narrative
+    assert assign_themes("数字档案馆创建", "数字化改革示范区。", keywords, ["rural"]) == ["digital"]

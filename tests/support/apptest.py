@@ -1,0 +1,83 @@
+"""Reading what an AppTest run shows: tiles, goal cards, lazy expanders; and the expected tiles."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import polars as pl
+from streamlit.testing.v1 import AppTest
+
+from kpi.pipeline.numbers import format_pct
+from kpi.web import i18n, queries
+from kpi.web.i18n import t
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+
+
+def open_lazy_expanders(app: AppTest) -> int:
+    """Open every expander that draws its content only when opened (the charts' 查看数据 and
+    the goal cards' figures), as a reader clicking each does; return how many were opened."""
+    keys = [expander.key for expander in app.expander if expander.key]
+    for key in keys:
+        app.session_state[key] = True
+    if keys:
+        app.run()
+    return len(keys)
+
+
+def card_titles(app: AppTest) -> list[str]:
+    """The goal cards' titles as shown ("3. 目标…"), in page order, from their HTML."""
+    bodies = [block.value for block in app.get("html")]
+    return [html.unescape(title) for body in bodies for title in _CARD_TITLE.findall(body)]
+
+
+_CARD_TITLE = re.compile(r'<p class="kpi-title"[^>]*><strong>(.*?)</strong></p>', re.S)
+
+
+def card_text(app: AppTest) -> str:
+    """All the goal cards' text (titles, badges, narratives, status reasons), unescaped."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", " ".join(block.value for block in app.get("html"))))
+
+
+def metric_values(app: AppTest) -> dict[str, str]:
+    """Tile label → displayed value."""
+    return {metric.label: metric.value for metric in app.metric}
+
+
+def expected_tiles(goals: pl.DataFrame, indicators: pl.DataFrame) -> dict[str, float | int]:
+    """The tile counts computed with Polars from the given goals and all indicators."""
+    counts = {status: goals.filter(pl.col("status") == status).height for status in queries.STATUSES}
+    chosen = indicators.join(goals.select("goal_id"), on="goal_id", how="semi")
+    firsts = chosen.filter((pl.col("rank") == 1) & (pl.col("rank_scope") == "全省") & ~pl.col("rank_is_top_n")).height
+    met = counts["exceeded"] + counts["achieved"]
+    return {
+        "goals": goals.height,
+        **counts,
+        "at_risk_or_not_met": counts["at_risk"] + counts["not_met"],
+        "provincial_firsts": firsts,
+        "met_share": met / goals.height if goals.height else 0.0,
+    }
+
+
+def tile_labels(lang: str = "zh") -> dict[str, str]:
+    """Tile key → its label on screen."""
+    labels = {"goals": t("tile_goals", lang)}
+    for status in ("exceeded", "achieved", "on_track", "pending"):
+        labels[status] = i18n.status_label(status, lang)
+    labels["at_risk_or_not_met"] = f"{i18n.STATUS_ICONS['at_risk']} {t('tile_risk', lang)}"
+    labels["provincial_firsts"] = t("tile_first", lang)
+    labels["met_share"] = t("tile_met_share", lang)
+    return labels
+
+
+def shown_tiles(expected: dict[str, float | int], lang: str = "zh") -> dict[str, str]:
+    """How the expected counts must appear in the tiles."""
+    labels = tile_labels(lang)
+    return {
+        labels[key]: format_pct(float(value) * 100) if key == "met_share" else str(value)
+        for key, value in expected.items()
+        if key in labels
+    }

@@ -1,0 +1,129 @@
+"""Datasets made for tests: a tiny one that satisfies the contract (for tests that then break
+it on purpose), and the bundled data with hostile text in every name and narrative."""
+
+from pathlib import Path
+
+import polars as pl
+
+from kpi.contract.schema import TABLES, Dataset
+from kpi.contract.storage import read_dataset
+
+
+def tiny_dataset() -> Dataset:
+    result = "完成改造66个，超额完成6个，完成率110%，列全省第1。"
+    return Dataset(
+        departments=pl.DataFrame(
+            [{"dept_id": "dept_a", "name": "市甲局", "full_name": "某市甲局", "sector": "综合经济", "sort_order": 1}],
+            schema=TABLES["departments"],
+        ),
+        goals=pl.DataFrame(
+            [
+                {
+                    "goal_id": "2022-dept_a-1",
+                    "year": 2022,
+                    "dept_id": "dept_a",
+                    "seq": 1,
+                    "title": "无障碍改造",
+                    "result": result,
+                    "status": "exceeded",
+                    "status_reason": "叙述称超额完成",
+                    "themes": ["livelihood"],
+                }
+            ],
+            schema=TABLES["goals"],
+        ),
+        indicators=pl.DataFrame(
+            [
+                {
+                    "indicator_id": "2022-dept_a-1-01",
+                    "goal_id": "2022-dept_a-1",
+                    "dept_id": "dept_a",
+                    "year": 2022,
+                    "name": "无障碍改造",
+                    "value": 66.0,
+                    "unit": "个",
+                    "value_text": "66个",
+                    "qualifier": None,
+                    "target": 60.0,
+                    "target_text": "60个",
+                    "target_basis": "excess",
+                    "completion_pct": 110.0,
+                    "growth_pct": None,
+                    "rank": 1,
+                    "rank_scope": "全省",
+                    "rank_is_top_n": False,
+                    "higher_is_better": True,
+                    "quote": "完成改造66个，超额完成6个，完成率110%，列全省第1",
+                }
+            ],
+            schema=TABLES["indicators"],
+        ),
+        themes=pl.DataFrame(
+            [{"theme_id": "livelihood", "name": "民生保障", "name_en": "Livelihood", "keywords": ["民生"]}],
+            schema=TABLES["themes"],
+        ),
+    )
+
+
+# --- hostile text ----------------------------------------------------------------------------
+
+XSS_IMG = '<img src=x onerror="window.__xss=(window.__xss||0)+1;alert(1)">'
+XSS_SCRIPT = "<script>window.__xss=(window.__xss||0)+1;alert(2)</script>"
+XSS_SVG = "<svg onload=alert(3)>"
+MARKDOWN = "**x** _y_ `z` [点我](javascript:alert(4)) $x^2$ :red[红] :material/home: &lt; # ~~s~~ | a |"
+SQL = "' OR '1'='1'; DROP TABLE goals;--"
+HOSTILE_TEXT = f"{XSS_IMG}{XSS_SCRIPT}{XSS_SVG} {MARKDOWN} {SQL}"
+FORMULA = "=1+1"
+URL = "http://example.com/x"
+HOSTILE_DEPT_ID = "fin'ance"  # the finance department's id, with a quote
+
+URL_VALUES = [
+    SQL,
+    "finance'--",
+    "' OR 1=1 --",
+    '"; SELECT * FROM goals; --',
+    XSS_IMG,
+    XSS_SCRIPT,
+    "**x**",
+    "%",
+    "_",
+    "\\",
+    "../../etc/passwd",
+    "FINANCE",
+    " finance",
+    "finance ",
+    "市财政局",
+    "null",
+    "[]",
+    "0",
+    "-1",
+    "2022.0",
+    "２０２２",
+    "20220",
+    "\u202eecnanif",
+    "🙂",
+    "a" * 500,
+    "",
+]
+
+
+def hostile_dataset(source: Path) -> Dataset:
+    """The bundled data with hostile text in every name and narrative, a formula at the start of a
+    title and a quote in a department id; still a valid dataset (quotes stay fragments of results)."""
+    data = read_dataset(source)
+    renamed = pl.when(pl.col("dept_id") == "finance").then(pl.lit(HOSTILE_DEPT_ID)).otherwise(pl.col("dept_id"))
+    departments = data.departments.with_columns(
+        dept_id=renamed,
+        name=pl.col("name") + HOSTILE_TEXT,
+        full_name=pl.col("full_name") + HOSTILE_TEXT,
+    )
+    goals = data.goals.with_columns(
+        dept_id=renamed,
+        title=pl.when(pl.col("seq") == 1).then(pl.lit(FORMULA) + pl.col("title")).otherwise(pl.col("title"))
+        + HOSTILE_TEXT,
+        result=pl.col("result") + HOSTILE_TEXT,
+        status_reason=pl.col("status_reason") + HOSTILE_TEXT,
+    )
+    indicators = data.indicators.with_columns(dept_id=renamed, name=pl.col("name") + XSS_IMG + "**x** " + URL)
+    themes = data.themes.with_columns(name=pl.col("name") + XSS_SCRIPT + "**x**")
+    return Dataset(departments=departments, goals=goals, indicators=indicators, themes=themes)

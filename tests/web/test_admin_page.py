@@ -1,0 +1,233 @@
+"""The 数据管理 page in Streamlit's AppTest: the password gate, validation report, preview, import.
+
+Every test points KPI_DATA_DIR at a copy of a freshly built seed dataset in tmp_path.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi.contract.storage import read_dataset
+from kpi.pipeline import history, ingest, template
+from kpi.web import admin
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "pages" / "admin_page.py"
+APP = ROOT / "app.py"
+PASSWORD = "Huzhou-管理-2023"
+HEADER = ["年度", "部门", "序号", "目标任务", "完成情况", "状态", "主题"]
+ROWS_2023 = [
+    ["2023", "市经信局", "1", "规上工业增加值同比增长8%", "全年规上工业增加值同比增长8.6%，增速居全省第2位。", "", ""],
+    ["2023", "市建设局", "1", "住房保障惠民", "全市共筹集保障性租赁住房1.2万套（间），完成年度目标的120%。", "", ""],
+]
+
+
+def csv_upload(rows) -> tuple[str, bytes, str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return ("目标完成情况2023.csv", buffer.getvalue().encode("utf-8"), "text/csv")
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def data(tmp_path, seed_files, monkeypatch):
+    directory = tmp_path / "data"
+    directory.mkdir()
+    for path in seed_files.glob("*.parquet"):
+        shutil.copy2(path, directory / path.name)
+    monkeypatch.setenv("KPI_DATA_DIR", str(directory))
+    # No secrets.toml where Streamlit looks (the project's and the user's .streamlit/).
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv(admin.PASSWORD_ENV, raising=False)
+    return directory
+
+
+def page() -> AppTest:
+    return AppTest.from_file(str(PAGE), default_timeout=60)
+
+
+def unlocked_page(monkeypatch) -> AppTest:
+    monkeypatch.setenv(admin.PASSWORD_ENV, PASSWORD)
+    at = page().run()
+    at.text_input[0].input(PASSWORD)
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    return at
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+# --- the gate ----------------------------------------------------------------------------------
+
+
+def test_without_a_password_the_page_offers_nothing(data):
+    assert admin.configured_password() is None  # and no crash although no secrets file exists
+    at = page().run()
+    assert not at.exception
+    assert "数据管理功能未启用" in texts(at.info)
+    assert len(at.text_input) == 0 and len(at.file_uploader) == 0 and len(at.download_button) == 0
+
+
+def test_a_password_in_secrets_asks_for_it_and_refuses_a_wrong_one(data):
+    at = page()
+    at.secrets["admin_password"] = PASSWORD
+    at.run()
+    assert at.text_input[0].label == "管理员密码"
+    assert len(at.file_uploader) == 0
+    at.text_input[0].input(PASSWORD + "x")
+    at.form_submit_button[0].click().run()
+    assert "密码不正确" in texts(at.error)
+    assert len(at.file_uploader) == 0
+    at.text_input[0].input(PASSWORD)
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert len(at.file_uploader) == 1
+    assert len(at.text_input) == 0
+
+
+def test_the_environment_variable_wins_over_secrets(data, monkeypatch):
+    monkeypatch.setenv(admin.PASSWORD_ENV, PASSWORD)
+    at = page()
+    at.secrets["admin_password"] = "另一个密码"
+    at.run()
+    at.text_input[0].input("另一个密码")
+    at.form_submit_button[0].click().run()
+    assert "密码不正确" in texts(at.error)
+    at.text_input[0].input(PASSWORD)
+    at.form_submit_button[0].click().run()
+    assert len(at.file_uploader) == 1
+
+
+def test_password_check_is_exact(data, monkeypatch):
+    monkeypatch.setenv(admin.PASSWORD_ENV, PASSWORD)
+    assert admin.password_matches(PASSWORD)
+    for wrong in ("", PASSWORD[:-1], PASSWORD + " ", PASSWORD.upper(), None):
+        assert not admin.password_matches(wrong)
+
+
+def test_a_session_is_locked_again_when_the_password_changes(data, monkeypatch):
+    at = unlocked_page(monkeypatch)
+    monkeypatch.setenv(admin.PASSWORD_ENV, "新的密码")
+    at.run()
+    assert len(at.file_uploader) == 0
+    assert at.text_input[0].label == "管理员密码"
+
+
+def test_logging_out_locks_the_page(data, monkeypatch):
+    at = unlocked_page(monkeypatch)
+    [logout] = [b for b in at.button if b.label == "退出管理"]
+    logout.click().run()
+    assert len(at.file_uploader) == 0 and at.text_input[0].label == "管理员密码"
+
+
+# --- template, validation report, preview, import ------------------------------------------------------
+
+
+def test_the_templates_can_be_downloaded(data, monkeypatch):
+    at = unlocked_page(monkeypatch)
+    assert [b.label for b in at.download_button] == [template.XLSX_NAME, template.CSV_NAME]
+
+
+def test_a_broken_file_shows_every_problem_and_changes_nothing(data, monkeypatch):
+    at = unlocked_page(monkeypatch)
+    before = tree(data)
+    broken = [
+        ["2023", "", "1", "目标", "完成情况。", "", ""],
+        ["二〇二三", "市财政局", "1", "目标", "完成。", "做完了", ""],
+    ]
+    at.file_uploader[0].set_value(csv_upload(broken)).run()
+    assert not at.exception
+    assert "文件有 3 个问题，未导入任何数据" in texts(at.error)
+    report = at.dataframe[0].value
+    assert list(zip(report["行号"], report["列"], strict=True)) == [(2, "部门"), (3, "年度"), (3, "状态")]
+    assert not [b for b in at.button if b.label == "确认导入"]
+    assert tree(data) == before
+
+
+def test_an_unreadable_workbook_gets_a_message_not_a_traceback(data, monkeypatch):
+    at = unlocked_page(monkeypatch)
+    at.file_uploader[0].set_value(("目标.xlsx", b"PK\x03\x04 broken", template.XLSX_MIME)).run()
+    assert not at.exception
+    assert "文件有 1 个问题" in texts(at.error)
+    assert "无法读取 Excel 文件" in at.dataframe[0].value["问题"][0]
+
+
+def test_preview_then_confirm_imports_and_keeps_a_backup(data, monkeypatch):
+    at = unlocked_page(monkeypatch)
+    before = tree(data)
+    at.file_uploader[0].set_value(csv_upload(ROWS_2023)).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"新增目标": "2", "更新目标": "0", "未变目标": "0", "提取指标": "2"}
+    preview = at.dataframe[0].value
+    assert list(preview["操作"]) == ["新增", "新增"]
+    assert list(preview["部门"]) == ["市经信局", "市建设局"]
+    assert tree(data) == before  # the preview writes nothing
+
+    [confirm] = [b for b in at.button if b.label == "确认导入"]
+    confirm.click().run()
+    assert not at.exception
+    [stamp] = history.history_entries(data)
+    success = texts(at.success)
+    assert "导入完成：新增目标 2 条，更新 0 条，未变 0 条；提取指标 2 条" in success
+    assert f"python -m kpi.ingest --restore {stamp}" in success
+    assert at.file_uploader[0].value is None  # a fresh uploader for the next file
+    written = read_dataset(data)
+    assert set(written.goals["year"]) == {2022, 2023}
+    assert {p.name: p.read_bytes() for p in (data / "history" / stamp).iterdir()} == {
+        name: content for name, content in before.items() if "/" not in name
+    }
+
+
+def test_a_file_identical_to_the_data_offers_no_import(data, monkeypatch):
+    at = unlocked_page(monkeypatch)
+    content = (template.TEMPLATE_DIR / template.XLSX_NAME).read_bytes()
+    at.file_uploader[0].set_value((template.XLSX_NAME, content, template.XLSX_MIME)).run()
+    assert "文件内容与现有数据一致，无需导入" in texts(at.info)
+    assert not [b for b in at.button if b.label == "确认导入"]
+
+
+def test_after_an_import_the_dashboard_offers_the_new_year_without_a_restart(data, monkeypatch):
+    dashboard = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not dashboard.exception
+    assert dashboard.selectbox(key="year").options == ["2022"]  # cached from here on
+
+    at = unlocked_page(monkeypatch)
+    at.file_uploader[0].set_value(csv_upload(ROWS_2023)).run()
+    [confirm] = [b for b in at.button if b.label == "确认导入"]
+    confirm.click().run()
+    assert not at.exception
+
+    dashboard.run()
+    assert not dashboard.exception
+    assert dashboard.selectbox(key="year").options == ["2023", "2022"]
+
+
+def test_the_preview_frame_lists_changed_goals_first(data):
+    frame = ingest.changes_frame(
+        ingest.plan_import(
+            csv_upload(
+                [
+                    ["2022", "市妇联", "1", "美丽庭院扩面提质", "新建成省级美丽庭院示范村9个。", "", ""],
+                    ROWS_2023[0],
+                ]
+            )[1],
+            "goals.csv",
+            data,
+        )
+    )
+    assert frame.select("操作", "行号", "改动").rows() == [("新增", 3, ""), ("更新", 2, "完成情况")]

@@ -1,0 +1,135 @@
+"""Department pickers at a province's scale: more departments than a picker lists.
+
+A synthetic data set (``kpi.synth``, the same contract as ``data/``) with 230
+departments, more than ``filters.DEPT_OPTION_LIMIT`` (200): the pickers list the
+first 200 plus the chosen ones, a name filter finds the rest, and links to any
+department keep working. The same data set has more goals needing attention than
+the overview lists on one page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi.contract.storage import table_path
+from kpi.pipeline import synth
+from kpi.web import components as ui
+from kpi.web import filters, queries
+from kpi.web.i18n import t
+from kpi.web.queries import Filters
+from tests.support.apptest import card_titles, metric_values
+
+DEPARTMENTS = 230
+
+
+@pytest.fixture(scope="module")
+def many_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("many-departments")
+    synth.write_dataset(synth.generate(DEPARTMENTS, 1, seed=3), directory)
+    return directory
+
+
+@pytest.fixture
+def many(many_dir: Path, monkeypatch: pytest.MonkeyPatch) -> pl.DataFrame:
+    """Point the dashboard at the data set; its departments in display order."""
+    monkeypatch.setenv("KPI_DATA_DIR", str(many_dir))
+    queries.clear_caches()
+    return pl.read_parquet(table_path(many_dir, "departments")).sort("sort_order", "dept_id")
+
+
+def _app(params: dict[str, str | list[str]] | None = None, page: str | None = None) -> AppTest:
+    app = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60)
+    for key, value in (params or {}).items():
+        app.query_params[key] = value
+    app.run()
+    if page:
+        app.switch_page(f"pages/{page}_page.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_the_picker_lists_the_first_departments_and_says_how_many_there_are(many: pl.DataFrame) -> None:
+    assert many.height == DEPARTMENTS > filters.DEPT_OPTION_LIMIT
+    app = _app()
+    picker = app.multiselect(key="dept_ui")
+    first_names = many.get_column("name").head(filters.DEPT_OPTION_LIMIT).to_list()
+    assert picker.options == first_names
+    captions = [c.value for c in app.sidebar.caption]
+    assert f"列出前 {filters.DEPT_OPTION_LIMIT} 个部门，共 {DEPARTMENTS} 个；输入名称查找其他部门" in captions
+    # The URL widget offers only what a link asked for, not every department.
+    assert app.multiselect(key="dept").options == []
+
+
+def test_finding_a_department_by_name_and_choosing_it(many: pl.DataFrame) -> None:
+    last = many.row(DEPARTMENTS - 1, named=True)  # not among the first 200
+    app = _app()
+    assert last["name"] not in app.multiselect(key="dept_ui").options
+    app.text_input(key=filters.DEPT_FIND).input(last["name"]).run()
+    picker = app.multiselect(key="dept_ui")
+    assert last["name"] in picker.options
+    expected = many.filter(
+        pl.col("name").str.contains(last["name"], literal=True)
+        | pl.col("full_name").str.contains(last["name"], literal=True)
+    )
+    assert len(picker.options) == expected.height < filters.DEPT_OPTION_LIMIT
+    picker.set_value([last["dept_id"]]).run()
+    assert not app.exception
+    assert app.query_params["dept"] == last["dept_id"]
+    goals = queries.goal_page(Filters(queries.years()[0], dept_ids=(last["dept_id"],)), 1, 0)[1]
+    assert metric_values(app)["目标数"] == str(goals) and goals > 0
+    # Clearing the name filter keeps the choice, listed first.
+    app.text_input(key=filters.DEPT_FIND).input("").run()
+    picker = app.multiselect(key="dept_ui")
+    assert picker.value == [last["dept_id"]] and picker.options[0] == last["name"]
+    assert len(picker.options) == filters.DEPT_OPTION_LIMIT + 1
+
+
+def test_a_link_to_a_department_beyond_the_list_still_filters(many: pl.DataFrame) -> None:
+    beyond = many.row(DEPARTMENTS - 5, named=True)
+    app = _app({"dept": [beyond["dept_id"], "no-such-department"]})
+    assert app.multiselect(key="dept").value == [beyond["dept_id"]]  # the unknown code is dropped
+    assert app.multiselect(key="dept_ui").value == [beyond["dept_id"]]
+    goals = queries.goal_page(Filters(queries.years()[0], dept_ids=(beyond["dept_id"],)), 1, 0)[1]
+    assert metric_values(app)["目标数"] == str(goals)
+
+
+def test_the_departments_page_opens_a_department_beyond_the_list(many: pl.DataFrame) -> None:
+    beyond = many.row(DEPARTMENTS - 1, named=True)
+    app = _app({"dept": beyond["dept_id"]}, page="departments")
+    picker = app.selectbox(key="dept_pick")
+    assert picker.value == beyond["dept_id"]
+    assert len(picker.options) == filters.DEPT_OPTION_LIMIT + 1
+    assert [s.value for s in app.subheader][0] == beyond["full_name"]
+    # Without a department chosen the page opens the first one.
+    app = _app(page="departments")
+    assert app.selectbox(key="dept_pick").value == many.get_column("dept_id")[0]
+
+
+def test_a_name_that_matches_nothing_says_so(many: pl.DataFrame) -> None:
+    app = _app()
+    app.text_input(key=filters.DEPT_FIND).input("不存在的部门名").run()
+    assert app.multiselect(key="dept_ui").options == []
+    assert "没有名称含「不存在的部门名」的部门" in [c.value for c in app.sidebar.caption]
+    app.text_input(key=filters.DEPT_FIND).input("**x**").run()  # shown as typed, not as Markdown
+    assert "没有名称含「\\*\\*x\\*\\*」的部门" in [c.value for c in app.sidebar.caption]
+
+
+def test_the_bundled_data_has_no_name_filter(make_app) -> None:
+    app = make_app()
+    assert not [w for w in app.text_input if w.key == filters.DEPT_FIND]
+    assert len(app.multiselect(key="dept_ui").options) == queries.departments().height
+
+
+def test_the_overview_lists_five_goals_needing_attention_a_page(many: pl.DataFrame) -> None:
+    year = queries.years()[0]
+    total = queries.attention_goals(Filters(year), 1, 0)[1]
+    assert total > ui.ATTENTION_PER_PAGE == 5
+    app = _app()
+    first_page = queries.attention_goals(Filters(year), 5, 0)[0]
+    assert card_titles(app) == [f"{g['seq']}. {g['title']}" for g in first_page.iter_rows(named=True)]
+    pages = -(-total // 5)
+    assert f"{t('goal_count', n=total)}　{t('page_of', page=1, pages=pages)}" in [c.value for c in app.main.caption]
