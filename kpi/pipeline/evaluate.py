@@ -28,12 +28,15 @@ The measures (``ambiguous`` left out everywhere)
     precision        produced figures matched to an expectation whose attributes are right:
                      growth_pct, completion_pct and rank equal the expected ones, stated or
                      absent alike (a rate or rank on the wrong figure is wrong), the rank scope
-                     agrees, and a target, if any, is the expected target (a wrong or made-up
-                     target is wrong; a missing one is not)
+                     agrees, and a target stated in the goal or curated is the expected
+                     target (a wrong or made-up target is wrong; a missing one is not). A
+                     target worked out from a completion rate or an excess is judged by that
+                     rate, and a completion rate worked out from a stated target by that target.
     readable name    of the precise figures, those whose name says what is measured: the name
                      shares at least half of the bigrams of the shorter of it and the expected
                      name (brackets and quotes ignored), and has no list marker (一是, 如, ①),
-                     no doubled word and no dangling 的/和/、 at either end
+                     no doubled word and no dangling 的/和/、 at either end (GDP counts as
+                     地区生产总值)
     not scored       produced figures that match no expectation: the hand-read sets do not
                      list every figure of a row, so these are counted and listed, not scored.
 Rank scopes agree when equal after dropping brackets (全市（湖州） = 全市).
@@ -63,6 +66,8 @@ from kpi.pipeline.ingest import plan_import
 SEQ_BASE = 9000
 NO_DEPARTMENT = "未注明部门"
 ATTRIBUTES = ("growth_pct", "completion_pct", "rank")
+# Latin abbreviations a reader understands as the Chinese name they stand for.
+ALIASES = {"GDP": "地区生产总值"}
 
 
 class EvaluationError(ValueError):
@@ -179,9 +184,12 @@ def _scope(text: str | None) -> str:
 
 def _wrong_class(figure: dict, item: dict) -> str | None:
     """Why a matched figure is wrong, or None when its attributes are right."""
+    stated = figure["target_basis"] in ("stated", "curated")
     for attribute in ATTRIBUTES:
         expected = item.get(attribute)
         got = figure[attribute]
+        if attribute == "completion_pct" and expected is None and stated and item.get("target") is not None:
+            continue  # the rate worked out from a stated target the reader also wrote down
         if expected is None and got is not None:
             return f"多出的{_LABELS[attribute]}"
         if expected is not None and got is not None and not _close(float(got), float(expected)):
@@ -190,7 +198,7 @@ def _wrong_class(figure: dict, item: dict) -> str | None:
         item.get("rank_scope")
     ):
         return "错误的排名范围"
-    if figure["target"] is not None:
+    if figure["target"] is not None and stated:
         expected = item.get("target")
         if expected is None:
             return "编造的目标"
@@ -221,6 +229,8 @@ def readable(name: str, expected_name: str | None) -> bool:
         return False
     if not expected_name:
         return True
+    for short, full in ALIASES.items():
+        name = name.replace(short, full)
     got, want = _bigrams(name), _bigrams(expected_name)
     if not got or not want:
         return False

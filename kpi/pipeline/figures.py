@@ -90,14 +90,17 @@ _SCOPE_RE = (
     "全国中等城市|全国同类城市|全国地级市|全省地级市|全国内河|全省内河|长三角|市直部门|市直单位|"
     "全国|全省|全市|全球|省内|国内"
 )
-_RANK_VERB = "跃居|位居|位列|名列|跻身|排名|排位|进入|列|居|排"
+_RANK_VERB = "跃居|稳居|位居|位列|名列|跻身|排名|排位|进入|列|居|排"
 _RANK_CORE_RE = re.compile(
     r"(?P<kind>第|前)(?P<n>\d+|[一二三四五六七八九十]+)(?P<suf>位|名)?"
     r"(?!季度|季|届|批|期|次|年|个|课|轮|阶段|级|等|\d|[一二三四五六七八九十.]|家|产业|大|条|项|天|月|周|款|部|章|种|类|步|代|梯队|档|人)"
 )
 _RANK_LEFT_RE = re.compile(
-    rf"(?:(?:{_RANK_VERB})?(?P<scope>{_SCOPE_RE})(?:港|城市)?(?:排名|排位|位次|名次)?(?:进入|跻身|居|位居|位列)?|(?:{_RANK_VERB}))$"
+    rf"(?:(?:{_RANK_VERB})?(?P<scope>{_SCOPE_RE})(?:港|城市)?(?:排名|排位|位次|名次)?(?:进位|上升|提升|跃升|前进)?(?:至|到)?"
+    rf"(?:并列|进入|跻身|居|位居|位列)?|(?:{_RANK_VERB})(?:进位|上升|提升|跃升|前进)?(?:至|到)?(?:并列)?)$"
 )
+# 稳居全市首位 / 位居全省榜首: rank 1
+_RANK_FIRST_RE = re.compile(rf"(?:(?:{_RANK_VERB})(?:全国|全省|全市)?|(?P<scope>{_SCOPE_RE}))(?:首位|榜首|之首)")
 _SCOPE_FIND_RE = re.compile(_SCOPE_RE)
 _RANK_LABEL_RE = re.compile(r"(?:位列|名列|位居)(?P<label>[^，。；、！？\n]{1,25}?)$")
 _RANK_BARE_RE = re.compile(
@@ -105,11 +108,14 @@ _RANK_BARE_RE = re.compile(
 )
 
 _GROWTH_RE = re.compile(
+    r"(?P<basis>(?:同口径|可比口径|按可比口径|自然口径|按可比价(?:格)?计算|扣除价格因素(?:后)?|剔除[^，。；]{1,10}?因素(?:后)?)"
+    r"(?:（[^（）]{1,8}）)?，?)?"
     r"(?:同比|环比|比上年同期|比上年|比去年|较上年同期|较上年|较去年同期|较去年|年均)?"
     r"(?P<verb>增长|增加|提高|提升|上升|回升|下降|减少|降低|回落|下滑|增速|增幅|降幅)了?(?:分别)?(?:为|达到?|是)?$"
 )
 _COMPLETION_RE = re.compile(
-    r"(?:(?:目标)?完成率|完成进度|(?:完成|达到?|为|占|达成)了?(?:全年|年度|年初|当年|本年|全年度)?"
+    r"(?:(?:目标|投资|计划|任务|年度)?完成(?:率|比例|进度)|(?:投资|总体|工程|建设|整体)?进度(?:已?完成)?|完成?工程量的|工程量的|"
+    r"(?:完成|达到?|为|占|达成)了?(?:全年|年度|年初|当年|本年|全年度)?"
     r"(?:目标|计划|预算|任务)(?:任务|数|值)?的?)(?:分别)?(?:为|达到?|是)?$"
 )
 _EXCESS_RE = re.compile(r"(?:超额完成|超额|多完成|超出|超计划完成|超目标)了?$")
@@ -142,7 +148,7 @@ _POST_STOP_RE = re.compile(
 _RANK_NOISE_RE = re.compile(
     r"[\s，、。；：“”‘’（）]|预计|有望|力争|均|都|皆|并|且|分别|排名|排位|位次|跃居|位居|位列|名列|居|列|进入|实现"
 )
-_GROWTH_NOISE_RE = re.compile(r"[\s，、：]|同比|环比|还原后|分别|累计|年均|实现|预计|均|按可比价计算")
+_GROWTH_NOISE_RE = re.compile(r"[\s，、：（）]|同比|环比|还原后|分别|累计|年均|实现|预计|均|按可比价计算")
 _RANK_ONLY_TRIM_RE = re.compile(r"^(?:获|在)|(?:中)?(?:连续)?(?:获评|被评为|评为|获)$")
 _GENERIC_RE = re.compile(r"^(?:总数|总量|幅度|数量|排名|位次|增幅|增速)?$")
 _NAME_MAX = 30
@@ -150,6 +156,7 @@ _NAME_MAX = 30
 
 # ---------------------------------------------------------------- normalisation
 
+_LIST_MARKERS = set("①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽⒈⒉⒊⒋⒌⒍⒎⒏⒐⒑")
 _CN_PUNCT = set("，。；：！？（）、“”‘’《》")
 _TO_CN = {";": "；", "(": "（", ")": "）", ":": "：", "!": "！", "?": "？"}
 
@@ -177,6 +184,13 @@ def _normalize(text: str) -> tuple[str, list[int]]:
                 idx.append(i)
             i = j
             continue
+        if ch in _LIST_MARKERS:
+            out.append("\n")  # ①②③ / ⑴ / ⒈ list markers: a sentence break, never a digit
+            idx.append(i)
+            i += 1
+            continue
+        if ch == "|":
+            ch = "；"  # a pipe-table cell boundary
         if ch not in _CN_PUNCT:
             folded = unicodedata.normalize("NFKC", ch)
             ch = folded if len(folded) == 1 else ch
@@ -247,6 +261,24 @@ class _Fig:
     rank: int | None = None
     scope: str | None = None
     top_n: bool = False
+    doubt: str | None = None  # why the figure needs a person's check (low confidence)
+
+
+_COMPLETION_WORDS_RE = re.compile(r"完成率|完成比例|完成进度|进度|完成|已|工程量|年度|全年|目标|计划|任务|的|达到|达|为")
+_FALLBACK_NAME = "名称取自句首、目标或上一个指标（兜底规则），请核对"
+_UNPAIRED = "列举项与数值个数不一致，未能一一对应"
+_SECOND_GROWTH = "同一指标的第二个增速（可能是另一口径），请核对"
+_WORDS_RE = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}")
+
+
+def _has_words(text: str) -> bool:
+    """Whether a name has words besides its figures (not "853.2亿元" or "|")."""
+    return bool(_WORDS_RE.search(_QTY_RE.sub("", text)))
+
+
+def _shares(subject: str, name: str) -> bool:
+    """Whether a rate's subject (投资) and a figure's name (累计完成投资) speak of the same thing."""
+    return any(subject[i : i + 2] in name for i in range(max(1, len(subject) - 1)))
 
 
 def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
@@ -270,7 +302,8 @@ def _find_ranks(s: str, labels: list[tuple[int, int]]) -> list[_Rank]:
         left = s[left_start : m.start()]
         top_n = m["kind"] == "前"
         prev = ranks[-1] if ranks else None
-        if left.endswith("、") and prev and prev.end == m.start() - 1:  # 第2、第1
+        connector = re.search(r"(?:、|和|及|与|以及)$", left)
+        if connector and prev and prev.end == m.start() - len(connector.group()):  # 第2、第1和第4
             ranks.append(_Rank(m.start(), m.end(), m.start(), n, prev.scope, top_n))
             continue
         lm = _RANK_LEFT_RE.search(left)
@@ -284,6 +317,11 @@ def _find_ranks(s: str, labels: list[tuple[int, int]]) -> list[_Rank]:
             label = lm["label"]
             scope = {"省": "全省", "国": "全国", "市": "全市"}.get(label[0])
             ranks.append(_Rank(left_start + lm.start(), m.end(), m.start(), n, scope, False, label))
+    for m in _RANK_FIRST_RE.finditer(s):
+        if not _overlaps(m.start(), m.end(), labels + [(r.start, r.end) for r in ranks]):
+            scope = m["scope"] or next((x[0] for x in _SCOPE_FIND_RE.finditer(m.group())), None)
+            core = m.end() - 2
+            ranks.append(_Rank(m.start(), m.end(), core, 1, scope, False))
     for m in _RANK_BARE_RE.finditer(s):
         if not _overlaps(m.start(), m.end(), labels + [(r.start, r.end) for r in ranks]):
             ranks.append(_Rank(m.start(), m.end(), m.start("n"), int(m["n"]), m["scope"], False))
@@ -303,8 +341,22 @@ def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Qty]:
         after_num = text[num_end] if num_end < len(text) else ""
         after = text[match.end()] if match.end() < len(text) else ""
         pre = text[_clause_start(text, match.start(), 0) : match.start()]
-        if value is None or re.match(r"[A-Za-z+.]", before) or re.match(r"[A-Za-z+]", after_num):
-            continue  # PM2.5, 5G, 5A级, 2+8
+        if value is None or re.match(r"[A-Za-z+]", after_num) or (before and before in "+."):
+            continue  # 5G, 5A级, 2+8
+        if re.match(r"[A-Za-z]", before) and not (mult or unit):
+            continue  # PM2.5, PM10 — but 实现 GDP 265.3亿元 states an amount
+        if match["q3"] in ("以上", "以下") and re.match(r"的?[\u4e00-\u9fff]", text[match.end() :]) and not re.match(
+            r"(?:的?(?:增长|增幅|水平))?[，。；、]|的?(?:目标|任务)", text[match.end() :]
+        ):
+            continue  # 50亿元以上项目 / 增速在8%以上的县区: a size class, not a result
+        if re.match(r"的?(?:目标任务|目标|任务)(?!完成)", text[match.end() :]) and re.search(
+            r"(?:下达|确定|既定|要求|明确)(?:的)?(?:增长|增速|达到|目标)?$", pre
+        ):
+            continue  # 完成省下达增长9%的任务: a target quoted in the result
+        if unit in _TIME_UNITS and re.search(r"(?:延长|期限|有效期|承包期|周期)(?:再|为|是|至)?$", pre):
+            continue  # 承包期再延长30年: a term of a policy, not a result
+        if is_cn and unit in ("期", "批", "轮", "届"):
+            continue  # 二期工程, 三批: ordinals
         if (
             (after and after in "级性型届")
             or (not unit and after and after in "月日号")
@@ -389,10 +441,11 @@ def _distribute(subject: str, count: int) -> list[str]:
 
 
 class _Walker:
-    def __init__(self, text: str, parens: list[tuple[int, int]]):
+    def __init__(self, text: str, parens: list[tuple[int, int]], subject: str = ""):
         self.text = text
         self.parens = parens
         self.groups = 0
+        self.subject = subject  # what the goal title measures, for results that do not say (a table cell)
 
     def first_clause(self, sentence_start: int, sentence_end: int) -> str:
         return _clean(re.match(r"[^，。；：！？\n]*", self.text[sentence_start:sentence_end]).group())
@@ -500,7 +553,10 @@ class _Walker:
     def _fallback_name(self, figures: list[_Fig], sentence_start: int, sentence_end: int) -> str:
         if figures:
             return figures[-1].name
-        return self.first_clause(sentence_start, sentence_end) or "数值"
+        clause = self.first_clause(sentence_start, sentence_end)
+        if not _has_words(clause):  # "853.2亿元" alone in a cell: the title says what it is
+            return self.subject or "数值"
+        return clause
 
     def _level(
         self,
@@ -536,8 +592,10 @@ class _Walker:
         elif not name and paren and not pre.strip():
             start = _clause_start(text, paren[0], sentence_start)  # 纯电动出租车占比（91%）
             name = _clean(text[start : paren[0]])
+        doubt = None
         if not name:
             name = post_clean or self._fallback_name(figures, sentence_start, sentence_end)
+            doubt = None if post_clean else _FALLBACK_NAME
         group_id = -1
         if (
             bare
@@ -567,6 +625,7 @@ class _Walker:
             group=group_id,
             head=core,
             tail=post_clean,
+            doubt=doubt,
         )
 
     def _completions(
@@ -579,11 +638,19 @@ class _Walker:
         sentence_end: int,
     ) -> None:
         main = [figure for figure in figures if not figure.secondary][-len(rates) :]
-        if len(main) == len(rates) and all(figure.kind == "level" and figure.completion is None for figure in main):
+        # 签约项目15个，投资完成率132%: a rate that names what it measures belongs to a figure of that name
+        subject = _COMPLETION_WORDS_RE.sub("", _clean(pre))
+        if (
+            len(main) == len(rates)
+            and all(figure.kind == "level" and figure.completion is None for figure in main)
+            and (not subject or all(figure.span_end > clause_start or _shares(subject, figure.name) for figure in main))
+        ):
             for figure, rate in zip(main, rates, strict=True):
                 figure.completion, figure.span_end = rate.value, max(figure.span_end, rate.end)
             return
-        name = _clean(pre) or self._fallback_name(figures, sentence_start, sentence_end)
+        name = _clean(re.sub(r"已?完成了?$", "", _clean(pre)))
+        fallback = not name
+        name = name or self._fallback_name(figures, sentence_start, sentence_end)
         for rate in rates:  # "目标完成率133%" with nothing to attach to
             figures.append(
                 _Fig(
@@ -598,6 +665,7 @@ class _Walker:
                     rate.end,
                     qty=rate,
                     completion=rate.value,
+                    doubt=_FALLBACK_NAME if fallback else None,
                 )
             )
 
@@ -624,10 +692,14 @@ class _Walker:
                 figure.growth, figure.span_end = sign * rate.value, max(figure.span_end, rate.end)
             return
         subject = _clean(pre[: growth_match.start()])
+        doubt = None
         if subject:
             names = _distribute(subject, len(rates))
+            if len(rates) > 1 and len(set(names)) == 1:
+                doubt = _UNPAIRED
         else:
             names = [self._fallback_name(figures, sentence_start, sentence_end)] * len(rates)
+            doubt = _SECOND_GROWTH if figures and figures[-1].growth is not None else _FALLBACK_NAME
         for rate, name in zip(rates, names, strict=True):
             figures.append(
                 _Fig(
@@ -642,6 +714,7 @@ class _Walker:
                     rate.end,
                     qty=rate,
                     growth=sign * rate.value,
+                    doubt=doubt,
                 )
             )
 
@@ -665,10 +738,15 @@ class _Walker:
                 figure.span_end = max(figure.span_end, rank.end)
             return
         start = clause_start
+        names: list[str] = []
+        doubt = None
         if ranks[0].label:
             name = ranks[0].label
         else:
             pre = self.text[clause_start : ranks[0].start]
+            if len(ranks) > 1:  # 工业、服务业、农业增加值增速分别居全市第2、第1和第4: one name per item
+                names = _distribute(_clean(_RANK_ONLY_TRIM_RE.sub("", _clean(pre))), len(ranks))
+                doubt = _UNPAIRED if len(set(names)) == 1 else None
             name = _clean(_RANK_ONLY_TRIM_RE.sub("", _clean(pre.split("、")[-1])))
             if name and _GENERIC_RE.match(name) and clause_start > sentence_start:
                 # 总数居全省第2: total of the previous clause
@@ -676,7 +754,10 @@ class _Walker:
                 name = prev_name + name
             elif not name and clause_start > sentence_start:  # …行动，获…激励，排名全省第1: the sentence's subject
                 name, start = self.first_clause(sentence_start, sentence_end), sentence_start
-        for rank in ranks:
+                doubt = _FALLBACK_NAME
+        if not names or doubt:
+            names = [name] * len(ranks)
+        for rank, name in zip(ranks, names, strict=True):
             figures.append(
                 _Fig(
                     "rank",
@@ -691,6 +772,7 @@ class _Walker:
                     rank=rank.rank,
                     scope=rank.scope,
                     top_n=rank.top_n,
+                    doubt=doubt,
                 )
             )
 
@@ -753,14 +835,25 @@ def _apply_title(figs: list[_Fig], title: str) -> None:
 # ---------------------------------------------------------------- entry points
 
 
-def _extract(text: str) -> tuple[list[_Fig], list[int]]:
+_TITLE_LEAD_RE = re.compile(r"^(?:确保|力争|争取|全年|全力|努力|实现|完成|推进|加快|推动)+")
+
+
+def title_subject(title: str) -> str:
+    """What a short goal title measures ("地区生产总值 | 8%左右" → 地区生产总值), or ""."""
+    first = re.match(r"[^，。；：！？\n]*", _normalize(title)[0]).group()
+    first = re.split(r"(?:同比|比上年)?(?:增长|增速|增幅|下降|达到|控制在|达|为)|\d", first)[0]
+    first = _TITLE_LEAD_RE.sub("", first).strip("（）、 ")
+    return first if 2 <= len(first) <= 15 and _has_words(first) else ""
+
+
+def _extract(text: str, subject: str = "") -> tuple[list[_Fig], list[int]]:
     s, idx = _normalize(text)
     labels = [m.span() for m in _LABEL_RE.finditer(s)]
     ranges = [(m.start(), m.end()) for m in _RANGE_RE.finditer(s)]
     ranks = _find_ranks(s, labels)
     qtys = _find_quantities(s, labels + ranges + [(r.start, r.end) for r in ranks])
     parens = [m.span() for m in re.finditer(r"（[^（）]*）", s) if re.search(r"\d", m.group())]
-    walker = _Walker(s, parens)
+    walker = _Walker(s, parens, subject)
     tokens = sorted(ranks + qtys, key=lambda t: t.start)
     figs: list[_Fig] = []
     a = 0
@@ -807,7 +900,7 @@ def _to_figure(f: _Fig, text: str, idx: list[int]) -> Figure:
 
 def extract_figures(text: str, title: str = "") -> list[Figure]:
     """All figures stated in a narrative, in order of appearance; title targets fill `target`."""
-    figs, idx = _extract(text)
+    figs, idx = _extract(text, title_subject(title) if title else "")
     if title:
         _apply_title(figs, title)
     return [_to_figure(f, text, idx) for f in figs]
