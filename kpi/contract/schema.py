@@ -17,6 +17,9 @@ from kpi.contract.vocab import STATUSES
 # How a target is known: written in the source, value minus a stated excess, worked back
 # from a completion rate (approximate), or given in data/curation/indicator_overrides.csv.
 TARGET_BASES: tuple[str, ...] = ("stated", "excess", "completion", "curated")
+# How sure the extraction is of a figure: "low" ones are shown marked 待核 and kept out of charts,
+# tiles and counts until staff confirm them (data/curation/indicator_overrides.csv).
+CONFIDENCES: tuple[str, ...] = ("high", "low")
 
 DEPARTMENTS_SCHEMA: dict[str, pl.DataType] = {
     "dept_id": pl.String(),
@@ -58,6 +61,8 @@ INDICATORS_SCHEMA: dict[str, pl.DataType] = {
     "rank_is_top_n": pl.Boolean(),
     "higher_is_better": pl.Boolean(),
     "quote": pl.String(),
+    "confidence": pl.String(),
+    "confidence_reason": pl.String(),
 }
 
 THEMES_SCHEMA: dict[str, pl.DataType] = {
@@ -89,6 +94,7 @@ NULLABLE: dict[str, set[str]] = {
         "growth_pct",
         "rank",
         "rank_scope",
+        "confidence_reason",
     },
     "themes": set(),
 }
@@ -217,6 +223,10 @@ def validate(dataset: Dataset) -> Dataset:
             problems.append(f"{where}：目标值与目标来源（target_basis）应同时为空或同时填写")
         elif row["target_basis"] is not None and row["target_basis"] not in TARGET_BASES:
             problems.append(f"{where}：目标来源 {row['target_basis']!r} 不是有效值（{'/'.join(TARGET_BASES)}）")
+        if row["confidence"] not in CONFIDENCES:
+            problems.append(f"{where}：可信度 {row['confidence']!r} 不是有效值（{'/'.join(CONFIDENCES)}）")
+        elif row["confidence"] == "low" and not row["confidence_reason"]:
+            problems.append(f"{where}：待核指标应注明原因（confidence_reason）")
         if row["rank"] is not None and row["rank"] < 1:
             problems.append(f"{where}：排名应为 ≥1 的整数")
         if row["rank"] is not None and not row["rank_scope"]:

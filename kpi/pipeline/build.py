@@ -33,8 +33,12 @@ def goal_id_for(year: int, dept_id: str, seq: int) -> str:
     return f"{year}-{dept_id}-{seq}"
 
 
-def apply_indicator_overrides(figures: list[Figure], overrides: Sequence[IndicatorOverride]) -> list[Figure]:
-    """Apply curated fixes; each must name exactly one extracted figure by its value_text."""
+def apply_indicator_overrides(
+    figures: list[Figure], overrides: Sequence[IndicatorOverride], result: str = ""
+) -> list[Figure]:
+    """Apply curated fixes; each must name exactly one extracted figure by its value_text.
+
+    A curated figure is one a person checked: it is no longer 待核 (confidence high)."""
     figures = list(figures)
     dropped: set[int] = set()
     for override in overrides:
@@ -45,9 +49,17 @@ def apply_indicator_overrides(figures: list[Figure], overrides: Sequence[Indicat
             )
         index = matches[0]
         figure = figures[index]
+        figure = replace(figure, confidence="high", confidence_reason=None)
+        figures[index] = figure
         if override.field == "drop":
             dropped.add(index)
+        elif override.field == "confirm":
+            pass
+        elif override.field == "value":
+            figures[index] = corrected_value(figure, override, result)
         elif override.field == "name":
+            if not override.value:
+                raise CurationError(f"{override.where}：改名时 value 列应为新名称")
             figures[index] = replace(figure, name=override.value)
         elif override.field == "higher_is_better":
             if override.value not in ("true", "false"):
@@ -73,6 +85,31 @@ def apply_indicator_overrides(figures: list[Figure], overrides: Sequence[Indicat
     return [f for i, f in enumerate(figures) if i not in dropped]
 
 
+def corrected_value(figure: Figure, override: IndicatorOverride, result: str) -> Figure:
+    """The figure with the value a person read from the text (override.value, as written there)."""
+    parsed = extract_figures(override.value)
+    if len(parsed) != 1 or override.value not in result:
+        raise CurationError(
+            f"{override.where}：更正值「{override.value}」应为完成情况原文中写出的一个数量（如 5.1690万剂次）"
+        )
+    new = parsed[0]
+    completion = figure.completion_pct
+    if figure.target is not None and figure.target_basis != "completion" and new.unit == figure.unit:
+        completion = round(new.value / figure.target * 100, 2) if figure.target else None
+    keep_target = new.unit == figure.unit and figure.target_basis != "completion"
+    return replace(
+        figure,
+        value=new.value,
+        unit=new.unit,
+        value_text=override.value,
+        qualifier=new.qualifier,
+        target=figure.target if keep_target else None,
+        target_text=figure.target_text if keep_target else None,
+        target_basis=figure.target_basis if keep_target else None,
+        completion_pct=completion if keep_target else (figure.completion_pct if new.unit == figure.unit else None),
+    )
+
+
 def analyse_goal(
     *,
     year: int,
@@ -92,8 +129,11 @@ def analyse_goal(
     override, or a filled-in column of an imported file); otherwise inferred.
     """
     goal_id = goal_id_for(year, dept_id, seq)
-    figures = apply_indicator_overrides(extract_figures(result, title), overrides)
-    status_code, status_reason = status or infer_status(result, [f.completion_pct for f in figures])
+    figures = apply_indicator_overrides(extract_figures(result, title), overrides, result)
+    status_code, status_reason = status or infer_status(
+        result,
+        [f.completion_pct for f in figures if f.confidence == "high"],  # 待核 figures decide no light
+    )
     keywords = {t.theme_id: t.keywords for t in curation.themes.values()}
     goal = {
         "goal_id": goal_id,
@@ -127,6 +167,8 @@ def analyse_goal(
             "rank_is_top_n": f.rank_is_top_n,
             "higher_is_better": f.higher_is_better,
             "quote": f.quote,
+            "confidence": f.confidence,
+            "confidence_reason": f.confidence_reason,
         }
         for n, f in enumerate(figures, start=1)
     ]

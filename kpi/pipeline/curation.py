@@ -16,7 +16,10 @@ from kpi.contract.schema import STATUSES
 from kpi.pipeline.source import NarrativeBreaks
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-INDICATOR_FIELDS = ("name", "target_text", "higher_is_better", "drop")
+# name / target_text / higher_is_better / drop fix what rules cannot know; confirm says a person
+# checked a figure the rules were unsure of (待核) against the text; value corrects the figure as
+# written (value = the right figure, e.g. 5.1690万剂次, which must occur in the goal's result).
+INDICATOR_FIELDS = ("name", "target_text", "higher_is_better", "drop", "confirm", "value")
 
 
 class CurationError(ValueError):

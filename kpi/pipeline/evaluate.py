@@ -119,7 +119,9 @@ def load_set(path: Path) -> dict:
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list) or not isinstance(data.get("expect"), list):
         raise EvaluationError(f"{path.name}：应为含 rows 和 expect 两个列表的 JSON 对象")
     for n, row in enumerate(data["rows"], start=1):
-        missing = [k for k in ("年度", "部门", "序号", "目标任务", "完成情况") if not isinstance(row, dict) or k not in row]
+        missing = [
+            k for k in ("年度", "部门", "序号", "目标任务", "完成情况") if not isinstance(row, dict) or k not in row
+        ]
         if missing:
             raise EvaluationError(f"{path.name}：rows 第{n}条缺少 {'、'.join(missing)}")
     for n, item in enumerate(data["expect"], start=1):
@@ -194,8 +196,10 @@ def _wrong_class(figure: dict, item: dict) -> str | None:
             return f"多出的{_LABELS[attribute]}"
         if expected is not None and got is not None and not _close(float(got), float(expected)):
             return f"错误的{_LABELS[attribute]}"
-    if item.get("rank") is not None and figure["rank"] is not None and _scope(figure["rank_scope"]) != _scope(
-        item.get("rank_scope")
+    if (
+        item.get("rank") is not None
+        and figure["rank"] is not None
+        and _scope(figure["rank_scope"]) != _scope(item.get("rank_scope"))
     ):
         return "错误的排名范围"
     if figure["target"] is not None and stated:

@@ -51,6 +51,10 @@ class Figure:
     # How the target is known: "stated" (written, e.g. in the goal title), "excess" (value
     # minus 超额完成/多完成, exact) or "completion" (value / completion rate, approximate).
     target_basis: str | None = None
+    # "low" when a rule was unsure (an unrecognised pattern, a list that did not pair, a name from
+    # a fallback rule); confidence_reason says why in one Chinese line.
+    confidence: str = "high"
+    confidence_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -264,7 +268,9 @@ class _Fig:
     doubt: str | None = None  # why the figure needs a person's check (low confidence)
 
 
-_COMPLETION_WORDS_RE = re.compile(r"完成率|完成比例|完成进度|进度|完成|已|工程量|年度|全年|目标|计划|任务|的|达到|达|为")
+_COMPLETION_WORDS_RE = re.compile(
+    r"完成率|完成比例|完成进度|进度|完成|已|工程量|年度|全年|目标|计划|任务|的|达到|达|为"
+)
 _FALLBACK_NAME = "名称取自句首、目标或上一个指标（兜底规则），请核对"
 _UNPAIRED = "列举项与数值个数不一致，未能一一对应"
 _SECOND_GROWTH = "同一指标的第二个增速（可能是另一口径），请核对"
@@ -345,9 +351,11 @@ def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Qty]:
             continue  # 5G, 5A级, 2+8
         if re.match(r"[A-Za-z]", before) and not (mult or unit):
             continue  # PM2.5, PM10 — but 实现 GDP 265.3亿元 states an amount
-        if match["q3"] in ("以上", "以下") and re.match(r"的?[\u4e00-\u9fff]", text[match.end() :]) and not re.match(
-            r"(?:的?(?:增长|增幅|水平))?[，。；、]|的?(?:目标|任务)", text[match.end() :]
-        ):
+        if (
+            match["q3"] in ("以上", "以下")
+            and (unit != "%" or re.search(r"(?:增速|增幅|增长|降幅)(?:在|达|为)?$", pre))
+            and re.match(r"的?[\u4e00-\u9fff]", text[match.end() :])
+        ) and not re.match(r"(?:的?(?:增长|增幅|水平))?[，。；、]|的?(?:目标|任务)", text[match.end() :]):
             continue  # 50亿元以上项目 / 增速在8%以上的县区: a size class, not a result
         if re.match(r"的?(?:目标任务|目标|任务)(?!完成)", text[match.end() :]) and re.search(
             r"(?:下达|确定|既定|要求|明确)(?:的)?(?:增长|增速|达到|目标)?$", pre
@@ -524,8 +532,11 @@ class _Walker:
         for group_id in sorted({figure.group for figure in figures if figure.kind == "level"}):
             members = [figure for figure in figures if figure.group == group_id and figure.kind == "level"]
             if len(members) > 1 and len({member.name for member in members}) == 1:
-                for member, name in zip(members, _distribute(members[0].name, len(members)), strict=True):
+                names = _distribute(members[0].name, len(members))
+                for member, name in zip(members, names, strict=True):
                     member.name = _fit(name)
+                    if member is not members[0] and not member.secondary:
+                        member.doubt = _UNPAIRED if len(set(names)) == 1 else None
         return figures
 
     def _run(self, tokens: list[_Qty | _Rank], index: int, same: Callable[[_Qty | _Rank], bool]) -> int:
@@ -596,16 +607,17 @@ class _Walker:
         if not name:
             name = post_clean or self._fallback_name(figures, sentence_start, sentence_end)
             doubt = None if post_clean else _FALLBACK_NAME
-        group_id = -1
-        if (
+        joins_group = (
             bare
             and not post
             and figures
             and figures[-1].kind == "level"
             and figures[-1].qty
             and not figures[-1].secondary
-        ):
-            group_id = figures[-1].group  # 85%和61%: one subject, several values
+        )
+        group_id = -1
+        if joins_group:
+            group_id = figures[-1].group  # 85%和61%: one subject, several values (paired below)
         if group_id < 0:
             self.groups += 1
             group_id = self.groups
@@ -874,7 +886,33 @@ def _higher_is_better(f: _Fig) -> bool:
     return not (_BAD_RE.search(f.name) and not _REDUCTION_RE.search(f.name))
 
 
-def _to_figure(f: _Fig, text: str, idx: list[int]) -> Figure:
+_VAGUE_NAME_RE = re.compile(
+    r"^(?:数值|排名|增长|增幅|增速|提升幅度|幅度|总量|总数|数量|区本级|市本级|县本级|本级|地块|项目|完成|"
+    r"完成全年计划|完成全年目标|完成年度目标|完成目标|全年计划|年度目标|目标任务|任务)$"
+)
+_NAME_PART_RE = re.compile(r"^[\u4e00-\u9fff]")
+
+
+def _doubt(f: _Fig, s: str) -> str | None:
+    """Why a figure needs a person's check, or None."""
+    if f.doubt:
+        return f.doubt
+    if not _has_words(f.name) or _VAGUE_NAME_RE.match(f.name):
+        return "名称未说明计量内容，请补全"
+    quantity = f.qty
+    if (
+        quantity is not None
+        and not quantity.num[0].isdigit()
+        and _NAME_PART_RE.match(s[quantity.end : quantity.end + 1])
+    ):
+        return "中文数字后紧接名词，可能是名称的一部分（如“两张清单”）"
+    if quantity is not None and quantity.mult and not quantity.unit and f.kind == "level":
+        return "数值未注明单位"
+    return None
+
+
+def _to_figure(f: _Fig, text: str, idx: list[int], s: str) -> Figure:
+    reason = _doubt(f, s)
     start, end = idx[f.span_start], idx[f.span_end - 1] + 1
     vs, ve = idx[f.vspan[0]], idx[f.vspan[1] - 1] + 1
     return Figure(
@@ -895,6 +933,8 @@ def _to_figure(f: _Fig, text: str, idx: list[int]) -> Figure:
         start=start,
         end=end,
         target_basis=f.target_basis,
+        confidence="low" if reason else "high",
+        confidence_reason=reason,
     )
 
 
@@ -903,7 +943,8 @@ def extract_figures(text: str, title: str = "") -> list[Figure]:
     figs, idx = _extract(text, title_subject(title) if title else "")
     if title:
         _apply_title(figs, title)
-    return [_to_figure(f, text, idx) for f in figs]
+    normalised = _normalize(text)[0]
+    return [_to_figure(f, text, idx, normalised) for f in figs]
 
 
 def title_target(title: str) -> list[TitleTarget]:

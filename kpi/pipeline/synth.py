@@ -678,6 +678,8 @@ def _write_figures(frame: pl.DataFrame) -> pl.DataFrame:
     quote = pl.concat_str("head", before, "value_text", after, growth_text, target_text, rank_text)
     frame = frame.with_columns(quote=quote)
     return frame.with_columns(
+        confidence=pl.lit("high"),
+        confidence_reason=pl.lit(None, dtype=pl.String),
         indicator_id=pl.concat_str("goal_id", pl.lit("-"), pl.col("nn").cast(pl.String).str.zfill(2)),
         # The first figure follows the lead-in's "，"; later ones are joined by "，" or "；".
         clause=pl.when(pl.col("nn") == 1)

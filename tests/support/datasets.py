@@ -54,6 +54,8 @@ def tiny_dataset() -> Dataset:
                     "rank_is_top_n": False,
                     "higher_is_better": True,
                     "quote": "完成改造66个，超额完成6个，完成率110%，列全省第1",
+                    "confidence": "high",
+                    "confidence_reason": None,
                 }
             ],
             schema=TABLES["indicators"],
