@@ -165,6 +165,11 @@ def indicator_table(indicators: pl.DataFrame, lang: str) -> None:
         _pct_text(indicators.get_column("growth_pct")).alias(t("col_growth", lang)),
         rank_column(indicators, lang).alias(t("col_rank_text", lang)),
         pl.col("quote").alias(t("col_quote", lang)),
+        # 待核: the extraction was unsure; kept out of charts, tiles and counts until confirmed.
+        pl.when(pl.col("confidence") == "low")
+        .then(pl.lit(t("figure_unconfirmed", lang, reason="")) + pl.col("confidence_reason").fill_null(""))
+        .otherwise(pl.lit(""))
+        .alias(t("col_check", lang)),
     )
     st.dataframe(
         table,

@@ -249,6 +249,8 @@ TEXT: dict[str, dict[str, str]] = {
     "col_rank_text": {"zh": "排名", "en": "Ranking"},
     "col_scope": {"zh": "排名范围", "en": "Scope"},
     "col_quote": {"zh": "原文", "en": "Quote"},
+    "col_check": {"zh": "核对", "en": "Check"},
+    "figure_unconfirmed": {"zh": "待核：{reason}", "en": "To check: {reason}"},
     "col_status": {"zh": "状态", "en": "Status"},
     "col_count": {"zh": "目标数", "en": "Goals"},
     "col_top3": {"zh": "全省前三个数", "en": "Provincial top-3 figures"},

@@ -44,6 +44,9 @@ _SCOPE_GROUP_SQL = """
 # Exactly "全省第1" (not a top-N range, not a sub-scope such as 全省内河).
 _PROVINCIAL_FIRST_SQL = "(i.rank = 1 AND i.rank_scope = '全省' AND NOT i.rank_is_top_n)"
 _PROVINCIAL_TOP3_SQL = "(i.rank <= 3 AND i.rank_scope = '全省')"
+# The figures that count, as ``i``: tiles, charts, rankings and targets leave out the ones the
+# extraction was unsure of (confidence 'low', shown 待核 in the goal's table until staff confirm them).
+_COUNTED_INDICATORS_SQL = "(SELECT * FROM indicators WHERE confidence = 'high') i"
 # Percent of target: the stated completion rate, else actual ÷ target
 # (target ÷ actual where lower is better). No target and no rate: no value.
 _PCT_OF_TARGET_SQL = """
@@ -270,7 +273,7 @@ def _tiles(version: str, f: Filters) -> dict[str, float | int]:
     ).row(0, named=True)
     firsts = _query(
         f"""
-        SELECT count(*) AS n FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+        SELECT count(*) AS n FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
         WHERE {_PROVINCIAL_FIRST_SQL}
         """,
         scope=scope,
@@ -338,7 +341,7 @@ def _top3_leaderboard(version: str, f: Filters, limit: int | None) -> tuple[pl.D
         f"""
         WITH counted AS (
             SELECT i.dept_id, count(*) AS top3, count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) AS firsts
-            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
             WHERE {_PROVINCIAL_TOP3_SQL}
             GROUP BY i.dept_id
         )
@@ -410,7 +413,7 @@ def attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.Da
 _INDICATOR_COLUMNS = """
     i.indicator_id, i.goal_id, i.name, i.value, i.unit, i.value_text, i.qualifier,
     i.target, i.target_text, i.completion_pct, i.growth_pct, i.rank, i.rank_scope,
-    i.rank_is_top_n, i.higher_is_better, i.quote
+    i.rank_is_top_n, i.higher_is_better, i.quote, i.confidence, i.confidence_reason
 """
 
 
@@ -448,7 +451,7 @@ def _ranked_figures(version: str, f: Filters, scope_group: str, limit: int | Non
         SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
                i.rank, i.rank_scope, i.rank_is_top_n, i.quote, g.title AS goal_title,
                p.dept_position, count(*) OVER () AS total
-        FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+        FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
         JOIN departments d ON d.dept_id = i.dept_id
         JOIN positions p ON p.dept_id = i.dept_id
         JOIN goals g ON g.goal_id = i.goal_id
@@ -481,7 +484,7 @@ def _target_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.Dat
             SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
                    i.target_text, i.completion_pct, i.higher_is_better, i.quote,
                    {_PCT_OF_TARGET_SQL} AS pct_of_target, d.sort_order
-            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
             JOIN departments d ON d.dept_id = i.dept_id
             WHERE i.target IS NOT NULL OR i.completion_pct IS NOT NULL
         )
@@ -523,7 +526,7 @@ def _export(version: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
         SELECT i.indicator_id, i.goal_id, i.dept_id, d.name AS dept_name, i.year, i.name,
                i.value, i.unit, i.value_text, i.qualifier, i.target, i.target_text,
                i.completion_pct, i.growth_pct, i.rank, i.rank_scope, i.rank_is_top_n,
-               i.higher_is_better, i.quote
+               i.higher_is_better, i.quote, i.confidence, i.confidence_reason
         FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
         JOIN departments d ON d.dept_id = i.dept_id
         ORDER BY d.sort_order, i.goal_id, i.indicator_id

@@ -50,7 +50,8 @@ def metric_values(app: AppTest) -> dict[str, str]:
 def expected_tiles(goals: pl.DataFrame, indicators: pl.DataFrame) -> dict[str, float | int]:
     """The tile counts computed with Polars from the given goals and all indicators."""
     counts = {status: goals.filter(pl.col("status") == status).height for status in queries.STATUSES}
-    chosen = indicators.join(goals.select("goal_id"), on="goal_id", how="semi")
+    # 待核 (low-confidence) figures are not counted until staff confirm them.
+    chosen = indicators.filter(pl.col("confidence") == "high").join(goals.select("goal_id"), on="goal_id", how="semi")
     firsts = chosen.filter((pl.col("rank") == 1) & (pl.col("rank_scope") == "全省") & ~pl.col("rank_is_top_n")).height
     met = counts["exceeded"] + counts["achieved"]
     return {

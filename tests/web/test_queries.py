@@ -271,5 +271,41 @@ def test_kpi_data_dir_and_clear_caches_pick_up_new_files(
     assert queries.tiles(Filters(year))["goals"] == remaining.filter(pl.col("year") == year).height
 
 
+def test_unconfirmed_figures_are_shown_but_not_counted(
+    data_directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, year: int
+) -> None:
+    for name in TABLES:
+        shutil.copy(table_path(data_directory, name), table_path(tmp_path, name))
+    indicators = pl.read_parquet(table_path(tmp_path, "indicators"))
+    first = indicators.filter(
+        (pl.col("rank") == 1) & (pl.col("rank_scope") == "全省") & ~pl.col("rank_is_top_n") & (pl.col("year") == year)
+    ).row(0, named=True)
+    targeted = indicators.filter(
+        pl.col("completion_pct").is_not_null()
+        & (pl.col("year") == year)
+        & (pl.col("indicator_id") != first["indicator_id"])
+    ).row(0, named=True)
+    doubtful = [first["indicator_id"], targeted["indicator_id"]]
+    monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path))
+    queries.clear_caches()
+    before = queries.tiles(Filters(year))["provincial_firsts"]
+    ranked_before = queries.ranked_figures(Filters(year), "province")[1]
+    indicators.with_columns(
+        confidence=pl.when(pl.col("indicator_id").is_in(doubtful)).then(pl.lit("low")).otherwise("confidence"),
+        confidence_reason=pl.when(pl.col("indicator_id").is_in(doubtful))
+        .then(pl.lit("名称取自句首（兜底规则），请核对"))
+        .otherwise("confidence_reason"),
+    ).write_parquet(table_path(tmp_path, "indicators"))
+    queries.clear_caches()
+    assert queries.tiles(Filters(year))["provincial_firsts"] == before - 1
+    assert queries.ranked_figures(Filters(year), "province")[1] == ranked_before - (
+        1 + (targeted["rank"] is not None and str(targeted["rank_scope"]).startswith("全省"))
+    )
+    assert targeted["indicator_id"] not in queries.target_figures(Filters(year))[0].get_column("indicator_id")
+    shown = queries.indicators_of_goals((first["goal_id"],), (year,))
+    assert shown.filter(pl.col("indicator_id") == first["indicator_id"]).get_column("confidence").to_list() == ["low"]
+    queries.clear_caches()
+
+
 def test_statuses_are_the_contract_statuses() -> None:
     assert queries.STATUSES == STATUSES
