@@ -81,6 +81,9 @@ _QTY_RE = re.compile(
 )
 _LABEL_RE = re.compile(r"“[^“”]*”|‘[^‘’]*’|《[^《》]*》|「[^「」]*」|\"[^\"]*\"")
 _RANGE_RE = re.compile(r"\d+(?:\.\d+)?[万亿]?%?\s?(?:[-—–~～]+|至)\s?\d")
+_PROGRAMME_VERB_RE = re.compile(
+    r"(?:落实|推进|实施|深化|建立|健全|完善|打造|围绕|聚焦|抓好|推行|开展|启动|出台|制定|坚持|强化|构建|做好)$"
+)
 _TIME_UNITS = {"年", "个月", "天", "周", "小时"}
 # A unit followed by these characters is really the start of another word (期间, 次性, 户外 …).
 _UNIT_WORD_RE = re.compile(
@@ -138,12 +141,12 @@ _CLAUSE = set("，。；：！？\n")
 _SENTENCE = set("。；！？\n")
 _CONNECT_RE = re.compile(r"^(?:[、和及与\s]|以及)+|(?:[、和及与\s]|以及)+$")
 _LEAD_RE = re.compile(
-    r"^(?:全年|今年|年内|当年|全市|累计|共有|拥有|共计|共(?![同享建富])|合计|其中|预计|已经|已|并且|并(?!购)|同时|此外|另外|"
+    r"^(?:[一二三四五六七八九十]+是|其[一二三四五六七八九十]+是|例如|比如|实际|全年|今年|年内|当年|全市|累计|共有|拥有|共计|共(?![同享建富])|合计|其中|预计|已经|已|并且|并(?!购)|同时|此外|另外|"
     r"还(?!原)|截至\d+月底?|\d{4}(?:[-—–~～]\d{4})?年度?|\d+(?:[-—–~～]\d+)?月份?|前三季度|上半年|下半年|[一二三四]季度|[、和及与，\s]|以及)+"
 )
 _TRAIL_RE = re.compile(
     r"(?:达到|达|为|是|至|共计|共|累计|合计|总计|约|均|已|了|增至|升至|降至|缩小至|缩小到|提高到|提高至|"
-    r"提升到|提升至|上升至|下降至|降低至|控制在|实现|全年|今年|：|以及|[、，\s])+$"
+    r"提升到|提升至|上升至|下降至|降低至|控制在|实现|全年|今年|：|以及|有|[、，\s])+$"
 )
 _NOISE_WORDS_RE = re.compile(r"分别|预计|有望|力争")
 _POST_STOP_RE = re.compile(
@@ -366,6 +369,15 @@ def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Qty]:
         if is_cn and unit in ("期", "批", "轮", "届"):
             continue  # 二期工程, 三批: ordinals
         if (
+            is_cn
+            and unit
+            and re.match(r"[\u4e00-\u9fff]", text[match.end() : match.end() + 1])
+            and (not pre.strip("、 ") or _PROGRAMME_VERB_RE.search(pre))
+        ):
+            continue  # 落实两张清单 / 三项制度改革: a number inside the name of a programme
+        if is_cn and unit and pre.count("、") >= 1 and pre.count("、") + 1 == value:
+            continue  # 劳动、人事、分配三项制度: counts the items just listed, not a result
+        if (
             (after and after in "级性型届")
             or (not unit and after and after in "月日号")
             or text.startswith("季度", num_end)
@@ -440,8 +452,11 @@ def _distribute(subject: str, count: int) -> list[str]:
         return [subject] * count
     last_part = parts[-1]
     heads = parts[:-1]
-    is_short = [len(re.sub(r"[“”‘’]", "", head)) <= 2 and len(last_part) > len(head) + 1 for head in heads]
-    names = [head + last_part[len(head) :] if short else head for head, short in zip(heads, is_short, strict=True)]
+    # The last item's own head is as long as the shortest head (工业、服务业、农业增加值 → 农业 + 增加值).
+    shortest = min(heads, key=lambda head: len(re.sub(r"[“”‘’]", "", head)))
+    own = len(shortest)
+    tail = last_part[own:] if len(re.sub(r"[“”‘’]", "", shortest)) <= 2 and len(last_part) > own + 1 else ""
+    names = [head + tail if len(re.sub(r"[“”‘’]", "", head)) <= 3 and tail else head for head in heads]
     return names + [last_part]
 
 
@@ -487,7 +502,7 @@ class _Walker:
             kind = self._classify(pre, token)
             if kind in ("completion", "growth"):
                 run_end = self._run(
-                    tokens, index, lambda next_token: isinstance(next_token, _Qty) and next_token.unit == "%"
+                    tokens, index, lambda next_token: isinstance(next_token, _Qty) and next_token.unit == "%", pre
                 )
                 if kind == "completion":
                     self._completions(figures, tokens[index:run_end], pre, clause_start, sentence_start, sentence_end)
@@ -539,13 +554,21 @@ class _Walker:
                         member.doubt = _UNPAIRED if len(set(names)) == 1 else None
         return figures
 
-    def _run(self, tokens: list[_Qty | _Rank], index: int, same: Callable[[_Qty | _Rank], bool]) -> int:
-        """End of a list run such as "12.8%、7.5%" or "第2、第1" starting at tokens[index]."""
+    def _run(
+        self, tokens: list[_Qty | _Rank], index: int, same: Callable[[_Qty | _Rank], bool], pre: str = ""
+    ) -> int:
+        """End of a list run such as "12.8%、7.5%" or "第2、第1" starting at tokens[index].
+
+        After 分别 a comma also separates the items (分别增长31%,12%和9%)."""
         run_end = index + 1
+        respectively = "分别" in pre
         while (
             run_end < len(tokens)
             and same(tokens[run_end])
-            and not _CONNECT_RE.sub("", self.text[tokens[run_end - 1].end : tokens[run_end].start])
+            and not _CONNECT_RE.sub(
+                "",
+                self.text[tokens[run_end - 1].end : tokens[run_end].start].replace("，", "、" if respectively else "，"),
+            )
         ):
             run_end += 1
         return run_end
@@ -823,10 +846,13 @@ def _similar(a: str, b: str) -> float:
     return len(x & y) / min(len(x), len(y))
 
 
+_THRESHOLD_NAME_RE = re.compile(r"各项|各类|全部|所有|均$|都$")
+
+
 def _apply_title(figs: list[_Fig], title: str) -> None:
     for tt in title_target(title):
-        if tt.kind == "rank":
-            continue
+        if tt.kind == "rank" or _THRESHOLD_NAME_RE.search(tt.name):
+            continue  # 各项指标均增长8%以上: a floor for every figure, not the target of one
         matches = []
         for f in figs:
             if f.target is not None or f.secondary:
