@@ -554,9 +554,7 @@ class _Walker:
                         member.doubt = _UNPAIRED if len(set(names)) == 1 else None
         return figures
 
-    def _run(
-        self, tokens: list[_Qty | _Rank], index: int, same: Callable[[_Qty | _Rank], bool], pre: str = ""
-    ) -> int:
+    def _run(self, tokens: list[_Qty | _Rank], index: int, same: Callable[[_Qty | _Rank], bool], pre: str = "") -> int:
         """End of a list run such as "12.8%、7.5%" or "第2、第1" starting at tokens[index].
 
         After 分别 a comma also separates the items (分别增长31%,12%和9%)."""
@@ -567,7 +565,9 @@ class _Walker:
             and same(tokens[run_end])
             and not _CONNECT_RE.sub(
                 "",
-                self.text[tokens[run_end - 1].end : tokens[run_end].start].replace("，", "、" if respectively else "，"),
+                self.text[tokens[run_end - 1].end : tokens[run_end].start].replace(
+                    "，", "、" if respectively else "，"
+                ),
             )
         ):
             run_end += 1
@@ -900,10 +900,41 @@ def _extract(text: str, subject: str = "") -> tuple[list[_Fig], list[int]]:
         if toks:
             figs.extend(walker.sentence(toks, a, b))
         a = b
+    figs = _join_later_ranks(figs)
     for f in figs:
         _finish_targets(f)
     figs.sort(key=lambda f: f.anchor)
     return figs, idx
+
+
+_RANK_SUBJECT_NOISE_RE = re.compile(r"我市|全市|本市|我区|我县|增幅|增速|指标|处于|继续|保持|仍|排名|位次|预计")
+_LATER_RANK_GAP = 60
+
+
+def _join_later_ranks(figs: list[_Fig]) -> list[_Fig]:
+    """一般公共预算收入182.44亿元…。预计我市一般公共预算增幅处于全省第三: a rank stated in a later
+    sentence about the same figure is that figure's rank, not a figure of its own."""
+    kept: list[_Fig] = []
+    for fig in figs:
+        if fig.kind == "rank" and not fig.doubt:
+            subject = _RANK_SUBJECT_NOISE_RE.sub("", fig.name)
+            earlier = [
+                f
+                for f in kept
+                if f.kind == "level"
+                and f.rank is None
+                and not f.secondary
+                and 0 <= fig.span_start - f.span_end <= _LATER_RANK_GAP
+                and len(subject) >= 3
+                and _similar(subject, f.name) >= 0.6
+            ]
+            if len(earlier) == 1:
+                target = earlier[0]
+                target.rank, target.scope, target.top_n = fig.rank, fig.scope, fig.top_n
+                target.span_end = max(target.span_end, fig.span_end)
+                continue
+        kept.append(fig)
+    return kept
 
 
 def _higher_is_better(f: _Fig) -> bool:
