@@ -37,6 +37,7 @@ The measures (``ambiguous`` left out everywhere)
                      name (brackets and quotes ignored), and has no list marker (一是, 如, ①),
                      no doubled word and no dangling 的/和/、 at either end (GDP counts as
                      地区生产总值)
+    待核             produced figures of low confidence (shown marked, kept out of counts)
     not scored       produced figures that match no expectation: the hand-read sets do not
                      list every figure of a row, so these are counted and listed, not scored.
 Rank scopes agree when equal after dropping brackets (全市（湖州） = 全市).
@@ -83,6 +84,7 @@ class Outcome:
     precise: int = 0
     readable: int = 0
     unscored: int = 0
+    low: int = 0  # produced figures marked 待核 (confidence low)
     missed: list[dict] = field(default_factory=list)
     wrong: list[tuple[str, dict, dict]] = field(default_factory=list)  # (class, figure, expectation)
     unreadable: list[tuple[dict, dict]] = field(default_factory=list)
@@ -292,6 +294,7 @@ def score(data: dict, figures: dict[int, list[dict]]) -> Outcome:
             outcome.unreadable.append((figure, item))
     for row, row_figures in figures.items():
         for pos, figure in enumerate(row_figures):
+            outcome.low += figure.get("confidence") == "low"
             if (row, pos) not in used:
                 outcome.unscored += 1
                 outcome.extra.append(figure)
@@ -332,6 +335,7 @@ def report(outcome: Outcome, verbose: bool = False) -> str:
         f"准确率（数值与属性正确、无错误目标）：{outcome.precision:.1%}（{outcome.precise}/{outcome.scored}）",
         f"名称可读的准确指标：{outcome.readable_share:.1%}（{outcome.readable}/{outcome.scored}）",
         f"未计分的其他指标（人工读数未列出）：{outcome.unscored} 个",
+        f"待核指标（可信度低，不计入统计）：{outcome.low} 个",
     ]
     if outcome.wrong:
         lines.append("错误的指标（按类别）：")

@@ -115,7 +115,7 @@ _RANK_BARE_RE = re.compile(
 )
 
 _GROWTH_RE = re.compile(
-    r"(?P<basis>(?:同口径|可比口径|按可比口径|自然口径|按可比价(?:格)?计算|扣除价格因素(?:后)?|剔除[^，。；]{1,10}?因素(?:后)?)"
+    r"(?P<basis>(?:同口径|可比口径|按可比口径|自然口径|按可比价(?:格)?计算|(?:扣除|剔除)[^，。；]{1,10}?因素(?:后)?)"
     r"(?:（[^（）]{1,8}）)?，?)?"
     r"(?:同比|环比|比上年同期|比上年|比去年|较上年同期|较上年|较去年同期|较去年|年均)?"
     r"(?P<verb>增长|增加|提高|提升|上升|回升|下降|减少|降低|回落|下滑|增速|增幅|降幅)了?(?:分别)?(?:为|达到?|是)?$"
@@ -361,7 +361,7 @@ def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Qty]:
         ) and not re.match(r"(?:的?(?:增长|增幅|水平))?[，。；、]|的?(?:目标|任务)", text[match.end() :]):
             continue  # 50亿元以上项目 / 增速在8%以上的县区: a size class, not a result
         if re.match(r"的?(?:目标任务|目标|任务)(?!完成)", text[match.end() :]) and re.search(
-            r"(?:下达|确定|既定|要求|明确)(?:的)?(?:增长|增速|达到|目标)?$", pre
+            r"(?:下达|确定|既定|要求|明确|省定|市定|上级)(?:的)?(?:增长|增速|达到|目标)?$", pre
         ):
             continue  # 完成省下达增长9%的任务: a target quoted in the result
         if unit in _TIME_UNITS and re.search(r"(?:延长|期限|有效期|承包期|周期)(?:再|为|是|至)?$", pre):
@@ -441,8 +441,18 @@ def _post_text(text: str, end: int, limit: int, short_pre: bool, at_token: bool)
 
 
 def _fit(name: str) -> str:
+    """At most _NAME_MAX characters, keeping the end (what is measured); never cut inside brackets."""
     name = name.strip("，、：的 ")
-    return name if len(name) <= _NAME_MAX else name[-_NAME_MAX:].lstrip("，、：”’）")
+    if len(name) <= _NAME_MAX:
+        return name
+    shorter = re.sub(r"（[^（）]*）", "", name)  # 东港（半升洞）客运码头…: the aside goes first
+    if len(shorter) <= _NAME_MAX:
+        return shorter
+    cut = shorter[-_NAME_MAX:]
+    close, opening = cut.find("）"), cut.find("（")
+    if close >= 0 and (opening < 0 or close < opening):
+        cut = cut[close + 1 :]
+    return cut.lstrip("，、：”’）")
 
 
 def _distribute(subject: str, count: int) -> list[str]:
@@ -954,7 +964,7 @@ def _doubt(f: _Fig, s: str) -> str | None:
     """Why a figure needs a person's check, or None."""
     if f.doubt:
         return f.doubt
-    if not _has_words(f.name) or _VAGUE_NAME_RE.match(f.name):
+    if not _has_words(f.name) or _VAGUE_NAME_RE.match(re.sub(r"已?完成$", "", f.name)):
         return "名称未说明计量内容，请补全"
     quantity = f.qty
     if (
