@@ -5,9 +5,11 @@ import streamlit as st
 from kpi.contract.schema import ContractError
 from kpi.contract.storage import data_dir
 from kpi.pipeline import ingest, spreadsheet, template
+from kpi.pipeline.review import curation_dir
 from kpi.web import admin, queries
 from kpi.web.admin import TEXT
 from kpi.web.legacy_pages import ensure_in_app
+from kpi.web.review import review_section
 
 _DONE_KEY = "_kpi_admin_done"
 _ROUND_KEY = "_kpi_admin_round"  # a new uploader after each import, so the next file starts clean
@@ -34,6 +36,8 @@ if st.button(TEXT["logout"], icon=":material/logout:"):
 for message in st.session_state.pop(_DONE_KEY, []):
     st.success(message)
 
+review_section(st.session_state, _DONE_KEY)
+
 st.subheader(TEXT["step_template"])
 st.caption(TEXT["template_help"])
 files = template.template_files()
@@ -48,7 +52,7 @@ upload = st.file_uploader(TEXT["upload"], type=["xlsx", "csv"], key=f"admin_uplo
 if upload is None:
     st.stop()
 
-plan = ingest.plan_import(upload.getvalue(), upload.name, data_dir())
+plan = ingest.plan_import(upload.getvalue(), upload.name, data_dir(), curation_dir())
 for note in plan.notes:
     st.caption(note)
 if not plan.ok:

@@ -97,6 +97,11 @@ def corrected_value(figure: Figure, override: IndicatorOverride, result: str) ->
     if figure.target is not None and figure.target_basis != "completion" and new.unit == figure.unit:
         completion = round(new.value / figure.target * 100, 2) if figure.target else None
     keep_target = new.unit == figure.unit and figure.target_basis != "completion"
+    if figure.unit == "%" and new.unit == "%":  # a rate-only figure: its value is the rate
+        if figure.growth_pct == figure.value:
+            figure = replace(figure, growth_pct=new.value)
+        if figure.completion_pct == figure.value:
+            completion = new.value
     return replace(
         figure,
         value=new.value,
@@ -232,7 +237,7 @@ def build_dataset(raw_text: str, curation: Curation, year: int = SOURCE_YEAR) ->
                 curation=curation,
                 default_themes=info.default_themes,
                 status=(override.status, f"人工校订：{override.reason}") if override else None,
-                overrides=curation.indicator_overrides.get(key, ()),
+                overrides=curation.overrides_for(year, source_goal.dept_name, source_goal.seq, SOURCE_YEAR),
             )
             seen_goals.add(key)
             goals.append(goal)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpi.contract.schema import STATUSES
@@ -65,6 +65,13 @@ class Curation:
     narrative_breaks: NarrativeBreaks
     status_overrides: dict[tuple[str, int], StatusOverride]
     indicator_overrides: dict[tuple[str, int], list[IndicatorOverride]]
+    # Rows with a 年度 (year column): decisions of the review queue on imported goals, by (year, dept, seq).
+    dated_overrides: dict[tuple[int, str, int], list[IndicatorOverride]] = field(default_factory=dict)
+
+    def overrides_for(self, year: int, dept_name: str, seq: int, seed_year: int) -> list[IndicatorOverride]:
+        """The curated fixes of one goal: undated rows are about the seed year's source."""
+        undated = self.indicator_overrides.get((dept_name, seq), []) if year == seed_year else []
+        return [*undated, *self.dated_overrides.get((year, dept_name, seq), [])]
 
 
 def _read(path: Path, required: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
@@ -133,27 +140,35 @@ def load_curation(directory: Path) -> Curation:
         status_overrides[(row["dept_name"], _int(where, row["seq"]))] = StatusOverride(row["status"], row["reason"])
 
     indicator_overrides: dict[tuple[str, int], list[IndicatorOverride]] = {}
+    dated_overrides: dict[tuple[int, str, int], list[IndicatorOverride]] = {}
     for where, row in _read(
         directory / "indicator_overrides.csv", ("dept_name", "seq", "value_text", "field", "value", "reason")
     ):
         _need(where, row, "dept_name", "seq", "value_text", "field", "reason")
         if row["field"] not in INDICATOR_FIELDS:
             raise CurationError(f"{where}：field「{row['field']}」无效，应为 {'/'.join(INDICATOR_FIELDS)}")
-        key = (row["dept_name"], _int(where, row["seq"]))
-        indicator_overrides.setdefault(key, []).append(
-            IndicatorOverride(row["value_text"], row["field"], row["value"], row["reason"], where)
-        )
+        override = IndicatorOverride(row["value_text"], row["field"], row["value"], row["reason"], where)
+        if row.get("year"):
+            dated_key = (_int(where, row["year"], "年度"), row["dept_name"], _int(where, row["seq"]))
+            dated_overrides.setdefault(dated_key, []).append(override)
+        else:
+            indicator_overrides.setdefault((row["dept_name"], _int(where, row["seq"])), []).append(override)
 
     return Curation(
-        departments, themes, NarrativeBreaks(frozenset(joins), frozenset(breaks)), status_overrides, indicator_overrides
+        departments,
+        themes,
+        NarrativeBreaks(frozenset(joins), frozenset(breaks)),
+        status_overrides,
+        indicator_overrides,
+        dated_overrides,
     )
 
 
-def _int(where: str, text: str) -> int:
+def _int(where: str, text: str, label: str = "序号") -> int:
     try:
         return int(text)
     except ValueError:
-        raise CurationError(f"{where}：序号「{text}」不是整数") from None
+        raise CurationError(f"{where}：{label}「{text}」不是整数") from None
 
 
 def check_line_ends(curation: Curation, text: str) -> None:

@@ -412,7 +412,7 @@ def _analyse(
     info = curation.departments.get(row.department)
     default_themes = info.default_themes if info else ()
     # Curated figure fixes were written for the seed year's sentences; they apply while those figures remain.
-    overrides = curation.indicator_overrides.get((row.department, row.seq), ()) if row.year == SOURCE_YEAR else ()
+    overrides = curation.overrides_for(row.year, row.department, row.seq, SOURCE_YEAR)
     arguments = {
         "year": row.year,
         "dept_id": row.dept_id,

@@ -231,3 +231,62 @@ def test_the_preview_frame_lists_changed_goals_first(data):
         )
     )
     assert frame.select("操作", "行号", "改动").rows() == [("新增", 3, ""), ("更新", 2, "完成情况")]
+
+
+# --- the 待核 review queue -----------------------------------------------------------------------
+
+
+def test_the_review_queue_records_a_decision_in_the_curation_files(data, monkeypatch, tmp_path):
+    curation = tmp_path / "curation"
+    shutil.copytree(ROOT / "data" / "curation", curation)
+    monkeypatch.setenv("KPI_CURATION_DIR", str(curation))
+    unsure = [["2024", "市统计局", "2", "地区生产总值 | 8%左右", "9.7 | 853.2亿元 | 完成 | 2"]]
+    plan = ingest.plan_import(csv_upload(unsure)[1], "进度.csv", data, curation)
+    assert plan.ok, plan.problems
+    ingest.apply_import(plan)
+
+    at = unlocked_page(monkeypatch)
+    assert "待核指标（1 个）" in texts(at.subheader)
+    assert "853.2亿元" in at.selectbox(key="review_pick").format_func(at.selectbox(key="review_pick").value)
+    assert "<mark>853.2亿元</mark>" in "".join(block.value for block in at.get("html"))
+    assert "待核原因" in texts(at.warning)
+    at.radio[0].set_value("rename")
+    at.text_input[0].input("地区生产总值（全年）")
+    at.text_input[1].input("表格行：指标名称在目标列")
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert "已记录" in texts(at.success)
+    assert "待核指标（0 个）" in texts(at.subheader)
+    rows = list(csv.DictReader((curation / "indicator_overrides.csv").open(encoding="utf-8")))
+    assert (rows[-1]["value_text"], rows[-1]["field"], rows[-1]["value"], rows[-1]["year"]) == (
+        "853.2亿元",
+        "name",
+        "地区生产总值（全年）",
+        "2024",
+    )
+    figures = read_dataset(data).indicators.to_dicts()
+    assert [(f["name"], f["confidence"]) for f in figures if f["value_text"] == "853.2亿元"] == [
+        ("地区生产总值（全年）", "high")
+    ]
+
+
+def test_a_review_decision_without_a_reason_is_refused(data, monkeypatch, tmp_path):
+    curation = tmp_path / "curation"
+    shutil.copytree(ROOT / "data" / "curation", curation)
+    monkeypatch.setenv("KPI_CURATION_DIR", str(curation))
+    plan = ingest.plan_import(
+        csv_upload([["2024", "市统计局", "2", "地区生产总值 | 8%左右", "9.7 | 853.2亿元 | 完成 | 2"]])[1],
+        "进度.csv",
+        data,
+        curation,
+    )
+    ingest.apply_import(plan)
+    before = tree(data)
+    at = unlocked_page(monkeypatch)
+    at.radio[0].set_value("confirm")
+    at.form_submit_button[0].click().run()
+    assert "请写明理由" in texts(at.error)
+    assert tree(data) == before
+    assert (curation / "indicator_overrides.csv").read_bytes() == (
+        ROOT / "data/curation/indicator_overrides.csv"
+    ).read_bytes()
