@@ -146,7 +146,7 @@ _LEAD_RE = re.compile(
 )
 _TRAIL_RE = re.compile(
     r"(?:达到|达|为|是|至|共计|共|累计|合计|总计|约|均|已|了|增至|升至|降至|缩小至|缩小到|提高到|提高至|"
-    r"提升到|提升至|上升至|下降至|降低至|控制在|实现|全年|今年|：|以及|有|[、，\s])+$"
+    r"提升到|提升至|上升至|下降至|降低至|控制在|实现|全年|今年|：|以及|有|处于|继续|保持|位于|[、，\s])+$"
 )
 _NOISE_WORDS_RE = re.compile(r"分别|预计|有望|力争")
 _POST_STOP_RE = re.compile(
@@ -271,6 +271,8 @@ class _Fig:
     doubt: str | None = None  # why the figure needs a person's check (low confidence)
 
 
+# A stage reached by part of the items just counted (…项目已开工16个): the verb alone names nothing.
+_STAGE_VERB_RE = re.compile(r"^(?:开工|实施|完成|建成|投产|落地|签约|开业|竣工|启动|完工|通过|验收|办结|到位)$")
 _COMPLETION_WORDS_RE = re.compile(
     r"完成率|完成比例|完成进度|进度|完成|已|工程量|年度|全年|目标|计划|任务|的|达到|达|为"
 )
@@ -633,6 +635,8 @@ class _Walker:
             secondary, name = True, last_main.name + _NOISE_WORDS_RE.sub("", pre).strip("，、 ").rstrip("的")
         elif last_main and _RELATIONAL_RE.match(core) and not post_clean:
             name = last_main.name + core  # 占比27% → …占比
+        elif last_main and _STAGE_VERB_RE.match(name) and last_main.unit == token.unit and last_main.kind == "level":
+            name = name + last_main.name  # 35个省市县长项目已开工16个 → 开工省市县长项目
         elif not name and paren and not pre.strip():
             start = _clause_start(text, paren[0], sentence_start)  # 纯电动出租车占比（91%）
             name = _clean(text[start : paren[0]])

@@ -313,3 +313,20 @@ def test_names_that_do_not_say_what_is_measured_are_low_confidence(text: str) ->
 def test_long_names_are_not_cut_inside_brackets() -> None:
     (found,) = figures("东港（半升洞）客运码头及城市广场建设工程累计完成地下室主体结构工程量的20%。")
     assert found.name.count("（") == found.name.count("）")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("35个省市县长项目已开工16个，落地率45.7%。", "开工省市县长项目"),
+        ("126个计划投资项目已实施102个。", "实施计划投资项目"),
+        ("新签约项目20个,已落地12个.", "落地新签约项目"),
+    ],
+)
+def test_a_stage_reached_by_part_of_the_items_is_named_after_them(text: str, name: str) -> None:
+    assert figures(text)[1].name == name
+
+
+def test_rank_names_do_not_end_in_a_verb() -> None:
+    (found,) = figures("收入增幅指标预计继续处于全省前二。")
+    assert (found.name, found.rank, found.rank_is_top_n) == ("收入增幅指标", 2, True)
