@@ -292,6 +292,19 @@ def _shares(subject: str, name: str) -> bool:
     return any(subject[i : i + 2] in name for i in range(max(1, len(subject) - 1)))
 
 
+_ASPECT_RE = re.compile(r"总量|总数|规模|增速|增幅")
+
+
+def _common_suffix(names: list[str]) -> str:
+    """增加值 of 工业增加值、服务业增加值、农业增加值 (empty when they share none)."""
+    suffix = names[0] if names else ""
+    for name in names[1:]:
+        while suffix and not name.endswith(suffix):
+            suffix = suffix[1:]
+    # 工业、服务业 share 业 as the end of their own word, not of the measure
+    return suffix.lstrip("业类级型性化") if len(names) > 1 else suffix
+
+
 def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
     return any(a < e and s < b for s, e in spans)
 
@@ -779,6 +792,22 @@ class _Walker:
         elif len(main) >= len(ranks) and len(_RANK_NOISE_RE.sub("", between)) <= 4:
             candidates = main[-len(ranks) :]
             targets = candidates if all(figure.rank is None for figure in candidates) else []
+        aspect = _ASPECT_RE.fullmatch(_clean(_RANK_NOISE_RE.sub("", between)))
+        if aspect and main and len(ranks) == 1:
+            # 总量全市第二 / 增速全市第一: the rank of one aspect of the figure before — of that figure only
+            # when it is a single figure of that aspect, else a rank figure named after the aspect.
+            wants_growth = aspect.group() in ("增速", "增幅")
+            last = main[-1]
+            fits = last.rank is None and (
+                (last.growth is not None) if wants_growth else (last.kind == "level" and last.unit != "%")
+            )
+            in_list = sum(1 for figure in main if figure.group == last.group or figure.kind == last.kind) > 1
+            if fits and not in_list:
+                targets = [last]
+            else:
+                shared = _common_suffix([figure.name for figure in main]) if in_list else last.name
+                self._rank_figures(figures, ranks, clause_start, _fit(shared + aspect.group()), None)
+                return
         if targets:
             # One rank shared by all targets, or one rank per target (len(targets) == len(ranks) then).
             per_target = ranks if len(ranks) > 1 else ranks * len(targets)
@@ -806,6 +835,13 @@ class _Walker:
                 doubt = _FALLBACK_NAME
         if not names or doubt:
             names = [name] * len(ranks)
+        self._rank_figures(figures, ranks, start, names, doubt)
+
+    def _rank_figures(
+        self, figures: list[_Fig], ranks: list[_Rank], start: int, names: list[str] | str, doubt: str | None
+    ) -> None:
+        if isinstance(names, str):
+            names = [names] * len(ranks)
         for rank, name in zip(ranks, names, strict=True):
             figures.append(
                 _Fig(
@@ -957,6 +993,7 @@ def _higher_is_better(f: _Fig) -> bool:
     return not (_BAD_RE.search(f.name) and not _REDUCTION_RE.search(f.name))
 
 
+_NO_UNIT = "数值未注明单位"
 _VAGUE_NAME_RE = re.compile(
     r"^(?:数值|排名|增长|增幅|增速|提升幅度|幅度|总量|总数|数量|区本级|市本级|县本级|本级|地块|项目|完成|"
     r"完成全年计划|完成全年目标|完成年度目标|完成目标|全年计划|年度目标|目标任务|任务)$"
@@ -978,18 +1015,34 @@ def _doubt(f: _Fig, s: str) -> str | None:
     ):
         return "中文数字后紧接名词，可能是名称的一部分（如“两张清单”）"
     if quantity is not None and quantity.mult and not quantity.unit and f.kind == "level":
-        return "数值未注明单位"
+        return _NO_UNIT
     return None
+
+
+# Amounts of money that tables write without 元 (a cell "96.2亿" under a header 绝对值（亿元）, the
+# header lost in the import): the unit is read from the goal's name, and the figure is left to check.
+_MONEY_NAME_RE = re.compile(r"收入|投资|总值|资金|税|预算|增加值|营收|销售额|零售总额|产值|支出|贷款|存款|融资|债券")
 
 
 def _to_figure(f: _Fig, text: str, idx: list[int], s: str) -> Figure:
     reason = _doubt(f, s)
+    unit = f.unit
+    if (
+        f.kind == "level"
+        and f.qty is not None
+        and f.qty.mult
+        and not f.unit
+        and f.doubt == _FALLBACK_NAME  # a bare table cell ("96.2亿"), named after the goal
+        and _MONEY_NAME_RE.search(f.name)
+    ):
+        unit = "元"
+        reason = reason if reason and reason != _NO_UNIT else "原文未写单位，按名称推定为元"
     start, end = idx[f.span_start], idx[f.span_end - 1] + 1
     vs, ve = idx[f.vspan[0]], idx[f.vspan[1] - 1] + 1
     return Figure(
         name=f.name,
         value=f.value,
-        unit=f.unit,
+        unit=unit,
         value_text=text[vs:ve],
         qualifier=f.qualifier,
         target=f.target,

@@ -330,3 +330,34 @@ def test_a_stage_reached_by_part_of_the_items_is_named_after_them(text: str, nam
 def test_rank_names_do_not_end_in_a_verb() -> None:
     (found,) = figures("收入增幅指标预计继续处于全省前二。")
     assert (found.name, found.rank, found.rank_is_top_n) == ("收入增幅指标", 2, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "rank"),
+    [
+        ("工业、服务业、农业增加值分别增长5%、6%和7%，总量全市第二。", "增加值总量", 2),
+        ("实现工业增加值120亿元、服务业增加值98亿元,总量全市第二.", "增加值总量", 2),
+        ("全市GDP增长6.5%，总量全市第二。", "GDP总量", 2),
+    ],
+)
+def test_a_total_ranked_after_a_list_or_a_growth_is_not_the_last_items_rank(text: str, name: str, rank: int) -> None:
+    found = figures(text)
+    assert all(f.rank is None for f in found[:-1])
+    assert (found[-1].name, found[-1].rank, found[-1].unit) == (name, rank, "位次")
+
+
+def test_total_and_growth_ranks_of_one_figure() -> None:
+    found = figures("地区生产总值265.3亿元，总量全市第二，增速全市第一。")
+    assert [(f.name, f.rank) for f in found] == [("地区生产总值", 2), ("地区生产总值增速", 1)]
+
+
+def test_a_total_ranked_after_unrelated_counts_is_marked() -> None:
+    found = figures("引进项目12个、人才300人，总量居全省第3。")
+    assert found[-1].rank == 3 and found[-1].confidence == "low"
+
+
+def test_an_amount_cell_without_unit_takes_yuan_from_the_goal_and_is_marked() -> None:
+    (amount,) = [f for f in figures("16.2% | 96.2亿 | 完成 | 2", "财政总收入 | 8%以上") if f.value_text == "96.2亿"]
+    assert (amount.name, amount.value, amount.unit, amount.confidence) == ("财政总收入", 9.62e9, "元", "low")
+    (sentence,) = figures("拉动有效投资超千亿。")
+    assert sentence.unit == ""  # in a sentence the writer chose not to write it: left as written
