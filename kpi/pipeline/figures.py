@@ -109,6 +109,13 @@ _RANK_LEFT_RE = re.compile(
 # 稳居全市首位 / 位居全省榜首: rank 1
 _RANK_FIRST_RE = re.compile(rf"(?:(?:{_RANK_VERB})(?:全国|全省|全市)?|(?P<scope>{_SCOPE_RE}))(?:首位|榜首|之首)")
 _SCOPE_FIND_RE = re.compile(_SCOPE_RE)
+_PLACE = r"(?:[\u4e00-\u9fff]|（[^（）]{1,8}）){2,14}?"
+_RANK_PLACE_RE = re.compile(
+    rf"(?:(?<![位名跃稳并])(?:列|居|排名|排在)|(?P<formal>位列|位居|名列))(?P<place>{_PLACE})(?:中|内)?$"
+)
+# After 位列/位居/名列 a name of a list (榜单) is a label; a place or group of places is a scope.
+_PLACE_END_RE = re.compile(r"(?:圈|地区|城市|城市群|经济带|[省市县区]|（市、区）)$")
+_PLACE_NOT_RE = re.compile(r"增速|增幅|排名|指标|总量|收入|同比|全年|前列|首位|榜单|名单|行列")
 _RANK_LABEL_RE = re.compile(r"(?:位列|名列|位居)(?P<label>[^，。；、！？\n]{1,25}?)$")
 _RANK_BARE_RE = re.compile(
     rf"(?P<scope>{_SCOPE_RE})?(?:排名|排位|位次)(?:为|是)?(?P<n>\d+)(?:位|名)?(?=[，。；、！？\n]|$)"
@@ -336,6 +343,11 @@ def _find_ranks(s: str, labels: list[tuple[int, int]]) -> list[_Rank]:
             scope = lm["scope"] or next((x[0] for x in reversed(list(_SCOPE_FIND_RE.finditer(left)))), None)
             ranks.append(_Rank(left_start + lm.start(), m.end(), m.start(), n, scope, top_n))
             continue
+        lm = _RANK_PLACE_RE.search(left)
+        if lm and not _PLACE_NOT_RE.search(lm["place"]) and (not lm["formal"] or _PLACE_END_RE.search(lm["place"])):
+            # 列嘉兴第2位 / 居浙北地区第1: the scope is a place or group the report names
+            ranks.append(_Rank(left_start + lm.start(), m.end(), m.start(), n, lm["place"], top_n))
+            continue
         lm = _RANK_LABEL_RE.search(left)
         if lm and not top_n:
             label = lm["label"]
@@ -407,6 +419,8 @@ def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Qty]:
             continue  # years, 2年内, 近3年, 五年倍增 (not 提前3个月)
         if unit and _UNIT_WORD_RE.match(text, match.start("unit")):
             continue
+        if before == "第":
+            continue  # 第2位 that no rank rule read: an ordinal, never an amount
         if is_cn and (num == "一" or text[num_start - 1 : num_start] in _CN_BAD_PREV):
             continue  # 一批/一次 idioms, 第三, 前三, 唯一
         if not unit:

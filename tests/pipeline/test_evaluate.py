@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # are precision ≥ 98%, strict recall ≥ 97%, readable ≥ 90%. Raise these as the rules improve.
 FLOORS = {
     "evaluate-dev.json": {"recall": 0.98, "strict_recall": 0.82, "precision": 0.98, "readable_share": 0.90},
-    "evaluate-holdout.json": {"recall": 0.98, "strict_recall": 0.71, "precision": 0.98, "readable_share": 0.90},
+    "evaluate-holdout.json": {"recall": 0.98, "strict_recall": 0.98, "precision": 0.98, "readable_share": 0.90},
 }
 
 

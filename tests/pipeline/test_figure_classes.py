@@ -361,3 +361,23 @@ def test_an_amount_cell_without_unit_takes_yuan_from_the_goal_and_is_marked() ->
     assert (amount.name, amount.value, amount.unit, amount.confidence) == ("财政总收入", 9.62e9, "元", "low")
     (sentence,) = figures("拉动有效投资超千亿。")
     assert sentence.unit == ""  # in a sentence the writer chose not to write it: left as written
+
+
+@pytest.mark.parametrize(
+    ("text", "rank", "scope"),
+    [
+        ("完成固定资产投资96.5亿元，同比增长8.6%，列嘉兴第2位。", 2, "嘉兴"),
+        ("规上工业增加值29.1亿元,增长7.9%,列嘉兴五县两区第4位.", 4, "嘉兴五县两区"),
+        ("工业投资增长12%，居金华各县（市、区）第3位。", 3, "金华各县（市、区）"),
+        ("GDP增速位列杭州都市圈第3位。", 3, "杭州都市圈"),
+    ],
+)
+def test_a_rank_among_named_places(text: str, rank: int, scope: str) -> None:
+    (found,) = figures(text)
+    assert (found.rank, found.rank_scope) == (rank, scope)
+    assert found.unit != "位"  # 第2位 is never an amount of 位
+
+
+def test_a_ranking_list_after_wei_lie_stays_a_label() -> None:
+    (found,) = figures("名列中国城市数字治理指数榜单第5。")
+    assert (found.name, found.rank) == ("中国城市数字治理指数榜单", 5)
