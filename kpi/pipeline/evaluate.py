@@ -361,11 +361,13 @@ def report(outcome: Outcome, verbose: bool = False) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = ChineseArgumentParser(prog="python -m kpi.evaluate", description="用人工读数集评估指标提取")
-    parser.add_argument("file", type=Path, help="人工读数集（JSON：rows + expect）")
+    parser.add_argument("file", type=Path, nargs="?", help="人工读数集（JSON：rows + expect）")
     parser.add_argument("--data-dir", type=Path, default=None, help="数据目录（复制一份临时导入，原目录不变）")
     parser.add_argument("--curation", type=Path, default=CURATION_DIR, help="人工整理 CSV 目录")
     parser.add_argument("--verbose", action="store_true", help="同时列出未计分的指标")
     args = parser.parse_args(argv)
+    if args.file is None:
+        parser.error("缺少必需的参数：file（人工读数集 JSON 文件）")
     try:
         outcome = evaluate(args.file, args.data_dir or data_dir(), args.curation)
     except EvaluationError as exc:
