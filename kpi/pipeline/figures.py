@@ -153,7 +153,7 @@ _LEAD_RE = re.compile(
 )
 _TRAIL_RE = re.compile(
     r"(?:达到|达|为|是|至|共计|共|累计|合计|总计|约|均|已|了|增至|升至|降至|缩小至|缩小到|提高到|提高至|"
-    r"提升到|提升至|上升至|下降至|降低至|控制在|实现|全年|今年|：|以及|有|处于|继续|保持|位于|[、，\s])+$"
+    r"提升到|提升至|上升至|下降至|降低至|控制在|实现|全年|今年|：|以及|有|处于|继续|保持|位于|各|[、，\s])+$"
 )
 _NOISE_WORDS_RE = re.compile(r"分别|预计|有望|力争")
 _POST_STOP_RE = re.compile(
@@ -299,6 +299,7 @@ def _shares(subject: str, name: str) -> bool:
     return any(subject[i : i + 2] in name for i in range(max(1, len(subject) - 1)))
 
 
+_EXCLUSION_RE = re.compile(r"^(?P<what>(?:不含|不包括|扣除|剔除)[^，。；]{1,12}?)(?:因素)?(?:后)?(?:完成|实现|为|达)?$")
 _ASPECT_RE = re.compile(r"总量|总数|规模|增速|增幅")
 
 
@@ -508,6 +509,7 @@ class _Walker:
         self.parens = parens
         self.groups = 0
         self.subject = subject  # what the goal title measures, for results that do not say (a table cell)
+        self.previous: _Fig | None = None  # the last main level figure of the sentences before
 
     def first_clause(self, sentence_start: int, sentence_end: int) -> str:
         return _clean(re.match(r"[^，。；：！？\n]*", self.text[sentence_start:sentence_end]).group())
@@ -591,6 +593,9 @@ class _Walker:
                     member.name = _fit(name)
                     if member is not members[0] and not member.secondary:
                         member.doubt = _UNPAIRED if len(set(names)) == 1 else None
+        self.previous = next(
+            (figure for figure in reversed(figures) if figure.kind == "level" and not figure.secondary), self.previous
+        )
         return figures
 
     def _run(self, tokens: list[_Qty | _Rank], index: int, same: Callable[[_Qty | _Rank], bool], pre: str = "") -> int:
@@ -651,8 +656,14 @@ class _Walker:
         secondary = False
         name = _clean(_clean(pre, keep_trailing_de=True) + post_clean) if post_clean else core
         start = token.start if bare else clause_start + (len(pre) - len(pre.lstrip("，、和及与 ")))
+        exclusion = _EXCLUSION_RE.match(core)
         if paren and not pre.strip() and figures and text[prev_end : paren[0]].strip() == "":
             secondary, name = True, figures[-1].name  # 50%（22个）: a restatement of the previous figure
+        elif exclusion and (last_main or self.previous) and (last_main or self.previous).unit == token.unit:
+            last_main = last_main or self.previous
+            # 收入79.73亿元，…；不含港区完成67.69亿元: the same figure without a part, named after it
+            what = exclusion["what"].replace(last_main.name, "")
+            name = f"{last_main.name}（{what}）"  # a figure of its own: its growth and rank attach to it
         elif last_main and (
             _COMPARE_RE.match(core)
             or (token.unit == "倍" and pre.endswith("的"))
@@ -713,7 +724,9 @@ class _Walker:
         sentence_start: int,
         sentence_end: int,
     ) -> None:
-        main = [figure for figure in figures if not figure.secondary][-len(rates) :]
+        # A second growth of another basis (…，同口径增长18.3%，完成年度预算62.2%) is not what the rate completes.
+        main = [figure for figure in figures if not figure.secondary and figure.doubt != _SECOND_GROWTH]
+        main = main[-len(rates) :]
         # 签约项目15个，投资完成率132%: a rate that names what it measures belongs to a figure of that name
         subject = _COMPLETION_WORDS_RE.sub("", _clean(pre))
         if (

@@ -381,3 +381,30 @@ def test_a_rank_among_named_places(text: str, rank: int, scope: str) -> None:
 def test_a_ranking_list_after_wei_lie_stays_a_label() -> None:
     (found,) = figures("名列中国城市数字治理指数榜单第5。")
     assert (found.name, found.rank) == ("中国城市数字治理指数榜单", 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "growth"),
+    [
+        (
+            "全市一般公共预算收入79.73亿元，同比增长3.3%；不含嘉兴港区完成67.69亿元，同比增长2.3%。",
+            "一般公共预算收入（不含嘉兴港区）",
+            2.3,
+        ),
+        (
+            "一般公共预算收入37.58亿元,增长1.9%;不含港区一般公共预算收入完成31.78亿元,增长2.2%.",
+            "一般公共预算收入（不含港区）",
+            2.2,
+        ),
+        ("税收收入50亿元，扣除留抵退税因素后为55亿元，增长5%。", "税收收入（扣除留抵退税）", 5),
+    ],
+)
+def test_a_figure_without_a_part_is_named_after_the_whole(text: str, name: str, growth: float) -> None:
+    first, second = figures(text)
+    assert (second.name, second.growth_pct, second.confidence) == (name, growth, "high")
+    assert first.name in name
+
+
+def test_a_completion_after_a_second_basis_growth_is_the_figures() -> None:
+    found = figures("一般公共预算收入120.23亿元，自然口径增长3.5%，扣除留抵退税因素后增长18.3%，完成年度预算62.2%。")
+    assert (found[0].value_text, found[0].growth_pct, found[0].completion_pct) == ("120.23亿元", 3.5, 62.2)
