@@ -285,8 +285,13 @@ _COMPLETION_WORDS_RE = re.compile(
 )
 _FALLBACK_NAME = "名称取自句首、目标或上一个指标（兜底规则），请核对"
 _UNPAIRED = "列举项与数值个数不一致，未能一一对应"
+_SHORT_ITEM = "列举项名称较短，可能缺少与前一项共同的主语，请核对"
 _SECOND_GROWTH = "同一指标的第二个增速（可能是另一口径），请核对"
 _WORDS_RE = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}")
+
+
+def _bare(name: str) -> str:
+    return re.sub(r"（[^（）]*）|[“”‘’]", "", name)
 
 
 def _has_words(text: str) -> bool:
@@ -593,6 +598,18 @@ class _Walker:
                     member.name = _fit(name)
                     if member is not members[0] and not member.secondary:
                         member.doubt = _UNPAIRED if len(set(names)) == 1 else None
+        # 重大行政决策市级4项、镇（街道）8项、部门18项: a short item after a long one may lack their shared subject
+        run_head: _Fig | None = None
+        for before, current in zip(figures, figures[1:], strict=False):
+            listed = before.kind == current.kind == "level" and text[before.span_end : current.span_start] == "、"
+            run_head = (run_head or before) if listed else None
+            if (
+                listed
+                and run_head
+                and not current.doubt
+                and len(_bare(current.name)) <= 4 < len(_bare(run_head.name)) - 3
+            ):
+                current.doubt = _SHORT_ITEM
         self.previous = next(
             (figure for figure in reversed(figures) if figure.kind == "level" and not figure.secondary), self.previous
         )

@@ -408,3 +408,18 @@ def test_a_figure_without_a_part_is_named_after_the_whole(text: str, name: str, 
 def test_a_completion_after_a_second_basis_growth_is_the_figures() -> None:
     found = figures("一般公共预算收入120.23亿元，自然口径增长3.5%，扣除留抵退税因素后增长18.3%，完成年度预算62.2%。")
     assert (found[0].value_text, found[0].growth_pct, found[0].completion_pct) == ("120.23亿元", 3.5, 62.2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["编制公布重大行政决策市级4项、镇（街道）8项、部门18项。", "培育国家级专精特新小巨人企业12家、省级45家。"],
+)
+def test_a_short_list_item_after_a_long_one_is_marked(text: str) -> None:
+    first, *rest = figures(text)
+    assert first.confidence == "high"
+    assert rest and all(f.confidence == "low" and "共同的主语" in f.confidence_reason for f in rest)
+
+
+def test_list_items_with_their_own_names_stay_sure() -> None:
+    found = figures("新建成省级美丽庭院示范村8个、市级示范带10条、市级样本户1000户。")
+    assert [f.confidence for f in found] == ["high"] * 3
