@@ -100,7 +100,7 @@ _SCOPE_RE = (
 _RANK_VERB = "跃居|稳居|位居|位列|名列|跻身|排名|排位|进入|列|居|排"
 _RANK_CORE_RE = re.compile(
     r"(?P<kind>第|前)(?P<n>\d+|[一二三四五六七八九十]+)(?P<suf>位|名)?"
-    r"(?!季度|季|届|批|期|次|年|个|课|轮|阶段|级|等|\d|[一二三四五六七八九十.]|家|产业|大|条|项|天|月|周|款|部|章|种|类|步|代|梯队|档|人)"
+    r"(?!季度|季|届|批|期|次|年|个|课|轮|阶段|级|等|\d|[一二三四五六七八九十.]|家|产业|大|条|项|天|月|周|款|部|章|种|类|步|代|梯队|档|人|方阵|阵营|序列|层次|板块)"
 )
 _RANK_LEFT_RE = re.compile(
     rf"(?:(?:{_RANK_VERB})?(?P<scope>{_SCOPE_RE})(?:港|城市)?(?:排名|排位|位次|名次)?(?:进位|上升|提升|跃升|前进)?(?:至|到)?"
@@ -281,7 +281,7 @@ class _Fig:
 # A stage reached by part of the items just counted (…项目已开工16个): the verb alone names nothing.
 _STAGE_VERB_RE = re.compile(r"^(?:开工|实施|完成|建成|投产|落地|签约|开业|竣工|启动|完工|通过|验收|办结|到位)$")
 _COMPLETION_WORDS_RE = re.compile(
-    r"完成率|完成比例|完成进度|进度|完成|已|工程量|年度|全年|目标|计划|任务|的|达到|达|为"
+    r"完成率|完成比例|完成进度|进度|完成|已|工程量|年度|全年|目标|计划|任务|的|达到|达|为|占|分别"
 )
 _FALLBACK_NAME = "名称取自句首、目标或上一个指标（兜底规则），请核对"
 _UNPAIRED = "列举项与数值个数不一致，未能一一对应"
@@ -749,7 +749,10 @@ class _Walker:
         if (
             len(main) == len(rates)
             and all(figure.kind == "level" and figure.completion is None for figure in main)
-            and (not subject or all(figure.span_end > clause_start or _shares(subject, figure.name) for figure in main))
+            and (
+                len(subject) < 2
+                or all(figure.span_end > clause_start or _shares(subject, figure.name) for figure in main)
+            )
         ):
             for figure, rate in zip(main, rates, strict=True):
                 figure.completion, figure.span_end = rate.value, max(figure.span_end, rate.end)
@@ -949,8 +952,8 @@ def _apply_title(figs: list[_Fig], title: str) -> None:
             continue  # 各项指标均增长8%以上: a floor for every figure, not the target of one
         matches = []
         for f in figs:
-            if f.target is not None or f.secondary:
-                continue
+            if (f.target is not None and f.target_basis != "completion") or f.secondary:
+                continue  # a target worked back from a rate gives way to the one the title states
             if tt.kind == "growth" and f.kind != "growth":
                 continue
             if tt.kind == "level" and (f.kind != "level" or f.unit.split("（")[0] != tt.unit.split("（")[0]):

@@ -423,3 +423,16 @@ def test_a_short_list_item_after_a_long_one_is_marked(text: str) -> None:
 def test_list_items_with_their_own_names_stay_sure() -> None:
     found = figures("新建成省级美丽庭院示范村8个、市级示范带10条、市级样本户1000户。")
     assert [f.confidence for f in found] == ["high"] * 3
+
+
+@pytest.mark.parametrize(
+    "text", ["累计完成交通投资156.3亿元，占年度计划的86.8%。", "完成交通投资156.3亿元,为年度计划的86.8%."]
+)
+def test_a_share_of_the_plan_completes_the_figure_and_the_title_states_the_target(text: str) -> None:
+    (found,) = figures(text, "完成交通投资180亿元")
+    assert (found.completion_pct, found.target_text, found.target_basis) == (86.8, "180亿元", "stated")
+
+
+@pytest.mark.parametrize("text", ["一季度GDP增速9.1%，位列全省第一方阵。", "数字经济发展水平进入全国第一梯队。"])
+def test_a_tier_is_not_a_rank(text: str) -> None:
+    assert all(f.rank is None for f in figures(text))
