@@ -104,7 +104,8 @@ _RANK_CORE_RE = re.compile(
 )
 _RANK_LEFT_RE = re.compile(
     rf"(?:(?:{_RANK_VERB})?(?P<scope>{_SCOPE_RE})(?:港|城市)?(?:排名|排位|位次|名次)?(?:进位|上升|提升|跃升|前进)?(?:至|到)?"
-    rf"(?:并列|进入|跻身|居|位居|位列)?|(?:{_RANK_VERB})(?:进位|上升|提升|跃升|前进)?(?:至|到)?(?:并列)?)$"
+    rf"(?:并列|进入|跻身|居|位居|位列)?|(?:{_RANK_VERB})(?:进位|上升|提升|跃升|前进)?(?:至|到)?(?:并列)?"
+    r"|(?:进位|上升|提升|跃升|前进|前移|升|退)(?:至|到))$"
 )
 # 稳居全市首位 / 位居全省榜首: rank 1
 _RANK_FIRST_RE = re.compile(rf"(?:(?:{_RANK_VERB})(?:全国|全省|全市)?|(?P<scope>{_SCOPE_RE}))(?:首位|榜首|之首)")
@@ -163,7 +164,12 @@ _RANK_NOISE_RE = re.compile(
     r"[\s，、。；：“”‘’（）]|预计|有望|力争|均|都|皆|并|且|分别|排名|排位|位次|跃居|位居|位列|名列|居|列|进入|实现"
 )
 _GROWTH_NOISE_RE = re.compile(r"[\s，、：（）]|同比|环比|还原后|分别|累计|年均|实现|预计|均|按可比价计算")
-_RANK_ONLY_TRIM_RE = re.compile(r"^(?:获|在)|(?:中)?(?:连续)?(?:获评|被评为|评为|获)$")
+_RANK_ONLY_TRIM_RE = re.compile(
+    rf"^(?:获|在)|(?:中)?(?:连续)?(?:获评|被评为|评为|获)$|(?:{_SCOPE_RE})?(?:排名|排位|位次)$"
+)
+_RANK_FROM_RE = re.compile(
+    rf"(?:由|从)(?:{_SCOPE_RE})?(?:第?(?:\d+|[一二三四五六七八九十]+)位?)(?:进位|上升|提升|跃升|前进|前移|升|下降|后退|退|回落)(?:至|到)$"
+)
 _GENERIC_RE = re.compile(r"^(?:总数|总量|幅度|数量|排名|位次|增幅|增速)?$")
 _NAME_MAX = 30
 
@@ -367,6 +373,14 @@ def _find_ranks(s: str, labels: list[tuple[int, int]]) -> list[_Rank]:
     for m in _RANK_BARE_RE.finditer(s):
         if not _overlaps(m.start(), m.end(), labels + [(r.start, r.end) for r in ranks]):
             ranks.append(_Rank(m.start(), m.end(), m.start("n"), int(m["n"]), m["scope"], False))
+    # 由第9位进位至第4位 / 由全市第5位上升到第2位: the rank is the one reached; the one left is history.
+    ranks.sort(key=lambda r: r.start)
+    for rank in ranks:
+        left_start = _clause_start(s, rank.start, 0)
+        moved = _RANK_FROM_RE.search(s, left_start, rank.cstart)
+        if moved and moved.end() == rank.cstart:
+            rank.start = min(rank.start, moved.start())
+    ranks = [r for r in ranks if not any(o is not r and o.start <= r.start and r.end <= o.cstart for o in ranks)]
     return [r for r in ranks if r.rank > 0]
 
 
@@ -943,7 +957,7 @@ def _similar(a: str, b: str) -> float:
     return len(x & y) / min(len(x), len(y))
 
 
-_THRESHOLD_NAME_RE = re.compile(r"各项|各类|全部|所有|均$|都$")
+_THRESHOLD_NAME_RE = re.compile(r"^各|各项|各类|全部|所有|均$|都$")
 
 
 def _apply_title(figs: list[_Fig], title: str) -> None:

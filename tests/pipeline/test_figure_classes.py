@@ -436,3 +436,25 @@ def test_a_share_of_the_plan_completes_the_figure_and_the_title_states_the_targe
 @pytest.mark.parametrize("text", ["一季度GDP增速9.1%，位列全省第一方阵。", "数字经济发展水平进入全国第一梯队。"])
 def test_a_tier_is_not_a_rank(text: str) -> None:
     assert all(f.rank is None for f in figures(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "rank", "scope"),
+    [
+        ("一般公共预算收入增速全省排名由第9位进位至第4位。", "一般公共预算收入增速", 4, "全省"),
+        ("GDP增速由全市第5位上升到第2位.", "GDP增速", 2, "全市"),
+    ],
+)
+def test_a_rank_move_gives_the_rank_reached(text: str, name: str, rank: int, scope: str) -> None:
+    (found,) = figures(text)
+    assert (found.name, found.rank, found.rank_scope) == (name, rank, scope)
+
+
+def test_a_rank_move_attaches_to_the_figure_before() -> None:
+    (found,) = figures("规上工业增加值增长9%，增速由全省第12位提升至第6位。")
+    assert (found.growth_pct, found.rank) == (9, 6)
+
+
+def test_a_floor_for_every_place_sets_no_target() -> None:
+    (found,) = figures("固定资产投资增长8.5%。", "各县区增速均达到7%以上")
+    assert found.target is None
