@@ -28,17 +28,12 @@ from pathlib import Path
 import polars as pl
 
 from kpi.contract.schema import TABLES, ContractError, Dataset, validate
-from kpi.contract.storage import data_dir, fingerprint, read_dataset, table_path
+from kpi.contract.storage import WriterBusyError, data_dir, fingerprint, read_dataset, table_path, writer_lock
 from kpi.contract.vocab import STATUS_LABELS_ZH, STATUSES
 from kpi.pipeline.build import CURATION_DIR, SOURCE_YEAR, analyse_goal, frames, goal_id_for, themes_frame
 from kpi.pipeline.cli import ChineseArgumentParser
 from kpi.pipeline.curation import Curation, CurationError, Theme, load_curation
-from kpi.pipeline.history import (
-    HISTORY_DIR,
-    HistoryError,
-    restore,
-    write_with_history,
-)
+from kpi.pipeline.history import HistoryError, entry_path, restore, write_with_history
 from kpi.pipeline.spreadsheet import (
     COLUMNS,
     HEADER_OF,
@@ -455,17 +450,27 @@ def _change(action: str, row: FileRow, goal: dict, indicators: int, changed: tup
 # --- writing --------------------------------------------------------------------------------------
 
 
-def apply_import(plan: ImportPlan, before_replace: Callable[[], None] | None = None) -> ImportResult:
-    """Write a checked plan. Nothing is written when it has problems or changes nothing."""
+def apply_import(
+    plan: ImportPlan,
+    before_replace: Callable[[], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Write a checked plan. Nothing is written when it has problems or changes nothing.
+
+    The data directory's lock is held from the check that the data are still those the plan
+    was made against until the new version is current: a second writer waits, then is refused
+    (``WriterBusyError``), and a plan made before someone else wrote is refused (``StaleDataError``).
+    """
     if not plan.ok or plan.dataset is None:
         raise ValueError("导入计划有问题，不能写入")
     if not plan.has_changes:
         return ImportResult(written=False, history_entry=None)
-    if fingerprint(plan.directory) != plan.fingerprint:
-        raise StaleDataError(
-            "预览之后数据已被修改（可能有人同时导入或恢复了数据）。请重新上传文件，核对新的预览后再导入。"
-        )
-    stamp = write_with_history(plan.dataset, plan.directory, before_replace)
+    with writer_lock(plan.directory):
+        if fingerprint(plan.directory) != plan.fingerprint:
+            raise StaleDataError(
+                "预览之后数据已被修改（可能有人同时导入或恢复了数据）。请重新上传文件，核对新的预览后再导入。"
+            )
+        stamp = write_with_history(plan.dataset, plan.directory, before_replace, on_step)
     return ImportResult(written=True, history_entry=stamp)
 
 
@@ -550,7 +555,7 @@ def format_report(plan: ImportPlan, result: ImportResult | None = None, dry_run:
         lines.append(f"已写入 {plan.directory}。")
         if result.history_entry:
             lines.append(
-                f"导入前的数据已备份到 {plan.directory / HISTORY_DIR / result.history_entry}；"
+                f"导入前的数据保留为版本 {entry_path(plan.directory, result.history_entry)}；"
                 f"如需撤销：python -m kpi.ingest --restore {result.history_entry}"
             )
     return "\n".join(lines)
@@ -580,6 +585,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (HistoryError, ContractError) as exc:
             print(f"恢复失败，数据未改动：{exc}", file=sys.stderr)
             return 2
+        except WriterBusyError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
         except OSError as exc:
             print(f"恢复失败（写入出错：{exc.strerror or exc}），原数据未改动。", file=sys.stderr)
             return 1
@@ -613,6 +621,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StaleDataError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except WriterBusyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     except (OSError, ContractError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         print(f"写入失败（{reason}），原数据未改动。", file=sys.stderr)

@@ -129,8 +129,8 @@ TEXT: dict[str, dict[str, str]] = {
     # broken data and links
     "data_error_title": {"zh": "数据暂不可用", "en": "Data unavailable"},
     "data_error": {
-        "zh": "数据目录 {path} 中的数据文件有问题，驾驶舱暂时无法显示：",
-        "en": "The data files in {path} have problems; the dashboard cannot show them:",
+        "zh": "数据文件有问题，驾驶舱暂时无法显示：",
+        "en": "The data files have problems; the dashboard cannot show them:",
     },
     "data_error_help": {
         "zh": "修复或重新导入上述文件后，点击“重新检查”或刷新页面即可恢复，无需重启服务。",

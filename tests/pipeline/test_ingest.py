@@ -10,7 +10,7 @@ import csv
 import hashlib
 import io
 import os
-import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +19,8 @@ import polars as pl
 import pytest
 import xlsxwriter
 
-from kpi.contract.storage import read_dataset, table_path
+from kpi.contract import health, storage
+from kpi.contract.storage import read_dataset, table_path, write_dataset
 from kpi.pipeline import history, ingest, spreadsheet, template
 from kpi.pipeline.build import RAW_FILE
 from kpi.pipeline.source import squeeze
@@ -59,9 +60,15 @@ def xlsx_bytes(frame: pl.DataFrame, sheet: str = spreadsheet.DATA_SHEET) -> byte
     return buffer.getvalue()
 
 
-def tree(directory: Path) -> dict[str, bytes]:
-    """Every file under ``directory`` (history included), byte for byte."""
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+def tree(directory: Path) -> dict[str, bytes | str]:
+    """Every file under ``directory`` (kept versions included) byte for byte, links as their target."""
+    entries: dict[str, bytes | str] = {}
+    for path in sorted(directory.rglob("*")):
+        if path.is_symlink():
+            entries[str(path.relative_to(directory))] = "-> " + os.readlink(path)
+        elif path.is_file() and path.name != ".write.lock":
+            entries[str(path.relative_to(directory))] = path.read_bytes()
+    return entries
 
 
 def run(argv, capsys) -> tuple[int, str, str]:
@@ -90,9 +97,7 @@ def figures_of(dataset, goal_id):
 @pytest.fixture
 def data(tmp_path, seed_files):
     directory = tmp_path / "data"
-    directory.mkdir()
-    for path in seed_files.glob("*.parquet"):
-        shutil.copy2(path, directory / path.name)
+    write_dataset(read_dataset(seed_files), directory)
     return directory
 
 
@@ -344,7 +349,7 @@ def test_xlsx_round_trip(data, tmp_path, capsys):
     assert (revenue["value"], revenue["unit"], revenue["value_text"]) == (70_120_000_000.0, "元", "701.2亿元")
     assert (revenue["growth_pct"], revenue["rank"], revenue["rank_scope"]) == (4.0, 2, "全省")
     assert set(written.goals.filter(pl.col("year") == 2022)["goal_id"]) == set(
-        read_dataset(data / "history" / history.history_entries(data)[0]).goals["goal_id"]
+        read_dataset(history.entry_path(data, history.history_entries(data)[0])).goals["goal_id"]
     )
 
 
@@ -370,7 +375,7 @@ def test_new_goals_are_added_with_figures_status_and_themes(data, tmp_path, caps
     housing = figures_of(after, "2023-housing_construction-1").row(0, named=True)
     assert (housing["value"], housing["unit"], housing["completion_pct"]) == (12_000.0, "套（间）", 120.0)
     assert goal(after, "housing_construction", 1, year=2023)["status"] == "exceeded"  # completion above 100%
-    assert (data / "history").is_dir()
+    assert len(history.history_entries(data)) == 1
 
 
 def test_a_changed_result_updates_the_goal_and_replaces_only_its_figures(data):
@@ -521,30 +526,75 @@ def test_a_crash_on_the_first_import_leaves_no_history_behind(data):
     assert not (data / "history").exists()
 
 
-def test_a_failure_between_two_renames_keeps_the_backup_to_restore_from(data, monkeypatch):
-    """Renames are atomic one by one, not as a set: if the second fails, the backup is the way back."""
-    original = tree(data)
-    plan = ingest.plan_import(csv_bytes(NEW_ROWS), "goals.csv", data)
-    real_replace = os.replace
-    calls = []
+_KILLED_IMPORT = """
+import os, signal, sys
+from pathlib import Path
+from kpi.pipeline import ingest
+data, step, path = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+plan = ingest.plan_import(path.read_bytes(), path.name, data)
+def on_step(name):
+    if name == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+ingest.apply_import(plan, on_step=on_step)
+"""
 
-    def replace_failing_on_the_third_data_file(source, target):
-        # departments (unchanged bytes), goals (changed), then indicators fails
-        calls.append(Path(target).name)
-        if len([c for c in calls if c.endswith(".parquet")]) == 3:
-            raise OSError(5, "Input/output error")
-        real_replace(source, target)
 
-    monkeypatch.setattr(os, "replace", replace_failing_on_the_third_data_file)
-    with pytest.raises(OSError):
-        ingest.apply_import(plan)
-    monkeypatch.setattr(os, "replace", real_replace)
-    assert read_dataset(data / "history" / history.history_entries(data)[0]).goals.height == 69
-    assert pl.read_parquet(table_path(data, "goals")).height == 71  # half written: new goals, old indicators
-    [stamp] = history.history_entries(data)  # kept, because the data did change
-    assert ingest.main(["--restore", stamp, "--data-dir", str(data)]) == 0
-    restored = tree(data)
-    assert {k: v for k, v in restored.items() if "/" not in k} == original
+@pytest.mark.parametrize("step", storage.WRITE_STEPS)
+def test_an_import_killed_after_any_step_leaves_one_whole_version_and_the_next_import_works(step, data, tmp_path):
+    """SIGKILL to a real import process after each step: the old or the new data are current, whole."""
+    old = read_dataset(data)
+    process = subprocess.run(
+        [sys.executable, "-c", _KILLED_IMPORT, str(data), step, str(put(tmp_path, "a.csv", csv_bytes(NEW_ROWS[:1])))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == -signal.SIGKILL, process.stderr
+    assert health.dataset_problems(data) == []
+    now = read_dataset(data)
+    if storage.WRITE_STEPS.index(step) < storage.WRITE_STEPS.index("published"):
+        assert all(now.tables()[name].equals(old.tables()[name]) for name in old.tables())
+    else:
+        assert now.goals.filter(pl.col("year") == 2023).height == 1
+        assert now.goals.height == now.indicators.select("goal_id").n_unique() + (
+            old.goals.height - old.indicators.select("goal_id").n_unique()
+        )
+    # The next import is not refused, and leaves nothing of the crash behind.
+    code = ingest.main([str(put(tmp_path, "b.csv", csv_bytes(NEW_ROWS[1:]))), "--data-dir", str(data)])
+    assert code == 0
+    assert read_dataset(data).goals.filter(pl.col("year") == 2023).height in (1, 2)
+    assert list(data.rglob(".staging-*")) + list(data.glob(".current-*")) == []
+
+
+def test_two_imports_at_once_never_both_report_success_with_one_lost(data, tmp_path):
+    """Two real processes on one directory: either both are current in turn (the second planned after the
+    first wrote) or the second is refused; never 已写入 twice with one file's goals gone."""
+    files = [put(tmp_path, f"{n}.csv", csv_bytes([row])) for n, row in enumerate(NEW_ROWS)]
+    for _ in range(6):
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "kpi.ingest", str(path), "--data-dir", str(data)],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for path in files
+        ]
+        results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+        written = [code == 0 and "已写入" in out for code, out, _ in results]
+        goals_2023 = read_dataset(data).goals.filter(pl.col("year") == 2023)
+        present = {(g["dept_id"], g["seq"]) for g in goals_2023.iter_rows(named=True)}
+        expected = {("economy_it", 1), ("housing_construction", 1)}
+        if all(written):
+            assert present >= expected, results  # both said done: both are in the data
+        else:
+            refused = [err for (code, _, err), ok in zip(results, written, strict=True) if not ok]
+            assert all("预览之后数据已被修改" in err or "另一个导入或恢复正在写入数据" in err for err in refused)
+        assert health.dataset_problems(data) == []
+        # Back to the seed for the next round.
+        storage.publish_version(data, existing=history.history_entries(data)[-1])
 
 
 def test_a_plan_made_before_someone_else_wrote_is_refused(data):
@@ -565,7 +615,7 @@ def test_import_keeps_the_previous_version_and_restore_puts_it_back(data, tmp_pa
     assert code == 0
     [stamp] = history.history_entries(data)
     assert f"--restore {stamp}" in out
-    kept = data / "history" / stamp
+    kept = history.entry_path(data, stamp)
     assert {p.name: p.read_bytes() for p in kept.iterdir()} == {f"{n}.parquet": b for n, b in original.items()}
     imported = {name: table_path(data, name).read_bytes() for name in original}
 
@@ -576,7 +626,7 @@ def test_import_keeps_the_previous_version_and_restore_puts_it_back(data, tmp_pa
     # What the restore replaced is itself kept, so the restore can be undone.
     newest = history.history_entries(data)[0]
     assert newest != stamp
-    assert {p.name: p.read_bytes() for p in (data / "history" / newest).iterdir()} == {
+    assert {p.name: p.read_bytes() for p in history.entry_path(data, newest).iterdir()} == {
         f"{n}.parquet": b for n, b in imported.items()
     }
     assert run(["--restore", newest, "--data-dir", data], capsys)[0] == 0
@@ -597,7 +647,7 @@ def test_restore_of_an_unknown_version_is_refused(stamp, data, tmp_path, capsys)
 def test_restore_of_a_damaged_version_is_refused(data, tmp_path, capsys):
     run([put(tmp_path, "goals.csv", csv_bytes(NEW_ROWS)), "--data-dir", data], capsys)
     [stamp] = history.history_entries(data)
-    (data / "history" / stamp / "goals.parquet").write_bytes(b"PAR1 truncated")
+    (history.entry_path(data, stamp) / "goals.parquet").write_bytes(b"PAR1 truncated")
     before = tree(data)
     code, _, err = run(["--restore", stamp, "--data-dir", data], capsys)
     assert code == 2

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
+import os
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi.contract.storage import read_dataset
+from kpi.contract.storage import read_dataset, write_dataset
 from kpi.pipeline import history, ingest, template
 from kpi.web import admin
 
@@ -36,16 +36,20 @@ def csv_upload(rows) -> tuple[str, bytes, str]:
     return ("目标完成情况2023.csv", buffer.getvalue().encode("utf-8"), "text/csv")
 
 
-def tree(directory: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+def tree(directory: Path) -> dict[str, bytes | str]:
+    entries: dict[str, bytes | str] = {}
+    for path in sorted(directory.rglob("*")):
+        if path.is_symlink():
+            entries[str(path.relative_to(directory))] = "-> " + os.readlink(path)
+        elif path.is_file() and path.name != ".write.lock":
+            entries[str(path.relative_to(directory))] = path.read_bytes()
+    return entries
 
 
 @pytest.fixture
 def data(tmp_path, seed_files, monkeypatch):
     directory = tmp_path / "data"
-    directory.mkdir()
-    for path in seed_files.glob("*.parquet"):
-        shutil.copy2(path, directory / path.name)
+    write_dataset(read_dataset(seed_files), directory)
     monkeypatch.setenv("KPI_DATA_DIR", str(directory))
     # No secrets.toml where Streamlit looks (the project's and the user's .streamlit/).
     monkeypatch.chdir(tmp_path)
@@ -188,8 +192,8 @@ def test_preview_then_confirm_imports_and_keeps_a_backup(data, monkeypatch):
     assert at.file_uploader[0].value is None  # a fresh uploader for the next file
     written = read_dataset(data)
     assert set(written.goals["year"]) == {2022, 2023}
-    assert {p.name: p.read_bytes() for p in (data / "history" / stamp).iterdir()} == {
-        name: content for name, content in before.items() if "/" not in name
+    assert {p.name: p.read_bytes() for p in history.entry_path(data, stamp).iterdir()} == {
+        Path(name).name: content for name, content in before.items() if name.startswith("versions/")
     }
 
 
