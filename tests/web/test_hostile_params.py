@@ -334,16 +334,45 @@ def test_markdown_literal_round_trips_through_commonmark_escapes() -> None:
         assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", escaped) == text
 
 
+def as_csv_cell(text: str) -> str:
+    """What the CSV holds for a text: OWASP's leading apostrophe before a formula character."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_escaped_and_numbers_stay_numbers() -> None:
+    payloads = ['=HYPERLINK("http://evil.example/x","点击")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "1-2", "市局"]
+    frame = pl.DataFrame(
+        {"title": payloads, "value": [-3.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, -7.0], "rank": [-1, 2, 3, 4, 5, 6, 7, 8]}
+    )
+    rows = list(csv.reader(io.StringIO(exports.to_csv(frame).decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["title", "value", "rank"]
+    titles = [row[0] for row in rows[1:]]
+    assert titles == [
+        '\'=HYPERLINK("http://evil.example/x","点击")',
+        "'+1+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\t=1",
+        "'\r=1",
+        "1-2",
+        "市局",
+    ]
+    assert [row[1] for row in rows[1:]] == ["-3.5", "1.0", "2.0", "3.0", "4.0", "5.0", "6.0", "-7.0"]
+    assert rows[1][2] == "-1"
+
+
 def test_downloads_hold_the_text_as_written(hostile_data: Dataset) -> None:
     year = int(hostile_data.goals.get_column("year").max())
     f = Filters(year)
     goals = hostile_data.goals.sort("goal_id")
     rows = list(csv.DictReader(io.StringIO(exports.goals_csv(f).decode("utf-8-sig"))))
-    assert sorted((r["goal_id"], r["title"], r["result"]) for r in rows) == list(
-        zip(goals["goal_id"], goals["title"], goals["result"], strict=True)
-    )
+    assert sorted((r["goal_id"], r["title"], r["result"]) for r in rows) == [
+        (goal_id, as_csv_cell(title), as_csv_cell(result))
+        for goal_id, title, result in zip(goals["goal_id"], goals["title"], goals["result"], strict=True)
+    ]
+    assert any(r["title"].startswith("'" + FORMULA) for r in rows)
     indicator_rows = list(csv.DictReader(io.StringIO(exports.indicators_csv(f).decode("utf-8-sig"))))
-    assert {r["name"] for r in indicator_rows} == set(hostile_data.indicators.get_column("name"))
+    assert {r["name"] for r in indicator_rows} == {as_csv_cell(n) for n in hostile_data.indicators["name"]}
 
     book = openpyxl.load_workbook(io.BytesIO(exports.workbook(f)))
     sheet = book["目标"]
