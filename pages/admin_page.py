@@ -7,6 +7,7 @@ from kpi.contract.storage import data_dir
 from kpi.pipeline import ingest, spreadsheet, template
 from kpi.web import admin, queries
 from kpi.web.admin import TEXT
+from kpi.web.auth import LoginRefused, retry_text
 from kpi.web.legacy_pages import ensure_in_app
 
 _DONE_KEY = "_kpi_admin_done"
@@ -23,9 +24,13 @@ if not admin.is_unlocked(st.session_state):
         password = st.text_input(TEXT["password"], type="password")
         submitted = st.form_submit_button(TEXT["login"])
     if submitted:
-        if admin.unlock(st.session_state, password):
-            st.rerun()
-        st.error(TEXT["wrong_password"])
+        try:
+            if admin.unlock(st.session_state, password):
+                st.rerun()
+            st.error(TEXT["wrong_password"])
+        except LoginRefused as refused:
+            at, minutes = retry_text(refused.retry_at, admin.throttle().clock())
+            st.error(TEXT["refused"].format(at=at, minutes=minutes))
     st.stop()
 
 if st.button(TEXT["logout"], icon=":material/logout:"):

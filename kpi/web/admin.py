@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from kpi.web.auth import PasswordGate
+from kpi.web.auth import LoginThrottle, PasswordGate
 
 PASSWORD_ENV = "KPI_ADMIN_PASSWORD"
 SECRET_KEY = "admin_password"
@@ -32,8 +32,13 @@ def password_matches(candidate: str | None) -> bool:
 
 
 def unlock(session: MutableMapping[str, Any], candidate: str | None) -> bool:
-    """Check a password typed on the page; remember success in the session."""
+    """Check a password typed on the page; remember success in the session, bound to this browser.
+    Raises ``LoginRefused`` after too many failures (``kpi.web.auth.LoginThrottle``)."""
     return _GATE.unlock(session, candidate)
+
+
+def throttle() -> LoginThrottle:
+    return _GATE.throttle
 
 
 def is_unlocked(session: MutableMapping[str, Any]) -> bool:
@@ -51,6 +56,7 @@ TEXT: dict[str, str] = {
     "password": "管理员密码",
     "login": "进入",
     "wrong_password": "密码不正确。",
+    "refused": "管理员密码错误次数过多，已暂停登录。请在 {at}（约 {minutes} 分钟后）再试。",
     "logout": "退出管理",
     "step_template": "1. 下载模板",
     "template_help": "每行一条目标；「说明」工作表列出每一列的填法、可选状态和主题。",
