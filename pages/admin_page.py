@@ -53,7 +53,12 @@ upload = st.file_uploader(TEXT["upload"], type=["xlsx", "csv"], key=f"admin_uplo
 if upload is None:
     st.stop()
 
-plan = ingest.plan_import(upload.getvalue(), upload.name, data_dir())
+with st.spinner(TEXT["checking"]):
+    try:
+        plan = admin.import_plan(upload.getvalue(), upload.name, data_dir())
+    except admin.PlanFailed as exc:
+        st.error(str(exc))
+        st.stop()
 for note in plan.notes:
     st.caption(note)
 if not plan.ok:

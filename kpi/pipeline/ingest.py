@@ -18,7 +18,9 @@ with problems, or one that changes nothing, writes nothing at all.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import pickle
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -42,6 +44,7 @@ from kpi.pipeline.spreadsheet import (
     Table,
     clean,
     join_lines,
+    normalise_name,
     problem_order,
     read_table,
 )
@@ -54,6 +57,8 @@ FALLBACK_THEME = "economy"
 YEAR_RANGE = (2000, 2100)
 STATUS_FROM_FILE = "导入文件指定"
 STATUS_BY_LABEL = {label: code for code, label in STATUS_LABELS_ZH.items()}
+NAME_FIELDS = ("year", "department", "seq", "status", "themes")
+LOOKALIKE_CUTOFF = 0.75  # difflib ratio from which a new department name looks like an existing one
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,9 @@ def check_rows(table: Table, themes: pl.DataFrame, departments: _Departments) ->
     seen: dict[tuple[int, str, int], int] = {}
     for number, cells in table.rows:
         values = {key: clean(cells[index]) for key, index in table.columns.items()}
+        for key in NAME_FIELDS:  # codes and names: NFKC, so ２０２３ is 2023 and look-alikes are one name
+            if key in values:
+                values[key] = normalise_name(values[key])
         before = len(problems)
 
         def problem(key: str, message: str, number: int = number) -> None:
@@ -342,6 +350,16 @@ def _merge(plan: ImportPlan, rows: list[FileRow], current: Dataset, curation: Cu
                         HEADER_OF["department"],
                         f"「{row.department}」是新部门，将以 {row.dept_id} 新建（全称暂用此名，领域「{NEW_DEPARTMENT_SECTOR}」）。"
                         "如是笔误，请改为现有部门名称后重新上传",
+                    )
+                )
+            known_names = [d["name"] for d in dept_rows if d["dept_id"] != row.dept_id]
+            similar = difflib.get_close_matches(row.department, known_names, n=1, cutoff=LOOKALIKE_CUTOFF)
+            if similar:
+                plan.warnings.append(
+                    Problem(
+                        row.row,
+                        HEADER_OF["department"],
+                        f"新部门「{row.department}」与现有部门「{similar[0]}」很相似，请确认不是笔误或夹带了不可见字符",
                     )
                 )
         key = (row.year, row.dept_id, row.seq)
@@ -559,6 +577,14 @@ def format_report(plan: ImportPlan, result: ImportResult | None = None, dry_run:
                 f"如需撤销：python -m kpi.ingest --restore {result.history_entry}"
             )
     return "\n".join(lines)
+
+
+def plan_over_pipes() -> None:
+    """``plan_import`` for the admin page's checking process: arguments DIRECTORY FILE_NAME, the
+    file's bytes on stdin, the pickled plan on stdout."""
+    directory, file_name = sys.argv[1], sys.argv[2]
+    plan = plan_import(sys.stdin.buffer.read(), file_name, Path(directory))
+    sys.stdout.buffer.write(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 # --- command line ---------------------------------------------------------------------------------

@@ -10,9 +10,11 @@ import csv
 import hashlib
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -195,6 +197,117 @@ def test_a_broken_file_is_refused_with_a_chinese_message_and_the_data_untouched(
     assert "Traceback" not in err + out
     assert "未导入任何数据" in err
     assert tree(data) == before
+
+
+# --- hostile files: limits, formulas, invisible characters ------------------------------------------------
+
+
+def repeated_rows_workbook(rows: int, cell: str = "完成") -> bytes:
+    """A valid .xlsx whose data row is repeated ``rows`` times (rows without their optional
+    ``r`` numbers, so the copies are identical and compress to almost nothing)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet(spreadsheet.DATA_SHEET)
+    sheet.write_row(0, 0, HEADER[:5])
+    sheet.write_row(1, 0, [2023, "市财政局", 1, "标题", cell])
+    book.close()
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    xml = source.read("xl/worksheets/sheet1.xml").decode()
+    row = re.search(r'<row r="2".*?</row>', xml).group(0)
+    xml = xml.replace(row, re.sub(r' (r|spans)="[^"]*"', "", row) * rows)
+    xml = re.sub(r"<dimension [^>]*/>", "", xml)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
+        for name in source.namelist():
+            bomb.writestr(name, xml if name == "xl/worksheets/sheet1.xml" else source.read(name))
+    return out.getvalue()
+
+
+# The peak resident memory of this process alone: VmHWM (ru_maxrss would count the parent's,
+# which it keeps across fork and exec).
+_MEASURED_IMPORT = """
+import re, sys
+from kpi.pipeline import ingest
+code = ingest.main(sys.argv[1:])
+status = open("/proc/self/status").read()
+print("maxrss_kib", re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize(("rows", "limit"), [(1_000_000, "解压后"), (30_000, "超过 20,000 行")])
+def test_a_row_bomb_is_refused_in_bounded_memory(rows, limit, data, tmp_path):
+    content = repeated_rows_workbook(rows)
+    if rows == 1_000_000:
+        assert len(content) < 400_000  # the issue's 0.3 MB bomb
+    path = put(tmp_path, "bomb.xlsx", content)
+    before = tree(data)
+    process = subprocess.run(
+        [sys.executable, "-c", _MEASURED_IMPORT, str(path), "--data-dir", str(data), "--dry-run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,  # a hang fails; the old reader took minutes and GiBs
+    )
+    assert process.returncode == 2, process.stderr
+    assert limit in process.stderr and "限制：" in process.stderr
+    peak_mib = int(process.stdout.split("maxrss_kib")[-1]) / 1024
+    assert peak_mib < 300, peak_mib  # Python, Polars and the seed data take about 125
+    assert tree(data) == before
+
+
+def test_an_oversized_cell_is_refused_naming_the_limit(data, tmp_path, capsys):
+    code, _, err = run([put(tmp_path, "long.xlsx", repeated_rows_workbook(1, "字" * 6000)), "--data-dir", data], capsys)
+    assert code == 2
+    assert "第2行：E列的单元格有 6,000 个字符，未导入（限制：每个单元格不超过 5,000 个字符）" in err
+    big = csv_bytes([[*GOOD[:4], "字" * 30_000, "", ""]])
+    code, _, err = run([put(tmp_path, "long.csv", big), "--data-dir", data], capsys)
+    assert code == 2 and "限制：每个单元格不超过 5,000 个字符" in err
+
+
+def test_formula_cells_are_refused(data, tmp_path, capsys):
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet(spreadsheet.DATA_SHEET)
+    sheet.write_row(0, 0, HEADER[:5])
+    sheet.write_row(1, 0, [2023, "市财政局"])
+    sheet.write_formula(1, 2, "=1+0")
+    sheet.write_row(1, 3, ["标题", "完成"])
+    book.close()
+    code, _, err = run([put(tmp_path, "formula.xlsx", buffer.getvalue()), "--data-dir", data], capsys)
+    assert code == 2
+    assert "第2行：C列的单元格是公式（=1+0），不能导入" in err
+
+
+def test_nul_characters_are_refused(data, tmp_path, capsys):
+    code, _, err = run(
+        [put(tmp_path, "nul.csv", csv_bytes([[*GOOD[:3], "目标\x00任务", *GOOD[4:]]])), "--data-dir", data], capsys
+    )
+    assert code == 2
+    assert "第2行：D列的单元格含有空字符（NUL）" in err
+
+
+def test_invisible_characters_are_removed_and_look_alike_names_warned(data):
+    # A zero-width space and a right-to-left override inside an existing name: the same department.
+    hidden = [["2023", "市财\u200b政局\u202e", "1", "目标", "完成情况。", "", ""]]
+    plan = ingest.plan_import(csv_bytes(hidden), "hidden.csv", data)
+    assert plan.ok and not plan.new_departments
+    assert plan.changes[0].department == "市财政局"
+    # Full-width digits are digits.
+    plan = ingest.plan_import(
+        csv_bytes([["２０２３", "市财政局", "１", "目标", "完成情况。", "", ""]]), "wide.csv", data
+    )
+    assert plan.ok and (plan.changes[0].year, plan.changes[0].seq) == (2023, 1)
+    # A new name one character off an existing one is created, with a warning naming both.
+    plan = ingest.plan_import(csv_bytes([["2023", "市財政局", "1", "目标", "完成情况。", "", ""]]), "alike.csv", data)
+    assert plan.ok and [d["name"] for d in plan.new_departments] == ["市財政局"]
+    assert any("新部门「市財政局」与现有部门「市财政局」很相似" in str(w) for w in plan.warnings)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(data, tmp_path, capsys):
+    content = csv_bytes([GOOD]) + b" " * spreadsheet.MAX_FILE_BYTES
+    code, _, err = run([put(tmp_path, "big.csv", content), "--data-dir", data], capsys)
+    assert code == 2 and "限制：文件大小不超过 20 MB" in err
 
 
 def test_every_problem_of_a_file_is_reported_at_once_in_row_order(data, tmp_path, capsys):

@@ -162,6 +162,30 @@ def test_a_broken_file_shows_every_problem_and_changes_nothing(data, monkeypatch
     assert tree(data) == before
 
 
+def test_the_plan_is_made_once_per_file_in_a_process_of_its_own(data, monkeypatch):
+    """Reruns of the page reuse the plan of the uploaded file; another file or new data get a new one."""
+    at = unlocked_page(monkeypatch)
+    upload = csv_upload(ROWS_2023)
+    at.file_uploader[0].set_value(upload).run()
+    key = admin.plan_key(upload[1], upload[0], data)
+    first = admin._plans[key]
+    at.run()
+    at.run()
+    assert admin._plans[key] is first and first.result().count("added") == 2
+    assert admin.plan_key(csv_upload(ROWS_2023[:1])[1], upload[0], data) != key
+    # The plan came from a child process: a pickled copy, made against the same data.
+    assert first.result().directory == data and first.result().fingerprint == ingest.fingerprint(data)
+
+
+def test_a_row_bomb_on_the_admin_page_is_refused_naming_the_limit(data, monkeypatch):
+    at = unlocked_page(monkeypatch)
+    rows = [["2023", "市财政局", "1", "目标", "完成情况。", "", ""]] * 25_000
+    at.file_uploader[0].set_value(csv_upload(rows)).run()
+    assert not at.exception
+    assert "超过 20,000 行" in at.dataframe[0].value["问题"][0]
+    assert not [b for b in at.button if b.label == "确认导入"]
+
+
 def test_an_unreadable_workbook_gets_a_message_not_a_traceback(data, monkeypatch):
     at = unlocked_page(monkeypatch)
     at.file_uploader[0].set_value(("目标.xlsx", b"PK\x03\x04 broken", template.XLSX_MIME)).run()
