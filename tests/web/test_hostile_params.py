@@ -197,6 +197,24 @@ def test_any_combination_of_parameters(public, tables: dict[str, pl.DataFrame], 
     check_link(raw, tables)
 
 
+@pytest.mark.parametrize("key", ["dept", "theme", "status"])
+def test_a_widget_value_of_the_wrong_type_is_dropped_and_clears_no_cache(public, tables, key: str) -> None:
+    """A modified client sends a number where the pickers hold codes: the value is dropped (as an
+    unknown option is); the page neither fails nor shows the server's data path, and the data stay
+    cached for every other viewer."""
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.run()
+    version = queries.data_version()
+    connection = queries._connection(version.split("|", 1)[0], version)
+    app.session_state[key] = [5]
+    app.run()
+    assert not app.exception and not app.error
+    shown = " ".join(str(e.value) for e in [*app.markdown, *app.caption, *app.error, *app.warning])
+    assert str(queries.data_dir()) not in shown
+    assert queries._connection(version.split("|", 1)[0], version) is connection
+    assert app.metric  # the dashboard, not an error page
+
+
 @pytest.mark.parametrize("bad", ["nope", SQL, XSS_IMG])
 def test_an_all_invalid_filter_is_off_and_the_page_says_so(public, tables: dict[str, pl.DataFrame], bad: str) -> None:
     """The documented choice for `?dept=<unknown>`: all departments, with a visible notice."""
