@@ -947,3 +947,40 @@ def test_figures_and_status_from_other_cities_narratives(case, data):
     for figure, wanted in zip(figures, expected, strict=True):
         assert {key: figure[key] for key in wanted} == wanted
         assert figure["quote"] in result and figure["value_text"] in figure["quote"]
+
+
+# --- a full disk ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 96 KiB tmpfs (needs root and mount rights, as in CI's container; skipped elsewhere)."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_a_full_disk_gets_the_documented_message_and_leaves_the_data(small_disk, seed_files, tmp_path):
+    data = small_disk / "data"
+    write_dataset(read_dataset(seed_files), data)  # about 45 KB of the 96
+    before = tree(data)
+    path = put(tmp_path, "goals.csv", csv_bytes(NEW_ROWS))
+    process = subprocess.run(
+        [sys.executable, "-m", "kpi.ingest", str(path), "--data-dir", str(data)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 1, process.stdout + process.stderr
+    assert "写入失败（磁盘空间不足），原数据未改动。" in process.stderr
+    assert "Traceback" not in process.stderr
+    assert tree(data) == before
