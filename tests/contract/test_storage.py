@@ -148,6 +148,20 @@ def test_a_flat_directory_is_read_and_migrated_on_the_first_write(tmp_path):
     assert {p.name: p.read_bytes() for p in storage.version_path(tmp_path, kept).iterdir()} == old
 
 
+def test_a_symlinked_backup_of_the_old_layout_is_not_followed(tmp_path):
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    data.mkdir()
+    outside.mkdir()
+    for name, frame in variant(9).tables().items():
+        frame.write_parquet(data / f"{name}.parquet")
+        frame.write_parquet(outside / f"{name}.parquet")
+    (data / "history").mkdir()
+    (data / "history" / "20200101T000000").symlink_to(outside)
+    write_dataset(variant(2), data)
+    assert "20200101T000000" not in storage.versions(data)  # not taken in as a version
+    assert sorted(p.name for p in outside.iterdir()) == sorted(f"{n}.parquet" for n in variant(9).tables())
+
+
 def test_only_the_newest_versions_are_kept_and_never_the_current_one(tmp_path, monkeypatch):
     monkeypatch.setenv("KPI_KEEP_VERSIONS", "3")
     for n in range(5):

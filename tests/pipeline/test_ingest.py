@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
@@ -708,6 +709,31 @@ def test_two_imports_at_once_never_both_report_success_with_one_lost(data, tmp_p
         assert health.dataset_problems(data) == []
         # Back to the seed for the next round.
         storage.publish_version(data, existing=history.history_entries(data)[-1])
+
+
+def test_two_admin_sessions_in_one_process_never_both_write(data):
+    """Two threads (two sessions of the one server process) confirm plans made on the same data:
+    one writes, the other is refused as stale; nothing is lost silently."""
+    plans = [ingest.plan_import(csv_bytes([row]), f"{n}.csv", data) for n, row in enumerate(NEW_ROWS)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def confirm(plan):
+        barrier.wait()
+        try:
+            ingest.apply_import(plan)
+            outcomes.append("written")
+        except ingest.StaleDataError:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=confirm, args=(plan,)) for plan in plans]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["stale", "written"]
+    assert read_dataset(data).goals.filter(pl.col("year") == 2023).height == 1
+    assert health.dataset_problems(data) == []
 
 
 def test_a_plan_made_before_someone_else_wrote_is_refused(data):
