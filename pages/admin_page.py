@@ -5,7 +5,7 @@ import streamlit as st
 from kpi.contract.schema import ContractError
 from kpi.contract.storage import data_dir
 from kpi.pipeline import ingest, spreadsheet, template
-from kpi.web import admin, queries
+from kpi.web import admin
 from kpi.web.admin import TEXT
 from kpi.web.auth import LoginRefused, retry_text
 from kpi.web.legacy_pages import ensure_in_app
@@ -97,7 +97,7 @@ if st.button(TEXT["confirm"], type="primary", help=TEXT["confirm_help"], key=con
     except (OSError, ContractError) as exc:
         st.error(TEXT["write_failed"].format(reason=exc))
         st.stop()
-    queries.clear_caches()
+    # No cache to clear: the next run of every page resolves the new version (caches are keyed on it).
     messages = [TEXT["done"].format(summary=ingest.summary(plan))]
     if result.history_entry:
         messages.append(TEXT["backup"].format(stamp=result.history_entry))

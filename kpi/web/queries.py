@@ -7,7 +7,7 @@ per filter values with ``st.cache_data``. The goals a filter combination selects
 (the scope) are worked out once per combination and shared by every query of a
 page as the relation ``fg``, so a search scans the narratives once, not once per
 chart. ``clear_caches()`` drops all of it, so the next query re-opens the files
-(the import page calls it after writing data).
+(tests use it; an import needs no clearing, since caches are keyed on the version).
 
 ``data_problems()`` runs the contract's health check (``kpi.contract.health``) before
 every page, once per version of the data (the directory ``current`` names, and its
@@ -26,6 +26,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kpi.contract import health
 from kpi.contract.schema import TABLES
@@ -84,8 +85,6 @@ _RUN_VERSION_KEY = "_kpi_data_version"
 
 def _run_state():
     """This session's state during a page run; None outside one (tests, benchmark scripts)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
     return st.session_state if get_script_run_ctx(suppress_warning=True) is not None else None
 
 
