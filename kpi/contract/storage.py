@@ -386,6 +386,19 @@ def clean_up(directory: Path) -> list[str]:
     return removed
 
 
+def clean_up_at_start(directory: Path | None = None) -> list[str]:
+    """What a server start does: remove what a crashed write left, unless a writer is at work
+    (then that writer cleans up). Never raises: a read-only or missing directory is left alone."""
+    directory = Path(directory) if directory is not None else data_dir()
+    if not (directory / VERSIONS_DIR).is_dir():
+        return []
+    try:
+        with writer_lock(directory, timeout=0):
+            return clean_up(directory)
+    except OSError:
+        return []
+
+
 def prune(directory: Path, keep: int) -> list[str]:
     """Remove all but the newest ``keep`` versions; never the current one."""
     current = current_version_id(directory)

@@ -274,3 +274,20 @@ def test_a_write_killed_after_any_step_leaves_one_whole_version_current(step, tm
     leftovers = [p.name for p in data.rglob("*") if p.name.startswith((storage.STAGING_PREFIX, storage.LINK_PREFIX))]
     assert leftovers == []
     assert not any(data.glob("*.parquet"))
+
+
+def test_a_server_start_removes_what_a_crash_left_unless_a_writer_is_at_work(tmp_path):
+    write_dataset(tiny_dataset(), tmp_path)
+    before = tree(tmp_path)
+    (tmp_path / "versions" / f"{storage.STAGING_PREFIX}crashed").mkdir()
+    (tmp_path / f"{storage.LINK_PREFIX}crashed").symlink_to("versions/nowhere")
+    with storage.writer_lock(tmp_path):
+        held = threading.Thread(target=lambda: storage.clean_up_at_start(tmp_path))
+        held.start()
+        held.join()  # another thread: the lock is busy, nothing is touched
+    assert (tmp_path / "versions" / f"{storage.STAGING_PREFIX}crashed").exists()
+    assert sorted(storage.clean_up_at_start(tmp_path)) == [
+        f"{storage.LINK_PREFIX}crashed",
+        f"{storage.STAGING_PREFIX}crashed",
+    ]
+    assert tree(tmp_path) == before
