@@ -5,9 +5,9 @@ import streamlit as st
 from kpi.contract.schema import ContractError
 from kpi.contract.storage import data_dir
 from kpi.pipeline import ingest, spreadsheet, template
-from kpi.pipeline.review import curation_dir
-from kpi.web import admin, queries
+from kpi.web import admin
 from kpi.web.admin import TEXT
+from kpi.web.auth import LoginRefused, retry_text
 from kpi.web.legacy_pages import ensure_in_app
 from kpi.web.review import review_section
 
@@ -25,9 +25,13 @@ if not admin.is_unlocked(st.session_state):
         password = st.text_input(TEXT["password"], type="password")
         submitted = st.form_submit_button(TEXT["login"])
     if submitted:
-        if admin.unlock(st.session_state, password):
-            st.rerun()
-        st.error(TEXT["wrong_password"])
+        try:
+            if admin.unlock(st.session_state, password):
+                st.rerun()
+            st.error(TEXT["wrong_password"])
+        except LoginRefused as refused:
+            at, minutes = retry_text(refused.retry_at, admin.throttle().clock())
+            st.error(TEXT["refused"].format(at=at, minutes=minutes))
     st.stop()
 
 if st.button(TEXT["logout"], icon=":material/logout:"):
@@ -52,7 +56,12 @@ upload = st.file_uploader(TEXT["upload"], type=["xlsx", "csv"], key=f"admin_uplo
 if upload is None:
     st.stop()
 
-plan = ingest.plan_import(upload.getvalue(), upload.name, data_dir(), curation_dir())
+with st.spinner(TEXT["checking"]):
+    try:
+        plan = admin.import_plan(upload.getvalue(), upload.name, data_dir())
+    except admin.PlanFailed as exc:
+        st.error(str(exc))
+        st.stop()
 for note in plan.notes:
     st.caption(note)
 if not plan.ok:
@@ -91,7 +100,7 @@ if st.button(TEXT["confirm"], type="primary", help=TEXT["confirm_help"], key=con
     except (OSError, ContractError) as exc:
         st.error(TEXT["write_failed"].format(reason=exc))
         st.stop()
-    queries.clear_caches()
+    # No cache to clear: the next run of every page resolves the new version (caches are keyed on it).
     messages = [TEXT["done"].format(summary=ingest.summary(plan))]
     if result.history_entry:
         messages.append(TEXT["backup"].format(stamp=result.history_entry))

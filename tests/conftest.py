@@ -15,7 +15,7 @@ from kpi.contract.schema import TABLES
 from kpi.contract.storage import data_dir, table_path, write_dataset
 from kpi.pipeline.build import CURATION_DIR, RAW_FILE, build_dataset
 from kpi.pipeline.curation import load_curation
-from kpi.web import queries
+from kpi.web import admin, auth, queries
 from tests.support.apptest import APP
 
 
@@ -56,8 +56,11 @@ def indicators(tables: dict[str, pl.DataFrame], goals: pl.DataFrame) -> pl.DataF
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
-    """Each test starts from a cold query cache (tests may point KPI_DATA_DIR elsewhere)."""
+    """Each test starts from a cold query cache (tests may point KPI_DATA_DIR elsewhere) and
+    with no failed logins counted against it."""
     queries.clear_caches()
+    auth.VIEWER.throttle.reset()
+    admin.throttle().reset()
 
 
 @pytest.fixture

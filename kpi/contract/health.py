@@ -1,11 +1,16 @@
 """Health checks of a data directory: what keeps the dashboard from reading it, in Chinese.
 
-``dataset_problems()`` is the cheap check run before every page: each file
-present, a readable Parquet footer, the contract's columns and types, at least
-one row, all without reading the rows; with ``deep=True`` it also decodes every
-row, to name the broken file after a query failed on files the cheap check
-passed. ``file_signature()`` is the files' identity (inode, size, modification
-time), which the query layer keys its caches on.
+Both checks look at one version: the one ``current`` names when it is resolved
+(``kpi.contract.storage.current_version``), or a version directory given itself.
+``dataset_problems()`` is the check run before every page (once per version of the
+files): each file present and not a symlink, a readable Parquet footer, the
+contract's columns and types, at least one row, and that the tables agree with each
+other (every goal's department and themes exist, every figure's goal exists and its
+quote is in that goal's narrative) — reading only those key columns. With
+``deep=True`` it also decodes every row, to name the broken file after a query
+failed on files the cheap check passed. ``file_signature()`` is the files' identity
+(version directory, inode, size, modification time), which the query layer keys its
+caches on.
 """
 
 from __future__ import annotations
@@ -15,24 +20,34 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
-from kpi.contract.schema import TABLE_LABELS, TABLES
-from kpi.contract.storage import data_dir, table_path
+from kpi.contract.schema import TABLE_LABELS, TABLES, ContractError
+from kpi.contract.storage import current_version, data_dir, link_problem
 
 FileSignature = tuple[tuple[int, int, int] | None, ...]
 
 
-def file_signature(directory: Path | None = None) -> FileSignature:
-    """(inode, size, mtime) of each table file, None where missing: changes whenever a file does."""
-    directory = directory or data_dir()
+def file_signature(version: Path) -> FileSignature:
+    """(inode, size, mtime) of each table file of a version directory, None where missing:
+    changes whenever a file does."""
     signature = []
     for name in TABLES:
         try:
-            stat = table_path(directory, name).stat()
+            stat = (Path(version) / f"{name}.parquet").lstat()
         except OSError:
             signature.append(None)
         else:
             signature.append((stat.st_ino, stat.st_size, stat.st_mtime_ns))
     return tuple(signature)
+
+
+def resolve(directory: Path | None = None) -> tuple[Path | None, list[str]]:
+    """The version directory in force, or None and the reason it cannot be read."""
+    try:
+        version = current_version(directory or data_dir())
+    except ContractError as exc:
+        return None, [str(exc)]
+    problem = link_problem(version)
+    return (None, [f"数据版本 {version.name}：{problem}"]) if problem else (version, [])
 
 
 # Contract types a Parquet file may use instead: any integer width where Int32 is expected.
@@ -58,6 +73,9 @@ def _type_fits(actual: pl.DataType, expected: pl.DataType) -> bool:
 
 def file_problems(path: Path, name: str, deep: bool) -> list[str]:
     where = f"{path.name}（{TABLE_LABELS[name]}）"
+    linked = link_problem(path)
+    if linked:
+        return [f"{where}：{linked}"]
     if not path.is_file():
         return [f"{where}：文件不存在"]
     try:
@@ -82,5 +100,76 @@ def file_problems(path: Path, name: str, deep: bool) -> list[str]:
 
 
 def dataset_problems(directory: Path, deep: bool = False) -> list[str]:
-    """One line per problem, naming the file; empty when all is well."""
-    return [problem for name in TABLES for problem in file_problems(table_path(directory, name), name, deep)]
+    """One line per problem, naming the file; empty when all is well. ``directory`` is a data
+    directory (its current version is checked) or a version directory."""
+    version, problems = resolve(directory)
+    if version is None:
+        return problems
+    problems = [problem for name in TABLES for problem in file_problems(version / f"{name}.parquet", name, deep)]
+    return problems or consistency_problems(version)
+
+
+_EXAMPLES = 3
+
+
+def _examples(frame: pl.DataFrame, column: str) -> str:
+    shown = "、".join(str(v) for v in frame.get_column(column).head(_EXAMPLES).to_list())
+    return shown + ("等" if frame.height > _EXAMPLES else "")
+
+
+def consistency_problems(version: Path) -> list[str]:
+    """Whether the tables of one version agree: references that point nowhere, quotes that are
+    not in their narrative (a mix of two versions shows up here). Reads only the key columns."""
+
+    def scan(name: str, *columns: str) -> pl.LazyFrame:
+        return pl.scan_parquet(version / f"{name}.parquet").select(columns)
+
+    try:
+        departments = scan("departments", "dept_id")
+        themes = scan("themes", "theme_id")
+        goals = scan("goals", "goal_id", "dept_id", "result", "themes")
+        indicators = scan("indicators", "indicator_id", "goal_id", "quote")
+        orphan_goals = goals.join(departments, on="dept_id", how="anti").select("goal_id").collect()
+        unknown_themes = (
+            goals.select("goal_id", "themes")
+            .explode("themes")
+            .filter(pl.col("themes").is_not_null())
+            .join(themes, left_on="themes", right_on="theme_id", how="anti")
+            .select("goal_id")
+            .unique(maintain_order=True)
+            .collect()
+        )
+        with_goal = indicators.join(goals.select("goal_id", "result"), on="goal_id", how="left")
+        orphan_figures = with_goal.filter(pl.col("result").is_null()).select("indicator_id").collect()
+        lost_quotes = (
+            with_goal.filter(
+                pl.col("result").is_not_null()
+                & (pl.col("quote").str.len_chars() > 0)
+                & ~pl.col("result").str.contains(pl.col("quote"), literal=True)
+            )
+            .select("indicator_id")
+            .collect()
+        )
+    except Exception as exc:  # damaged rows: the deep check names the file
+        return [f"数据文件无法一致地读取（{type(exc).__name__}）"]
+    problems = []
+    if orphan_goals.height:
+        problems.append(
+            f"goals.parquet（目标表）：{orphan_goals.height} 条目标的部门不在部门表中（{_examples(orphan_goals, 'goal_id')}）"
+        )
+    if unknown_themes.height:
+        problems.append(
+            f"goals.parquet（目标表）：{unknown_themes.height} 条目标的主题不在主题表中"
+            f"（{_examples(unknown_themes, 'goal_id')}）"
+        )
+    if orphan_figures.height:
+        problems.append(
+            f"indicators.parquet（指标表）：{orphan_figures.height} 条指标所属的目标不在目标表中"
+            f"（{_examples(orphan_figures, 'indicator_id')}）"
+        )
+    if lost_quotes.height:
+        problems.append(
+            f"indicators.parquet（指标表）：{lost_quotes.height} 条指标的引文在所属目标的完成情况中找不到"
+            f"（{_examples(lost_quotes, 'indicator_id')}）"
+        )
+    return problems

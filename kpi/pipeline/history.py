@@ -1,27 +1,37 @@
-"""Backups of the data before every write, and putting a backup back (``--restore``)."""
+"""History of the data: the kept versions (``kpi.contract.storage``), and putting one back (``--restore``).
+
+Every write publishes a complete new version; the version it replaces stays in
+``DIR/versions/<timestamp>/`` (the newest ``KPI_KEEP_VERSIONS``, default 20, are kept).
+Restoring publishes a kept version again, with the same atomic step as an import.
+"""
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from kpi.contract.schema import TABLES, Dataset
-from kpi.contract.storage import data_dir, fingerprint, read_dataset, table_path, write_dataset
+from kpi.contract.schema import Dataset
+from kpi.contract.storage import (
+    LEGACY_HISTORY_DIR,
+    VERSION_ID,
+    current_version_id,
+    data_dir,
+    publish_version,
+    read_dataset,
+    version_path,
+    versions,
+    writer_lock,
+)
 
-HISTORY_DIR = "history"
-TIMESTAMP_FORMAT = "%Y%m%dT%H%M%S"
-TIMESTAMP = re.compile(r"^\d{8}T\d{6}(\d{6})?$")
+HISTORY_DIR = "versions"  # where the kept versions are, relative to the data directory
+TIMESTAMP = VERSION_ID
 
 
 @dataclass(frozen=True)
 class RestoreResult:
     timestamp: str
-    history_entry: str | None
+    history_entry: str | None  # the version that was current before the restore
     counts: dict[str, int]
 
 
@@ -29,72 +39,55 @@ class HistoryError(ValueError):
     """No such history entry (message in Chinese)."""
 
 
-def history_entries(directory: Path | None = None) -> list[str]:
-    """Timestamps of the kept versions, newest first."""
-    root = Path(directory if directory is not None else data_dir()) / HISTORY_DIR
-    if not root.is_dir():
+def _legacy_entries(directory: Path) -> list[str]:
+    root = directory / LEGACY_HISTORY_DIR
+    if not root.is_dir() or root.is_symlink():
         return []
-    return sorted((p.name for p in root.iterdir() if p.is_dir() and TIMESTAMP.match(p.name)), reverse=True)
+    return [p.name for p in root.iterdir() if TIMESTAMP.match(p.name) and p.is_dir() and not p.is_symlink()]
 
 
-def _snapshot(directory: Path) -> str | None:
-    """Copy the current data files to ``history/<timestamp>/``; None when there is nothing to keep.
-
-    The copy is made in a hidden directory and renamed, so an entry is either complete or absent.
-    """
-    present = [table_path(directory, name) for name in TABLES if table_path(directory, name).exists()]
-    if not present:
-        return None
-    root = directory / HISTORY_DIR
-    root.mkdir(exist_ok=True)
-    now = datetime.now()
-    stamp = now.strftime(TIMESTAMP_FORMAT)
-    if (root / stamp).exists():
-        stamp = now.strftime(TIMESTAMP_FORMAT + "%f")
-    staging = root / f".{stamp}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
-        for path in present:
-            shutil.copy2(path, staging / path.name)
-            with open(staging / path.name, "rb") as copied:
-                os.fsync(copied.fileno())
-        os.replace(staging, root / stamp)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)  # e.g. a full disk while copying: no half entry
-        raise
-    return stamp
+def history_entries(directory: Path | None = None) -> list[str]:
+    """Timestamps of the kept versions one can go back to (all but the current one), newest first."""
+    directory = Path(directory if directory is not None else data_dir())
+    current = current_version_id(directory)
+    entries = set(versions(directory)) | set(_legacy_entries(directory))
+    return sorted((e for e in entries if e != current), reverse=True)
 
 
-def write_with_history(dataset: Dataset, directory: Path, before_replace: Callable[[], None] | None) -> str | None:
-    """Back up, then write atomically. If the write fails before touching the data, the backup is removed
-    again (it equals the data), so the directory is left exactly as it was."""
-    had_history = (directory / HISTORY_DIR).exists()
-    before = fingerprint(directory)
-    stamp: str | None = None
-    try:
-        stamp = _snapshot(directory)
-        write_dataset(dataset, directory, before_replace=before_replace)
-    except BaseException:
-        # Keep the backup if the data did change (a failure between two renames): it is then the way back.
-        if fingerprint(directory) == before:
-            if stamp is not None:
-                shutil.rmtree(directory / HISTORY_DIR / stamp, ignore_errors=True)
-            if not had_history:
-                shutil.rmtree(directory / HISTORY_DIR, ignore_errors=True)
-        raise
-    return stamp
+def entry_path(directory: Path, timestamp: str) -> Path:
+    """The directory of a kept version (an old ``history/`` backup until the next write moves it)."""
+    directory = Path(directory)
+    path = version_path(directory, timestamp)
+    if not path.exists() and timestamp in _legacy_entries(directory):
+        return directory / LEGACY_HISTORY_DIR / timestamp
+    return path
+
+
+def write_with_history(
+    dataset: Dataset,
+    directory: Path,
+    before_replace: Callable[[], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> str | None:
+    """Publish ``dataset`` as a new version; returns the id of the version it replaced (kept)."""
+    return publish_version(directory, dataset=dataset, before_replace=before_replace, on_step=on_step).previous
 
 
 def restore(
-    timestamp: str, directory: Path | None = None, before_replace: Callable[[], None] | None = None
+    timestamp: str,
+    directory: Path | None = None,
+    before_replace: Callable[[], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> RestoreResult:
-    """Put a kept version back (validated, atomically), keeping what it replaces as a new history entry."""
+    """Publish a kept version again (validated first); what it replaces stays a kept version."""
     directory = Path(directory) if directory is not None else data_dir()
-    entries = history_entries(directory)
-    if not TIMESTAMP.match(timestamp) or timestamp not in entries:
-        available = "、".join(entries[:10]) or "无"
-        raise HistoryError(f"没有时间戳为「{timestamp}」的历史版本。可恢复的版本（最新在前）：{available}")
-    dataset = read_dataset(directory / HISTORY_DIR / timestamp)
-    stamp = write_with_history(dataset, directory, before_replace)
-    return RestoreResult(timestamp, stamp, {name: frame.height for name, frame in dataset.tables().items()})
+    with writer_lock(directory):
+        entries = history_entries(directory)
+        if not TIMESTAMP.match(timestamp) or timestamp not in entries:
+            available = "、".join(entries[:10]) or "无"
+            raise HistoryError(f"没有时间戳为「{timestamp}」的历史版本。可恢复的版本（最新在前）：{available}")
+        dataset = read_dataset(entry_path(directory, timestamp))
+        published = publish_version(directory, existing=timestamp, before_replace=before_replace, on_step=on_step)
+    return RestoreResult(
+        timestamp, published.previous, {name: frame.height for name, frame in dataset.tables().items()}
+    )

@@ -18,7 +18,9 @@ with problems, or one that changes nothing, writes nothing at all.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import pickle
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -28,17 +30,13 @@ from pathlib import Path
 import polars as pl
 
 from kpi.contract.schema import TABLES, ContractError, Dataset, validate
-from kpi.contract.storage import data_dir, fingerprint, read_dataset, table_path
+from kpi.contract.storage import WriterBusyError, data_dir, fingerprint, read_dataset, table_path, writer_lock
 from kpi.contract.vocab import STATUS_LABELS_ZH, STATUSES
-from kpi.pipeline.build import CURATION_DIR, SOURCE_YEAR, analyse_goal, frames, goal_id_for, themes_frame
+from kpi.pipeline.build import SOURCE_YEAR, analyse_goal, frames, goal_id_for, themes_frame
 from kpi.pipeline.cli import ChineseArgumentParser
 from kpi.pipeline.curation import Curation, CurationError, Theme, load_curation
-from kpi.pipeline.history import (
-    HISTORY_DIR,
-    HistoryError,
-    restore,
-    write_with_history,
-)
+from kpi.pipeline.history import HistoryError, entry_path, restore, write_with_history
+from kpi.pipeline.review import curation_dir as configured_curation_dir
 from kpi.pipeline.spreadsheet import (
     COLUMNS,
     HEADER_OF,
@@ -47,6 +45,7 @@ from kpi.pipeline.spreadsheet import (
     Table,
     clean,
     join_lines,
+    normalise_name,
     problem_order,
     read_table,
 )
@@ -59,6 +58,8 @@ FALLBACK_THEME = "economy"
 YEAR_RANGE = (2000, 2100)
 STATUS_FROM_FILE = "导入文件指定"
 STATUS_BY_LABEL = {label: code for code, label in STATUS_LABELS_ZH.items()}
+NAME_FIELDS = ("year", "department", "seq", "status", "themes")
+LOOKALIKE_CUTOFF = 0.75  # difflib ratio from which a new department name looks like an existing one
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,9 @@ def check_rows(table: Table, themes: pl.DataFrame, departments: _Departments) ->
     seen: dict[tuple[int, str, int], int] = {}
     for number, cells in table.rows:
         values = {key: clean(cells[index]) for key, index in table.columns.items()}
+        for key in NAME_FIELDS:  # codes and names: NFKC, so ２０２３ is 2023 and look-alikes are one name
+            if key in values:
+                values[key] = normalise_name(values[key])
         before = len(problems)
 
         def problem(key: str, message: str, number: int = number) -> None:
@@ -277,10 +281,12 @@ def _curation_for(themes: pl.DataFrame, curation: Curation) -> Curation:
 
 
 def plan_import(
-    content: bytes, file_name: str, directory: Path | None = None, curation_dir: Path = CURATION_DIR
+    content: bytes, file_name: str, directory: Path | None = None, curation_dir: Path | None = None
 ) -> ImportPlan:
-    """Read, check and merge the file against the data in ``directory``; writes nothing."""
+    """Read, check and merge the file against the data in ``directory``; writes nothing.
+    ``curation_dir`` defaults to ``KPI_CURATION_DIR``, else the bundled ``data/curation``."""
     directory = Path(directory) if directory is not None else data_dir()
+    curation_dir = curation_dir if curation_dir is not None else configured_curation_dir()
     plan = ImportPlan(file_name=Path(file_name).name, directory=directory, fingerprint=fingerprint(directory))
     try:
         curation = load_curation(curation_dir)
@@ -347,6 +353,16 @@ def _merge(plan: ImportPlan, rows: list[FileRow], current: Dataset, curation: Cu
                         HEADER_OF["department"],
                         f"「{row.department}」是新部门，将以 {row.dept_id} 新建（全称暂用此名，领域「{NEW_DEPARTMENT_SECTOR}」）。"
                         "如是笔误，请改为现有部门名称后重新上传",
+                    )
+                )
+            known_names = [d["name"] for d in dept_rows if d["dept_id"] != row.dept_id]
+            similar = difflib.get_close_matches(row.department, known_names, n=1, cutoff=LOOKALIKE_CUTOFF)
+            if similar:
+                plan.warnings.append(
+                    Problem(
+                        row.row,
+                        HEADER_OF["department"],
+                        f"新部门「{row.department}」与现有部门「{similar[0]}」很相似，请确认不是笔误或夹带了不可见字符",
                     )
                 )
         key = (row.year, row.dept_id, row.seq)
@@ -455,17 +471,27 @@ def _change(action: str, row: FileRow, goal: dict, indicators: int, changed: tup
 # --- writing --------------------------------------------------------------------------------------
 
 
-def apply_import(plan: ImportPlan, before_replace: Callable[[], None] | None = None) -> ImportResult:
-    """Write a checked plan. Nothing is written when it has problems or changes nothing."""
+def apply_import(
+    plan: ImportPlan,
+    before_replace: Callable[[], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> ImportResult:
+    """Write a checked plan. Nothing is written when it has problems or changes nothing.
+
+    The data directory's lock is held from the check that the data are still those the plan
+    was made against until the new version is current: a second writer waits, then is refused
+    (``WriterBusyError``), and a plan made before someone else wrote is refused (``StaleDataError``).
+    """
     if not plan.ok or plan.dataset is None:
         raise ValueError("导入计划有问题，不能写入")
     if not plan.has_changes:
         return ImportResult(written=False, history_entry=None)
-    if fingerprint(plan.directory) != plan.fingerprint:
-        raise StaleDataError(
-            "预览之后数据已被修改（可能有人同时导入或恢复了数据）。请重新上传文件，核对新的预览后再导入。"
-        )
-    stamp = write_with_history(plan.dataset, plan.directory, before_replace)
+    with writer_lock(plan.directory):
+        if fingerprint(plan.directory) != plan.fingerprint:
+            raise StaleDataError(
+                "预览之后数据已被修改（可能有人同时导入或恢复了数据）。请重新上传文件，核对新的预览后再导入。"
+            )
+        stamp = write_with_history(plan.dataset, plan.directory, before_replace, on_step)
     return ImportResult(written=True, history_entry=stamp)
 
 
@@ -550,10 +576,18 @@ def format_report(plan: ImportPlan, result: ImportResult | None = None, dry_run:
         lines.append(f"已写入 {plan.directory}。")
         if result.history_entry:
             lines.append(
-                f"导入前的数据已备份到 {plan.directory / HISTORY_DIR / result.history_entry}；"
+                f"导入前的数据保留为版本 {entry_path(plan.directory, result.history_entry)}；"
                 f"如需撤销：python -m kpi.ingest --restore {result.history_entry}"
             )
     return "\n".join(lines)
+
+
+def plan_over_pipes() -> None:
+    """``plan_import`` for the admin page's checking process: arguments DIRECTORY FILE_NAME, the
+    file's bytes on stdin, the pickled plan on stdout."""
+    directory, file_name = sys.argv[1], sys.argv[2]
+    plan = plan_import(sys.stdin.buffer.read(), file_name, Path(directory))
+    sys.stdout.buffer.write(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -580,6 +614,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (HistoryError, ContractError) as exc:
             print(f"恢复失败，数据未改动：{exc}", file=sys.stderr)
             return 2
+        except WriterBusyError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
         except OSError as exc:
             print(f"恢复失败（写入出错：{exc.strerror or exc}），原数据未改动。", file=sys.stderr)
             return 1
@@ -613,6 +650,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StaleDataError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except WriterBusyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     except (OSError, ContractError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         print(f"写入失败（{reason}），原数据未改动。", file=sys.stderr)

@@ -2,6 +2,15 @@
 
 Everything here is about the file: its encoding, its sheets, its header and the
 row numbers Excel shows. What the rows mean is decided in ``kpi.pipeline.ingest``.
+
+Hostile or broken files are refused early, in bounded memory, with a message naming
+the limit (``LIMITS``): the file size; for a workbook the decompressed size of its parts
+(read from the zip directory before anything is parsed) and their number; the rows
+and columns (a workbook is read streaming, ``read_only``, and reading stops at the
+limit); the characters in a cell. Formula cells are refused (their value would be
+whatever Excel last cached, or nothing), so are NUL characters. Zero-width and
+text-direction characters are removed from every cell (they make two names look the
+same while differing); ``normalise_name`` also applies Unicode NFKC to names.
 """
 
 from __future__ import annotations
@@ -9,7 +18,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+import unicodedata
+import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +30,36 @@ import polars as pl
 DATA_SHEET = "目标完成情况"
 INSTRUCTIONS_SHEET = "说明"
 HEADER_SEARCH_ROWS = 10
+
+# Limits of an import file (docs/deployment.md lists them). A year of a province's
+# departments is a few thousand goals; the longest narrative of the seed is under 700 characters.
+MAX_FILE_BYTES = 20 * 1024 * 1024  # as server.maxUploadSize
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # all parts of an .xlsx together, decompressed
+MAX_ZIP_MEMBERS = 1000
+MAX_ROWS = 20_000  # spreadsheet rows read, the header included
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 5_000
+LIMITS = {
+    "file": f"文件大小不超过 {MAX_FILE_BYTES // (1024 * 1024)} MB",
+    "unpacked": f".xlsx 解压后不超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB",
+    "members": f".xlsx 内部文件不超过 {MAX_ZIP_MEMBERS} 个",
+    "rows": f"不超过 {MAX_ROWS:,} 行",
+    "columns": f"不超过 {MAX_COLUMNS} 列",
+    "cell": f"每个单元格不超过 {MAX_CELL_CHARS:,} 个字符",
+}
+# Invisible characters that make two names look alike: zero-width, word joiner, BOM, and the
+# bidirectional controls (embeddings, overrides, isolates, marks).
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c\u180e]")
+
+
+def strip_invisible(text: str) -> str:
+    return _INVISIBLE.sub("", text)
+
+
+def normalise_name(text: str) -> str:
+    """A name as compared and stored: NFKC (full-width letters and digits to ASCII, compatibility
+    forms to their base), invisible characters removed, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", strip_invisible(text)).split())
 
 
 @dataclass(frozen=True)
@@ -98,6 +139,39 @@ def _decode_csv(content: bytes) -> tuple[str, str | None]:
     return text, "文件是 GBK 编码（旧版 Excel 保存的 CSV），已按 GBK 读取。建议以后另存为「CSV UTF-8」。"
 
 
+def _limited(rows: Iterator[list[str | None]]) -> list[list[str | None]]:
+    """Take rows until a limit is passed (then refuse): rows, columns, characters, NUL."""
+    taken: list[list[str | None]] = []
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS:
+            raise _file_problem(f"文件超过 {MAX_ROWS:,} 行，未导入（限制：{LIMITS['rows']}）。请分成几个文件导入。")
+        while row and not (row[-1] or "").strip():
+            row = row[:-1]
+        if len(row) > MAX_COLUMNS:
+            raise _file_problem(f"第{number}行超过 {MAX_COLUMNS} 列，未导入（限制：{LIMITS['columns']}）。")
+        cells: list[str | None] = []
+        for index, cell in enumerate(row):
+            if cell is not None:
+                if len(cell) > MAX_CELL_CHARS:
+                    raise IngestError(
+                        [
+                            Problem(
+                                number,
+                                "",
+                                f"{column_letter(index)}列的单元格有 {len(cell):,} 个字符，未导入（限制：{LIMITS['cell']}）",
+                            )
+                        ]
+                    )
+                if "\x00" in cell:
+                    raise IngestError(
+                        [Problem(number, "", f"{column_letter(index)}列的单元格含有空字符（NUL），文件可能已损坏")]
+                    )
+                cell = strip_invisible(cell)
+            cells.append(cell)
+        taken.append(cells)
+    return taken
+
+
 def _csv_rows(content: bytes) -> tuple[list[list[str | None]], list[str]]:
     if content.startswith(b"PK\x03\x04"):
         raise _file_problem("文件扩展名是 .csv，内容却是 Excel 工作簿。请把扩展名改为 .xlsx 后再导入。")
@@ -105,9 +179,12 @@ def _csv_rows(content: bytes) -> tuple[list[list[str | None]], list[str]]:
     # Comma as saved by Excel; tab or semicolon when another program or locale wrote the file.
     lines = text.splitlines()[:HEADER_SEARCH_ROWS]
     delimiter = max((",", "\t", ";"), key=lambda d: max((_recognised(line.split(d)) for line in lines), default=0))
+    csv.field_size_limit(MAX_CELL_CHARS * 4 + 16)  # a longer cell is refused below, not read whole
     try:
-        rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows = _limited(list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _file_problem(f"文件中有过长的单元格，未导入（限制：{LIMITS['cell']}）。") from None
         raise _file_problem(f"CSV 格式错误，无法读取：{exc}。请用 Excel 打开后另存为「CSV UTF-8」。") from None
     notes = [note] if note else []
     if note and not any(_recognised(r) >= 2 for r in rows[:HEADER_SEARCH_ROWS]):
@@ -130,11 +207,13 @@ def _xlsx_rows(content: bytes) -> tuple[list[list[str | None]], list[str]]:
         raise _file_problem(
             "文件是旧版 .xls 格式或已设置打开密码。请在 Excel 中取消密码并「另存为 → Excel 工作簿（.xlsx）」。"
         )
+    _check_zip(content)
     try:
         # openpyxl directly rather than pl.read_excel: Polars reads only the Excel table
         # when a sheet has one (rows typed below it would be lost) and trims leading blank
         # rows; here every cell is read and row numbers are the ones Excel shows.
-        workbook = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
+        # read_only streams the sheet; data_only=False shows formulas as formulas.
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as exc:  # zipfile, XML and openpyxl errors on a broken file
         raise _file_problem(f"无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式（{type(exc).__name__}）。") from None
     names = workbook.sheetnames
@@ -148,8 +227,58 @@ def _xlsx_rows(content: bytes) -> tuple[list[list[str | None]], list[str]]:
         raise _file_problem(
             f"找不到工作表「{DATA_SHEET}」（工作簿中的工作表：{listed}）。请把要导入的数据放在名为「{DATA_SHEET}」的工作表中。"
         )
-    rows = [[_cell_text(v) for v in row] for row in workbook[name].iter_rows(min_row=1, min_col=1, values_only=True)]
+    try:
+        rows = _limited(_sheet_rows(workbook[name]))
+    except IngestError:
+        raise
+    except Exception as exc:  # a damaged sheet part
+        raise _file_problem(f"无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式（{type(exc).__name__}）。") from None
+    finally:
+        workbook.close()
     return rows, [f"读取工作表「{name}」。"]
+
+
+def _check_zip(content: bytes) -> None:
+    """Refuse a workbook whose parts would unpack beyond the limits, before parsing any of them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _file_problem("无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式（BadZipFile）。") from None
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise _file_problem(f"Excel 文件内部有 {len(members):,} 个部分，未导入（限制：{LIMITS['members']}）。")
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _file_problem(
+            f"Excel 文件解压后有 {unpacked / (1024 * 1024):,.0f} MB（可能含大量重复行或超长单元格），"
+            f"未导入（限制：{LIMITS['unpacked']}）。"
+        )
+
+
+def _sheet_rows(sheet) -> Iterator[list[str | None]]:
+    """Cell texts row by row, with Excel's row numbers (blank rows kept); a formula is refused."""
+    expected = 1
+    for row in sheet.iter_rows(min_row=1, min_col=1, max_col=MAX_COLUMNS + 1):
+        number = next((cell.row for cell in row if getattr(cell, "row", None)), expected)
+        while expected < number:  # read_only mode skips empty rows
+            yield []
+            expected += 1
+        cells: list[str | None] = []
+        for index, cell in enumerate(row):
+            if getattr(cell, "data_type", None) == "f":
+                raise IngestError(
+                    [
+                        Problem(
+                            number,
+                            "",
+                            f"{column_letter(index)}列的单元格是公式（{str(cell.value)[:40]}），不能导入："
+                            "请复制后「选择性粘贴 → 数值」再上传",
+                        )
+                    ]
+                )
+            cells.append(_cell_text(cell.value))
+        yield cells
+        expected = number + 1
 
 
 def _normalise_header(cell: str | None) -> str:
@@ -204,6 +333,8 @@ def read_table(content: bytes, file_name: str) -> tuple[Table, list[str], list[P
         raise _file_problem("旧版 .xls 格式不受支持。请在 Excel 中「另存为 → Excel 工作簿（.xlsx）」后再导入。")
     if suffix not in (".xlsx", ".csv"):
         raise _file_problem(f"不支持的文件类型「{suffix or '无扩展名'}」：请使用 .xlsx 或 .csv（UTF-8）文件。")
+    if len(content) > MAX_FILE_BYTES:
+        raise _file_problem(f"文件有 {len(content) / (1024 * 1024):.1f} MB，未导入（限制：{LIMITS['file']}）。")
     if not content.strip():
         raise _file_problem("文件是空的。")
     cells, notes = _xlsx_rows(content) if suffix == ".xlsx" else _csv_rows(content)

@@ -9,10 +9,20 @@ shared with the viewer password.
 
 from __future__ import annotations
 
+import concurrent.futures
+import hashlib
+import pickle
+import subprocess
+import sys
+import threading
+from collections import OrderedDict
 from collections.abc import MutableMapping
+from pathlib import Path
 from typing import Any
 
-from kpi.web.auth import PasswordGate
+from kpi.contract import health
+from kpi.pipeline import ingest
+from kpi.web.auth import LoginThrottle, PasswordGate
 
 PASSWORD_ENV = "KPI_ADMIN_PASSWORD"
 SECRET_KEY = "admin_password"
@@ -32,8 +42,13 @@ def password_matches(candidate: str | None) -> bool:
 
 
 def unlock(session: MutableMapping[str, Any], candidate: str | None) -> bool:
-    """Check a password typed on the page; remember success in the session."""
+    """Check a password typed on the page; remember success in the session, bound to this browser.
+    Raises ``LoginRefused`` after too many failures (``kpi.web.auth.LoginThrottle``)."""
     return _GATE.unlock(session, candidate)
+
+
+def throttle() -> LoginThrottle:
+    return _GATE.throttle
 
 
 def is_unlocked(session: MutableMapping[str, Any]) -> bool:
@@ -44,6 +59,67 @@ def lock(session: MutableMapping[str, Any]) -> None:
     _GATE.lock(session)
 
 
+# --- the import plan, once per uploaded file, in a process of its own ------------------------------
+
+PLAN_TIMEOUT_S = 120.0
+_PLANS_KEPT = 8
+_plans: OrderedDict[tuple, concurrent.futures.Future] = OrderedDict()
+_plans_lock = threading.Lock()
+# Threads that wait for the checking processes; two files are checked at a time at most.
+_waiters = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpi-plan")
+ROOT = Path(__file__).resolve().parents[2]
+_WORKER = "from kpi.pipeline.ingest import plan_over_pipes; plan_over_pipes()"
+
+
+class PlanFailed(Exception):
+    """Checking the file did not finish (message in Chinese)."""
+
+
+def _plan_in_a_process(content: bytes, file_name: str, directory: Path) -> ingest.ImportPlan:
+    """Run ``plan_import`` in a child process: reading a workbook then takes that process's CPU,
+    not the server's interpreter, which every viewer's script shares."""
+    process = subprocess.run(
+        [sys.executable, "-c", _WORKER, str(directory), file_name],
+        input=content,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=PLAN_TIMEOUT_S,
+        check=False,
+    )
+    if process.returncode != 0:
+        raise PlanFailed(TEXT["plan_crashed"])
+    return pickle.loads(process.stdout)  # our own child's answer
+
+
+def plan_key(content: bytes, file_name: str, directory: Path) -> tuple:
+    """The file (its hash and name) and the data version it is checked against."""
+    version, _ = health.resolve(directory)
+    version = version or directory
+    return hashlib.sha256(content).hexdigest(), file_name, str(version), health.file_signature(version)
+
+
+def import_plan(content: bytes, file_name: str, directory: Path) -> ingest.ImportPlan:
+    """``ingest.plan_import`` of an uploaded file, computed once per file and data version (reruns of
+    the page reuse it) in a process of its own, so that a large or hostile file never stalls viewers."""
+    key = plan_key(content, file_name, directory)
+    with _plans_lock:
+        future = _plans.get(key)
+        if future is None:
+            future = _waiters.submit(_plan_in_a_process, content, file_name, directory)
+            _plans[key] = future
+            while len(_plans) > _PLANS_KEPT:
+                _plans.popitem(last=False)
+        _plans.move_to_end(key)
+    try:
+        return future.result()
+    except subprocess.TimeoutExpired:
+        raise PlanFailed(TEXT["plan_timeout"].format(seconds=int(PLAN_TIMEOUT_S))) from None
+    except PlanFailed:
+        with _plans_lock:
+            _plans.pop(key, None)  # try again on the next upload
+        raise
+
+
 # The page is for staff and Chinese only; kept here, next to the gate, rather than in the viewers' i18n table.
 TEXT: dict[str, str] = {
     "title": "数据管理",
@@ -51,6 +127,7 @@ TEXT: dict[str, str] = {
     "password": "管理员密码",
     "login": "进入",
     "wrong_password": "密码不正确。",
+    "refused": "管理员密码错误次数过多，已暂停登录。请在 {at}（约 {minutes} 分钟后）再试。",
     "logout": "退出管理",
     "step_template": "1. 下载模板",
     "template_help": "每行一条目标；「说明」工作表列出每一列的填法、可选状态和主题。",
@@ -59,6 +136,9 @@ TEXT: dict[str, str] = {
     "upload": "选择 .xlsx 或 .csv（UTF-8）文件",
     "problems": "文件有 {n} 个问题，未导入任何数据。请改正后重新上传：",
     "step_preview": "3. 核对改动",
+    "checking": "正在检查文件……",
+    "plan_timeout": "检查文件超过 {seconds} 秒仍未完成，未导入任何数据。请确认文件没有异常多的行或超长的单元格。",
+    "plan_crashed": "检查文件时出错（检查进程意外退出），未导入任何数据。请确认文件大小和内容正常后重新上传。",
     "added": "新增目标",
     "updated": "更新目标",
     "unchanged": "未变目标",

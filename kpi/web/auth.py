@@ -10,18 +10,33 @@
 ``PasswordGate`` is shared with the 数据管理 page's admin password (kpi/web/admin.py):
 a missing or unreadable secrets file means "not configured", passwords are
 compared in constant time, and a session stays unlocked only while the
-configured password is the one it was unlocked with.
+configured password is the one it was unlocked with **and** the browser is the one
+that logged in: the session's token is bound to the ``_streamlit_xsrf`` cookie seen
+at login (``st.context.cookies``, re-checked on every run), so a client that
+presents only a session id (it appears in upload URLs) gets the login form.
+
+Guessing is limited by ``LoginThrottle``: after ``MAX_FAILURES`` wrong passwords
+within ``WINDOW_S`` from one client (the proxy's ``X-Forwarded-For``, else the
+connection's address), or ``MAX_FAILURES_OVERALL`` from all clients together,
+every attempt is refused — the right password too — until a waiting time that
+doubles with each further failure (``BASE_LOCKOUT_S`` up to ``MAX_LOCKOUT_S``);
+the message says when to try again. Failures are logged with time and client.
+The right password, when not refused, never waits.
 """
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import hmac
+import logging
 import os
 import threading
 import time
-from collections.abc import Mapping, MutableMapping
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -31,10 +46,18 @@ from kpi.web.i18n import t
 VIEWER_PASSWORD_ENV = "KPI_PASSWORD"
 VIEWER_SECRET_KEY = "password"
 OIDC_SECRET_SECTION = "auth"
-# A wrong password costs this long. The lock makes wrong guesses queue up across
-# all sessions of the process, so opening many sessions does not multiply the rate.
-WRONG_PASSWORD_DELAY_S = 1.0
-_WRONG_PASSWORD_LOCK = threading.Lock()
+XSRF_COOKIE = "_streamlit_xsrf"
+
+# Guessing: 5 failures within 15 minutes (per client, or 20 from all clients) lock the
+# gate for 1 minute, doubling with each further failure, at most an hour.
+MAX_FAILURES = 5
+MAX_FAILURES_OVERALL = 20
+WINDOW_S = 15 * 60.0
+BASE_LOCKOUT_S = 60.0
+MAX_LOCKOUT_S = 3600.0
+OVERALL = "*"  # the key of all clients together
+
+_log = logging.getLogger(__name__)
 
 
 def _secret(key: str) -> Any:
@@ -45,14 +68,120 @@ def _secret(key: str) -> Any:
         return None
 
 
+class LoginThrottle:
+    """Failed logins per client and overall, in one process; ``clock`` is injectable (tests)."""
+
+    def __init__(self, purpose: str, clock: Callable[[], float] = time.time) -> None:
+        self.purpose = purpose
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._locked_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(key, deque())
+        while failures and failures[0] <= now - WINDOW_S:
+            failures.popleft()
+        return failures
+
+    def retry_at(self, client: str) -> float | None:
+        """When attempts from ``client`` are allowed again (a time from ``clock``), None when now."""
+        now = self.clock()
+        with self._lock:
+            until = max(self._locked_until.get(client, 0.0), self._locked_until.get(OVERALL, 0.0))
+        return until if until > now else None
+
+    def failed(self, client: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key, limit in ((client, MAX_FAILURES), (OVERALL, MAX_FAILURES_OVERALL)):
+                failures = self._recent(key, now)
+                failures.append(now)
+                if len(failures) >= limit:
+                    lockout = min(MAX_LOCKOUT_S, BASE_LOCKOUT_S * 2 ** (len(failures) - limit))
+                    self._locked_until[key] = now + lockout
+            count = len(self._failures[client])
+        _log.warning(
+            "failed %s login from %s at %s (%d within %d min)",
+            self.purpose,
+            client,
+            datetime.fromtimestamp(now).isoformat(timespec="seconds"),
+            count,
+            WINDOW_S // 60,
+        )
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
+            self._locked_until.pop(client, None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._failures.clear()
+            self._locked_until.clear()
+
+
+def client_address() -> str:
+    """Who is trying: the address the proxy saw (the last ``X-Forwarded-For`` entry, which
+    nginx appends), else the connection's address."""
+    try:
+        forwarded = st.context.headers.get("X-Forwarded-For")
+        address = st.context.ip_address
+    except Exception:  # no page run (tests calling the gate directly)
+        return "unknown"
+    if isinstance(forwarded, str) and forwarded.strip():
+        return forwarded.split(",")[-1].strip() or "unknown"
+    return address if isinstance(address, str) and address else "unknown"
+
+
+def browser_key() -> str:
+    """The browser's XSRF secret (the token inside the ``_streamlit_xsrf`` cookie); '' when absent."""
+    try:
+        value = st.context.cookies.get(XSRF_COOKIE)
+    except Exception:  # no page run
+        return ""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip("\"'")
+    if value.startswith("2|"):
+        parts = value.split("|")
+        try:
+            mask, masked = binascii.a2b_hex(parts[1]), binascii.a2b_hex(parts[2])
+            return bytes(b ^ mask[i % 4] for i, b in enumerate(masked)).hex()
+        except (IndexError, ValueError, binascii.Error, ZeroDivisionError):
+            return ""
+    return value
+
+
+class LoginRefused(Exception):
+    """Too many failed attempts: ``retry_at`` is when to try again (epoch seconds)."""
+
+    def __init__(self, retry_at: float) -> None:
+        super().__init__(retry_at)
+        self.retry_at = retry_at
+
+
+def retry_text(retry_at: float, now: float | None = None) -> tuple[str, int]:
+    """(clock time HH:MM, whole minutes from now, at least 1) for a refusal message."""
+    now = time.time() if now is None else now
+    minutes = max(1, int((retry_at - now + 59) // 60))
+    return datetime.fromtimestamp(retry_at).strftime("%H:%M"), minutes
+
+
 @dataclass(frozen=True)
 class PasswordGate:
-    """A password from the environment (first) or Streamlit secrets, remembered per session."""
+    """A password from the environment (first) or Streamlit secrets, remembered per session
+    and bound to the browser that entered it."""
 
     env_var: str
     secret_key: str
     session_key: str
     purpose: str  # salts the session token, so one gate's token never opens another
+    throttle: LoginThrottle = field(default=None, compare=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.throttle is None:
+            object.__setattr__(self, "throttle", LoginThrottle(self.purpose))
 
     def configured_password(self) -> str | None:
         from_env = os.environ.get(self.env_var)
@@ -70,17 +199,24 @@ class PasswordGate:
             return False
         return hmac.compare_digest(candidate.encode("utf-8"), expected.encode("utf-8"))
 
-    def _token(self, password: str) -> str:
-        return hashlib.sha256(f"{self.purpose}:{password}".encode()).hexdigest()
+    def _token(self, password: str, browser: str) -> str:
+        return hmac.new(password.encode(), f"{self.purpose}:{browser}".encode(), hashlib.sha256).hexdigest()
 
-    def unlock(self, session: MutableMapping[str, Any], candidate: str | None) -> bool:
-        """Check a typed password; remember success in the session. A wrong one costs a delay."""
+    def unlock(self, session: MutableMapping[str, Any], candidate: str | None, client: str | None = None) -> bool:
+        """Check a typed password; remember success in the session, bound to this browser.
+
+        Raises ``LoginRefused`` (before comparing anything) while the client or the gate is
+        locked after too many failures. Never sleeps."""
+        client = client or client_address()
+        session.pop(self.session_key, None)  # a fresh unlock state at every login
+        retry_at = self.throttle.retry_at(client)
+        if retry_at is not None:
+            raise LoginRefused(retry_at)
         if not self.matches(candidate):
-            session.pop(self.session_key, None)
-            with _WRONG_PASSWORD_LOCK:
-                time.sleep(WRONG_PASSWORD_DELAY_S)
+            self.throttle.failed(client)
             return False
-        session[self.session_key] = self._token(self.configured_password() or "")
+        self.throttle.succeeded(client)
+        session[self.session_key] = self._token(self.configured_password() or "", browser_key())
         return True
 
     def is_unlocked(self, session: MutableMapping[str, Any]) -> bool:
@@ -88,7 +224,7 @@ class PasswordGate:
         token = session.get(self.session_key)
         if expected is None or not isinstance(token, str):
             return False
-        return hmac.compare_digest(token, self._token(expected))
+        return hmac.compare_digest(token, self._token(expected, browser_key()))
 
     def lock(self, session: MutableMapping[str, Any]) -> None:
         session.pop(self.session_key, None)
@@ -157,7 +293,13 @@ def login_screen(lang: str) -> None:
         submitted = st.form_submit_button(t("login", lang), type="primary", icon=":material/login:")
     if not submitted:
         return
-    if VIEWER.unlock(st.session_state, password):
+    try:
+        unlocked = VIEWER.unlock(st.session_state, password)
+    except LoginRefused as refused:
+        at, minutes = retry_text(refused.retry_at, VIEWER.throttle.clock())
+        st.error(t("login_refused", lang, at=at, minutes=minutes), icon=":material/lock_clock:")
+        return
+    if unlocked:
         st.rerun()
     st.error(t("wrong_password", lang), icon=":material/lock:")
 

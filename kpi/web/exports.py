@@ -19,13 +19,35 @@ def _export_frames(f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
     return goals, indicators
 
 
+# A text cell starting with one of these is run as a formula by spreadsheet programs
+# (OWASP, "CSV Injection"): such cells get a leading apostrophe, shown as text.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def defuse_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix ``'`` to every text cell that a spreadsheet would read as a formula; numbers stay numbers."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text
+    )
+
+
+def to_csv(frame: pl.DataFrame) -> bytes:
+    """CSV in UTF-8 with BOM (so Excel shows the Chinese), formulas defused."""
+    return defuse_formulas(frame).write_csv(include_bom=True).encode("utf-8")
+
+
 def goals_csv(f: Filters) -> bytes:
-    """The filtered goals as CSV (UTF-8 with BOM, so Excel shows the Chinese)."""
-    return _export_frames(f)[0].write_csv(include_bom=True).encode("utf-8")
+    """The filtered goals as CSV."""
+    return to_csv(_export_frames(f)[0])
 
 
 def indicators_csv(f: Filters) -> bytes:
-    return _export_frames(f)[1].write_csv(include_bom=True).encode("utf-8")
+    return to_csv(_export_frames(f)[1])
 
 
 def workbook(f: Filters) -> bytes:

@@ -51,7 +51,7 @@ def current_lang() -> str:
 
 def _copy_to_bound(param: str) -> None:
     value = st.session_state[_ui_key(param)]
-    st.session_state[param] = list(value) if isinstance(value, (list, tuple)) else value
+    st.session_state[param] = list(_texts(value)) if isinstance(value, (list, tuple)) else value
 
 
 def select_department(dept_id: str | None) -> None:
@@ -72,10 +72,16 @@ def clear_filters() -> None:
         st.session_state[YEAR] = years[0]
 
 
+def _texts(values: object) -> tuple[str, ...]:
+    """The text values of a multi-select's state; anything else (a modified client can send
+    numbers) is dropped, as an unknown option is."""
+    return tuple(v for v in values if isinstance(v, str)) if isinstance(values, (list, tuple)) else ()
+
+
 def _known_dept_ids() -> list[str]:
     """The department codes the URL widget accepts: those the link asks for or already
     chosen, that exist. Others are dropped by Streamlit, as an unknown option is."""
-    requested = set(st.query_params.get_all(DEPT)) | set(st.session_state.get(DEPT) or ())
+    requested = set(st.query_params.get_all(DEPT)) | set(_texts(st.session_state.get(DEPT)))
     return queries.departments_by_id(tuple(requested)).get_column("dept_id").to_list()
 
 
@@ -123,7 +129,7 @@ def _bound_codes() -> None:
 def _mirror(param: str) -> None:
     """Show the bound value in the visible widget (URL, chart click or reset may have changed it)."""
     value = st.session_state.get(param)
-    st.session_state[_ui_key(param)] = list(value) if isinstance(value, list) else value
+    st.session_state[_ui_key(param)] = list(_texts(value)) if isinstance(value, (list, tuple)) else value
 
 
 def render_filters() -> Filters:
@@ -140,7 +146,7 @@ def render_filters() -> Filters:
     sidebar.subheader(t("filters", lang))
     year = sidebar.selectbox(t("year", lang), years, key=YEAR, bind="query-params")
     render_department_find(sidebar, lang)
-    dept_ids, dept_names, dept_total = department_options(list(st.session_state.get(DEPT) or ()))
+    dept_ids, dept_names, dept_total = department_options(list(_texts(st.session_state.get(DEPT))))
     dept_names = {d: i18n.department_name(name, lang) for d, name in dept_names.items()}
     for param, label, options, names in (
         (DEPT, t("departments", lang), dept_ids, dept_names),
@@ -187,10 +193,10 @@ def render_filters() -> Filters:
     )
     return Filters(
         year=int(year) if year is not None else 0,
-        dept_ids=tuple(st.session_state.get(DEPT) or ()),
-        sectors=tuple(st.session_state.get(SECTOR) or ()),
-        theme_ids=tuple(st.session_state.get(THEME) or ()),
-        statuses=tuple(st.session_state.get(STATUS) or ()),
+        dept_ids=_texts(st.session_state.get(DEPT)),
+        sectors=_texts(st.session_state.get(SECTOR)),
+        theme_ids=_texts(st.session_state.get(THEME)),
+        statuses=_texts(st.session_state.get(STATUS)),
         q=queries.normalise_search(query),
     )
 

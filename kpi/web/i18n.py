@@ -127,10 +127,14 @@ TEXT: dict[str, dict[str, str]] = {
         "en": 'Single sign-on is configured but the server lacks Authlib. An administrator must install it (pip install "Authlib>=1.3.2") and restart.',
     },
     # broken data and links
+    "login_refused": {
+        "zh": "登录失败次数过多，已暂停登录。请在 {at}（约 {minutes} 分钟后）再试。",
+        "en": "Too many failed attempts; logging in is paused. Try again at {at} (in about {minutes} min).",
+    },
     "data_error_title": {"zh": "数据暂不可用", "en": "Data unavailable"},
     "data_error": {
-        "zh": "数据目录 {path} 中的数据文件有问题，驾驶舱暂时无法显示：",
-        "en": "The data files in {path} have problems; the dashboard cannot show them:",
+        "zh": "数据文件有问题，驾驶舱暂时无法显示：",
+        "en": "The data files have problems; the dashboard cannot show them:",
     },
     "data_error_help": {
         "zh": "修复或重新导入上述文件后，点击“重新检查”或刷新页面即可恢复，无需重启服务。",

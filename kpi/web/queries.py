@@ -7,12 +7,14 @@ per filter values with ``st.cache_data``. The goals a filter combination selects
 (the scope) are worked out once per combination and shared by every query of a
 page as the relation ``fg``, so a search scans the narratives once, not once per
 chart. ``clear_caches()`` drops all of it, so the next query re-opens the files
-(the import page calls it after writing data).
+(tests use it; an import needs no clearing, since caches are keyed on the version).
 
 ``data_problems()`` runs the contract's health check (``kpi.contract.health``) before
-every page, once per identity of the files (inode, size, modification time); both
-caches are keyed on the identity last recorded, so files replaced by an import or
-fixed by hand are read afresh on the next run, without a restart.
+every page, once per version of the data (the directory ``current`` names, and its
+files' inode, size, modification time); it resolves ``current`` once per page run and
+the run's queries all read that version, so a page never mixes two. Caches are keyed
+on the version, so a new import or files fixed by hand are read afresh on the next
+run, without a restart and without clearing anything.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kpi.contract import health
 from kpi.contract.schema import TABLES
-from kpi.contract.storage import data_dir, table_path
+from kpi.contract.storage import data_dir
 from kpi.contract.vocab import STATUSES
 
 MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
@@ -75,46 +78,81 @@ def normalise_search(text: str | None) -> str:
     return " ".join((text or "").split())[:SEARCH_MAX_CHARS]
 
 
-# Per data directory, the file signature data_problems() saw last (shared by all sessions).
-_seen_signatures: dict[str, health.FileSignature] = {}
+# Per data directory, the version data_problems() saw last (shared by all sessions): what
+# queries outside a page run use.
+_seen_versions: dict[str, tuple[str, health.FileSignature]] = {}
+# Within a page run, the version resolved by that run's data_problems(): every query of the run
+# reads that one version, whatever other sessions publish or see meanwhile.
+_RUN_VERSION_KEY = "_kpi_data_version"
+
+
+def _run_state():
+    """This session's state during a page run; None outside one (tests, benchmark scripts)."""
+    return st.session_state if get_script_run_ctx(suppress_warning=True) is not None else None
+
+
+def _resolve(directory: Path) -> tuple[str, health.FileSignature]:
+    version, _ = health.resolve(directory)
+    version = version or directory
+    return str(version), health.file_signature(version)
+
+
+def _version_in_force() -> tuple[str, health.FileSignature]:
+    directory = str(data_dir())
+    state = _run_state()
+    if state is not None:
+        pinned = state.get(_RUN_VERSION_KEY)
+        if pinned is not None and pinned[0] == directory:
+            return pinned[1]
+    seen = _seen_versions.get(directory)
+    if seen is None:
+        seen = _seen_versions[directory] = _resolve(Path(directory))
+    return seen
 
 
 def data_version() -> str:
-    """The cache key of the data in force: its directory and the signature last checked."""
-    directory = str(data_dir())
-    return f"{directory}|{_seen_signatures.get(directory)}"
+    """The cache key of the data in force: the version directory and its files' signature."""
+    version, signature = _version_in_force()
+    return f"{version}|{signature}"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _data_problems(directory: str, signature: health.FileSignature, deep: bool) -> list[str]:
-    return health.dataset_problems(Path(directory), deep)
+def _data_problems(version: str, signature: health.FileSignature, deep: bool) -> list[str]:
+    return health.dataset_problems(Path(version), deep)
 
 
 def data_problems(directory: Path | None = None, deep: bool = False) -> list[str]:
-    """What keeps the dashboard from reading the data files (``kpi.contract.health``), checked
-    once per version of the files."""
+    """What keeps the dashboard from reading the data (``kpi.contract.health``), checked once per
+    version of the files. Resolves ``current`` once: the rest of this page run reads that version."""
     directory = directory or data_dir()
-    signature = health.file_signature(directory)
-    problems = _data_problems(str(directory), signature, deep)
-    _seen_signatures[str(directory)] = signature
+    version, problems = health.resolve(directory)
+    if version is None:
+        return problems
+    resolved = (str(version), health.file_signature(version))
+    problems = _data_problems(*resolved, deep)
+    _seen_versions[str(directory)] = resolved
+    state = _run_state()
+    if state is not None:
+        state[_RUN_VERSION_KEY] = (str(directory), resolved)
     return problems
 
 
 # Keyed on the data version (unused in the body): files that changed get a new connection.
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _connection(directory: str, version: str) -> duckdb.DuckDBPyConnection:
+def _connection(version: str, key: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     for name in TABLES:
         # Tables, not views: each query would otherwise decode the Parquet columns again
         # (3–4× slower on a million figures). Loaded once per data version and process.
         # The relation API takes the path as a value, so no path is spliced into SQL.
-        con.read_parquet(str(table_path(Path(directory), name))).create(name)
+        con.read_parquet(str(Path(version) / f"{name}.parquet")).create(name)
     return con
 
 
 def _query(sql: str, params: dict[str, object] | None = None, scope: pa.Table | None = None) -> pl.DataFrame:
     """Run one statement on a cursor of its own; ``scope`` is visible to it as the relation ``fg``."""
-    cursor = _connection(str(data_dir()), data_version()).cursor()
+    version, signature = _version_in_force()
+    cursor = _connection(version, f"{version}|{signature}").cursor()
     try:
         if scope is not None:
             cursor.register("fg", scope)
@@ -126,6 +164,7 @@ def _query(sql: str, params: dict[str, object] | None = None, scope: pa.Table | 
 def clear_caches() -> None:
     """Forget the connection and every cached result (call after new data are written)."""
     _connection.clear()
+    _seen_versions.clear()
     for cached in _CACHED:
         cached.clear()
 

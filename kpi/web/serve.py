@@ -3,7 +3,8 @@
 The same as ``streamlit run app.py``, except that Streamlit's legacy ``pages/``
 mode is switched off before the server starts (see ``kpi.web.legacy_pages``): the
 first visitor who opens a shared deep link would otherwise see a "Page not found"
-dialog over the right page.
+dialog over the right page. It also removes what a crashed import left in the data
+directory (``kpi.contract.storage.clean_up_at_start``).
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     import click
     from streamlit.web import cli
 
+    from kpi.contract.storage import clean_up_at_start
     from kpi.web.legacy_pages import leave_legacy_mode
 
     leave_legacy_mode()
+    clean_up_at_start()  # staging directories and links a crashed import left
     options = list(sys.argv[1:] if argv is None else argv)
     sys.argv = ["streamlit", "run", str(APP), *options]
     try:

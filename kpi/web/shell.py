@@ -10,6 +10,7 @@ admin password is configured).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,7 @@ from kpi.web.queries import Filters
 ROOT = Path(__file__).resolve().parents[2]
 PAGES_DIR = ROOT / "pages"
 _CONTEXT_KEY = "_kpi_context"
+_log = logging.getLogger(__name__)
 
 # (url path, i18n title key, material icon); url paths are bookmarked: keep them stable.
 # The page's file is pages/<url path>_page.py (kpi.web.legacy_pages says why the suffix).
@@ -104,8 +106,10 @@ def before_pages(lang: str | None = None) -> bool:
 
 
 def data_error_page(problems: list[str], lang: str) -> None:
+    """The error page: which files and why, never where they are on the server (that goes to the log)."""
+    _log.warning("data directory %s not readable: %s", queries.data_dir(), "; ".join(problems))
     st.title(t("data_error_title", lang))
-    heading = t("data_error", lang, path=markdown_literal(queries.data_dir()))
+    heading = t("data_error", lang)
     listed = "\n".join(f"- {markdown_literal(problem)}" for problem in problems)
     st.error(f"{heading}\n\n{listed}", icon=":material/error:")
     st.caption(t("data_error_help", lang))
@@ -130,7 +134,8 @@ DATA_ERRORS = (duckdb.Error, pl.exceptions.PolarsError, pyarrow.ArrowException, 
 
 
 def _data_failed(error: Exception, lang: str) -> None:
-    queries.clear_caches()
+    # No cache is cleared: caches are keyed on the data version, so changed files are read
+    # afresh anyway, and a hostile client's bad value must not cost every other viewer.
     problems = queries.data_problems(deep=True) or [t("data_read_failed", lang, error=type(error).__name__)]
     data_error_page(problems, lang)
 

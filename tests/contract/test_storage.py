@@ -1,53 +1,95 @@
-"""Atomic writes and clear errors when reading a broken data directory."""
+"""Versioned, atomically published writes; one writer at a time; clear errors reading a broken directory."""
 
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
 from dataclasses import replace
+from pathlib import Path
 
 import polars as pl
 import pytest
 
-from kpi.contract.schema import ContractError
+from kpi.contract import health, storage
+from kpi.contract.schema import ContractError, Dataset
 from kpi.contract.storage import read_dataset, table_path, write_dataset
 from tests.support.datasets import tiny_dataset
 
-
-def snapshot(directory):
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_round_trip(tmp_path):
+def tree(directory: Path) -> dict[str, bytes | str]:
+    """Every entry under ``directory`` (links as their target), except the lock file."""
+    entries: dict[str, bytes | str] = {}
+    for path in sorted(directory.rglob("*")):
+        key = str(path.relative_to(directory))
+        if path.is_symlink():
+            entries[key] = "-> " + os.readlink(path)
+        elif path.is_file() and path.name != storage.LOCK_FILE:
+            entries[key] = path.read_bytes()
+    return entries
+
+
+def variant(n: int) -> Dataset:
+    """tiny_dataset with its department and goal renamed after ``n``: every table differs."""
+    data = tiny_dataset()
+    dept, goal = f"dept_{n}", f"2022-dept_{n}-1"
+    return Dataset(
+        departments=data.departments.with_columns(dept_id=pl.lit(dept), name=pl.lit(f"市{n}局")),
+        goals=data.goals.with_columns(goal_id=pl.lit(goal), dept_id=pl.lit(dept), title=pl.lit(f"标题{n}")),
+        indicators=data.indicators.with_columns(
+            indicator_id=pl.lit(f"{goal}-01"), goal_id=pl.lit(goal), dept_id=pl.lit(dept)
+        ),
+        themes=data.themes.with_columns(name_en=pl.lit(f"Livelihood {n}")),
+    )
+
+
+def test_round_trip_writes_a_version_and_points_current_at_it(tmp_path):
     write_dataset(tiny_dataset(), tmp_path)
     back = read_dataset(tmp_path)
     assert back.indicators.row(0, named=True)["value_text"] == "66个"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+    [version] = storage.versions(tmp_path)
+    assert os.readlink(tmp_path / "current") == f"versions/{version}"
+    assert sorted(p.name for p in (tmp_path / "versions" / version).iterdir()) == [
         "departments.parquet",
         "goals.parquet",
         "indicators.parquet",
         "themes.parquet",
     ]
+    # Outside tools read the current version as plain Parquet files.
+    assert pl.read_parquet(tmp_path / "current" / "goals.parquet").height == 1
 
 
-def test_a_crash_before_the_renames_leaves_old_data_intact(tmp_path):
+def test_writing_the_same_data_again_adds_no_version(tmp_path):
     write_dataset(tiny_dataset(), tmp_path)
-    before = snapshot(tmp_path)
-    changed = tiny_dataset()
-    changed = replace(changed, goals=changed.goals.with_columns(title=pl.lit("新标题")))
+    before = tree(tmp_path)
+    write_dataset(tiny_dataset(), tmp_path)
+    assert tree(tmp_path) == before
+
+
+def test_a_crash_before_publishing_leaves_old_data_intact(tmp_path):
+    write_dataset(tiny_dataset(), tmp_path)
+    before = tree(tmp_path)
 
     def crash():
         raise OSError("磁盘已满")
 
     with pytest.raises(OSError):
-        write_dataset(changed, tmp_path, before_replace=crash)
-    assert snapshot(tmp_path) == before  # byte for byte, and no temporary files left
+        write_dataset(variant(2), tmp_path, before_replace=crash)
+    assert tree(tmp_path) == before  # byte for byte, and no staging directory left
 
 
 def test_invalid_data_is_never_written(tmp_path):
     write_dataset(tiny_dataset(), tmp_path)
-    before = snapshot(tmp_path)
+    before = tree(tmp_path)
     bad = tiny_dataset()
     bad = replace(bad, goals=bad.goals.with_columns(status=pl.lit("unknown")))
     with pytest.raises(ContractError):
         write_dataset(bad, tmp_path)
-    assert snapshot(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 def test_missing_and_corrupt_files_are_named(tmp_path):
@@ -70,5 +112,182 @@ def test_truncated_file_is_named(tmp_path):
 
 def test_written_files_are_readable_by_other_users(tmp_path):
     write_dataset(tiny_dataset(), tmp_path)
-    for path in tmp_path.iterdir():
+    version = storage.current_version(tmp_path)
+    assert version.stat().st_mode & 0o777 == 0o755
+    for path in version.iterdir():
         assert path.stat().st_mode & 0o777 == 0o644, path.name
+
+
+def test_symlinks_in_the_data_directory_are_refused(tmp_path):
+    write_dataset(tiny_dataset(), tmp_path)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.parquet"
+    goals = table_path(tmp_path, "goals")
+    outside.write_bytes(goals.read_bytes())
+    goals.unlink()
+    goals.symlink_to(outside)
+    with pytest.raises(ContractError, match="符号链接"):
+        read_dataset(tmp_path)
+    assert any("符号链接" in p for p in health.dataset_problems(tmp_path))
+    # current itself must name a version inside the directory
+    (tmp_path / "current").unlink()
+    (tmp_path / "current").symlink_to(tmp_path / "versions" / storage.versions(tmp_path)[0])
+    with pytest.raises(ContractError, match="不允许的位置"):
+        read_dataset(tmp_path)
+
+
+def test_a_flat_directory_is_read_and_migrated_on_the_first_write(tmp_path):
+    for name, frame in tiny_dataset().tables().items():
+        frame.write_parquet(tmp_path / f"{name}.parquet")
+    old = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert read_dataset(tmp_path).goals.height == 1
+    assert health.dataset_problems(tmp_path) == []
+    write_dataset(variant(2), tmp_path)
+    assert read_dataset(tmp_path).departments["dept_id"].to_list() == ["dept_2"]
+    assert not any(tmp_path.glob("*.parquet"))  # the flat files are gone
+    [kept] = [v for v in storage.versions(tmp_path) if v != storage.current_version_id(tmp_path)]
+    assert {p.name: p.read_bytes() for p in storage.version_path(tmp_path, kept).iterdir()} == old
+
+
+def test_a_symlinked_backup_of_the_old_layout_is_not_followed(tmp_path):
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    data.mkdir()
+    outside.mkdir()
+    for name, frame in variant(9).tables().items():
+        frame.write_parquet(data / f"{name}.parquet")
+        frame.write_parquet(outside / f"{name}.parquet")
+    (data / "history").mkdir()
+    (data / "history" / "20200101T000000").symlink_to(outside)
+    write_dataset(variant(2), data)
+    assert "20200101T000000" not in storage.versions(data)  # not taken in as a version
+    assert sorted(p.name for p in outside.iterdir()) == sorted(f"{n}.parquet" for n in variant(9).tables())
+
+
+def test_only_the_newest_versions_are_kept_and_never_the_current_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("KPI_KEEP_VERSIONS", "3")
+    for n in range(5):
+        write_dataset(variant(n), tmp_path)
+    kept = storage.versions(tmp_path)
+    assert len(kept) == 3
+    assert read_dataset(tmp_path).departments["dept_id"].to_list() == ["dept_4"]
+    # Publish the oldest kept one again, keeping only the newest: the current one survives too.
+    storage.publish_version(tmp_path, existing=kept[-1], keep=1)
+    assert storage.versions(tmp_path) == [kept[0], kept[-1]]
+    assert read_dataset(tmp_path).departments["dept_id"].to_list() == ["dept_2"]
+
+
+def test_a_reader_never_sees_a_mix_of_two_versions(tmp_path):
+    """Readers resolve current once; a reader thread during 60 publications only ever reads whole versions."""
+    write_dataset(variant(0), tmp_path)
+    stop = threading.Event()
+    seen: list[str] = []
+    errors: list[str] = []
+
+    def reader():
+        while not stop.is_set():
+            try:
+                data = read_dataset(tmp_path)  # validate(): departments, goals and figures must agree
+            except Exception as exc:
+                errors.append(repr(exc))
+            else:
+                seen.append(data.departments["dept_id"][0])
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for n in range(1, 61):
+            write_dataset(variant(n % 2), tmp_path, keep=2)
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
+    assert len(seen) > 10 and set(seen) <= {"dept_0", "dept_1"}
+
+
+def test_a_second_writer_waits_then_is_refused_in_chinese(tmp_path):
+    write_dataset(tiny_dataset(), tmp_path)
+    holding, release = threading.Event(), threading.Event()
+
+    def first():
+        with storage.writer_lock(tmp_path):
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    holding.wait(30)
+    try:
+        with (
+            pytest.raises(storage.WriterBusyError, match="另一个导入或恢复正在写入数据"),
+            storage.writer_lock(tmp_path, timeout=0.2),
+        ):
+            pass
+    finally:
+        release.set()
+        thread.join()
+    write_dataset(variant(2), tmp_path)  # free again
+    assert read_dataset(tmp_path).departments["dept_id"].to_list() == ["dept_2"]
+
+
+# --- a real process killed with SIGKILL after every step of a write ----------------------------------------
+
+_KILLED_WRITER = """
+import os, signal, sys
+import polars as pl
+from kpi.contract.schema import Dataset
+from kpi.contract.storage import write_dataset
+target = sys.argv[2]
+tables = {name: pl.read_parquet(os.path.join(sys.argv[3], name + ".parquet")) for name in
+          ("departments", "goals", "indicators", "themes")}
+def step(name):
+    if name == target:
+        os.kill(os.getpid(), signal.SIGKILL)
+write_dataset(Dataset(**tables), sys.argv[1], on_step=step)
+"""
+
+
+@pytest.mark.parametrize("step", storage.WRITE_STEPS)
+def test_a_write_killed_after_any_step_leaves_one_whole_version_current(step, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    # Start from the flat layout, so the migration is crossed too.
+    for name, frame in variant(0).tables().items():
+        frame.write_parquet(data / f"{name}.parquet")
+    new = tmp_path / "new"
+    new.mkdir()
+    for name, frame in variant(1).tables().items():
+        frame.write_parquet(new / f"{name}.parquet")
+    process = subprocess.run(
+        [sys.executable, "-c", _KILLED_WRITER, str(data), step, str(new)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == -signal.SIGKILL, process.stderr
+    current = read_dataset(data).departments["dept_id"].to_list()
+    published = storage.WRITE_STEPS.index(step) >= storage.WRITE_STEPS.index("published")
+    assert current == (["dept_1"] if published else ["dept_0"])
+    assert health.dataset_problems(data) == []
+    # The next write succeeds and leaves nothing of the crash behind.
+    write_dataset(variant(2), data)
+    assert read_dataset(data).departments["dept_id"].to_list() == ["dept_2"]
+    leftovers = [p.name for p in data.rglob("*") if p.name.startswith((storage.STAGING_PREFIX, storage.LINK_PREFIX))]
+    assert leftovers == []
+    assert not any(data.glob("*.parquet"))
+
+
+def test_a_server_start_removes_what_a_crash_left_unless_a_writer_is_at_work(tmp_path):
+    write_dataset(tiny_dataset(), tmp_path)
+    before = tree(tmp_path)
+    (tmp_path / "versions" / f"{storage.STAGING_PREFIX}crashed").mkdir()
+    (tmp_path / f"{storage.LINK_PREFIX}crashed").symlink_to("versions/nowhere")
+    with storage.writer_lock(tmp_path):
+        held = threading.Thread(target=lambda: storage.clean_up_at_start(tmp_path))
+        held.start()
+        held.join()  # another thread: the lock is busy, nothing is touched
+    assert (tmp_path / "versions" / f"{storage.STAGING_PREFIX}crashed").exists()
+    assert sorted(storage.clean_up_at_start(tmp_path)) == [
+        f"{storage.LINK_PREFIX}crashed",
+        f"{storage.STAGING_PREFIX}crashed",
+    ]
+    assert tree(tmp_path) == before

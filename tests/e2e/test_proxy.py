@@ -234,3 +234,42 @@ def test_an_upload_on_the_admin_page_passes_xsrf_through_the_proxy(through_proxy
     wait_idle(page)
     assert page.locator("[data-testid=stException]").count() == 0
     assert tiles(page)[admin.TEXT["added"]] == "1"
+
+
+# --- the template's limits and headers --------------------------------------------------------------
+
+
+def request(url: str, method: str = "GET", data: bytes | None = None, headers: dict | None = None) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method, headers=headers or {})) as r:
+            return r.status, dict(r.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def test_pages_may_not_be_framed_by_another_site(proxy: tuple[str, Path]) -> None:
+    for path in ("/", "/_stcore/health", "/goals"):
+        status, headers = request(proxy[0] + path)
+        assert status == 200, path
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_metrics_endpoint_is_closed(proxy: tuple[str, Path]) -> None:
+    assert request(f"{proxy[0]}/_stcore/metrics")[0] == 404
+    assert request(f"{proxy[0]}/_stcore/metrics?x=1")[0] == 404
+
+
+def test_uploads_are_capped_in_size_and_rate_and_their_urls_not_logged(proxy: tuple[str, Path]) -> None:
+    upload = f"{proxy[0]}/_stcore/upload_file/{'0' * 36}/file"
+    # Larger than the cap: nginx answers 413 without passing the body on.
+    status, _ = request(upload, "PUT", b"x" * (21 * 1024 * 1024), {"Content-Type": "application/octet-stream"})
+    assert status == 413
+    # A flood of (small) uploads from one client is cut off after the burst.
+    statuses = [request(upload, "PUT", b"x", {"Content-Type": "application/octet-stream"})[0] for _ in range(12)]
+    assert 429 in statuses and statuses.count(429) >= 12 - 6
+    # Other requests still carry at most 1 MB.
+    assert request(f"{proxy[0]}/_stcore/health", "POST", b"x" * (2 * 1024 * 1024))[0] == 413
+    log = (proxy[1] / "access.log").read_text()
+    assert "upload_file" not in log

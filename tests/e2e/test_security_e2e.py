@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page
 from kpi.contract.storage import read_dataset, write_dataset
 from kpi.web import auth
 from kpi.web.i18n import t
+from tests.support import protocol
 from tests.support.browser import wait_idle
 from tests.support.datasets import FORMULA, HOSTILE_TEXT, hostile_dataset
 from tests.support.server import streamlit_server
@@ -227,7 +228,49 @@ def test_downloads_hold_the_text_as_written(watched, hostile_server: tuple[str, 
     content = Path(download.value.path()).read_bytes().decode("utf-8-sig")
     rows = {row["goal_id"]: row for row in csv.DictReader(io.StringIO(content))}
     expected = data.goals.select("goal_id", "title", "result", "status_reason").rows(named=True)
-    assert {r["goal_id"]: (r["title"], r["result"], r["status_reason"]) for r in expected} == {
+
+    def as_csv_cell(text: str) -> str:  # OWASP's apostrophe before a cell Excel would run
+        return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+    assert {r["goal_id"]: tuple(as_csv_cell(r[k]) for k in ("title", "result", "status_reason")) for r in expected} == {
         goal_id: (row["title"], row["result"], row["status_reason"]) for goal_id, row in rows.items()
     }
+    assert any(row["title"].startswith("'" + FORMULA) for row in rows.values())
     view.assert_nothing_ran()
+
+
+# --- a session id is not a login -------------------------------------------------------------------
+
+
+async def _steal_a_session(base: str) -> None:
+    victim_cookie = protocol.xsrf_cookie(base)
+    assert victim_cookie, "the server sets an XSRF cookie (production config)"
+    victim = await protocol.open_socket(base, victim_cookie)
+    form = await protocol.run_script(victim, base)
+    assert form.session_id and t("password") in form.widgets
+    logged_in = await protocol.run_script(
+        victim,
+        base,
+        [protocol.text_value(form.widgets[t("password")], PASSWORD), protocol.click(form.widgets[t("login")])],
+    )
+    assert logged_in.shows(t("logout")) and logged_in.shows("市财政局")
+    await victim.close()
+
+    # Another client that knows only the session id (it appears in upload URLs and logs).
+    thief = await protocol.open_socket(base, protocol.xsrf_cookie(base), form.session_id)
+    stolen = await protocol.run_script(thief, base)
+    assert stolen.session_id == form.session_id  # Streamlit did hand over the victim's session
+    assert t("password") in stolen.widgets
+    assert not stolen.shows(t("logout")) and not stolen.shows("市财政局")
+    await thief.close()
+
+    # The victim's own browser (its cookie) reconnecting to its session is still signed in.
+    back = await protocol.open_socket(base, victim_cookie, form.session_id)
+    resumed = await protocol.run_script(back, base)
+    assert resumed.session_id == form.session_id
+    assert resumed.shows(t("logout")) and resumed.shows("市财政局")
+    await back.close()
+
+
+def test_a_session_id_alone_gets_the_login_form(gated_server: str) -> None:
+    protocol.run_in_thread(_steal_a_session(gated_server))

@@ -6,7 +6,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from kpi.contract.storage import read_dataset
+from kpi.contract.storage import read_dataset, table_path
 from kpi.pipeline.build import RAW_FILE, build_dataset, main
 from kpi.pipeline.curation import CurationError, load_curation
 
@@ -190,7 +190,7 @@ def test_check_mode(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["--out", str(out)]) == 0
     assert main(["--out", str(out), "--check"]) == 0
-    goals = pl.read_parquet(out / "goals.parquet").with_columns(title=pl.lit("被改动"))
-    goals.write_parquet(out / "goals.parquet")
+    goals = pl.read_parquet(table_path(out, "goals")).with_columns(title=pl.lit("被改动"))
+    goals.write_parquet(table_path(out, "goals"))
     assert main(["--out", str(out), "--check"]) == 1
     assert "goals" in capsys.readouterr().err

@@ -10,16 +10,20 @@ import csv
 import hashlib
 import io
 import os
-import shutil
+import re
+import signal
 import subprocess
 import sys
+import threading
+import zipfile
 from pathlib import Path
 
 import polars as pl
 import pytest
 import xlsxwriter
 
-from kpi.contract.storage import read_dataset, table_path
+from kpi.contract import health, storage
+from kpi.contract.storage import read_dataset, table_path, write_dataset
 from kpi.pipeline import history, ingest, spreadsheet, template
 from kpi.pipeline.build import RAW_FILE
 from kpi.pipeline.source import squeeze
@@ -59,9 +63,15 @@ def xlsx_bytes(frame: pl.DataFrame, sheet: str = spreadsheet.DATA_SHEET) -> byte
     return buffer.getvalue()
 
 
-def tree(directory: Path) -> dict[str, bytes]:
-    """Every file under ``directory`` (history included), byte for byte."""
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+def tree(directory: Path) -> dict[str, bytes | str]:
+    """Every file under ``directory`` (kept versions included) byte for byte, links as their target."""
+    entries: dict[str, bytes | str] = {}
+    for path in sorted(directory.rglob("*")):
+        if path.is_symlink():
+            entries[str(path.relative_to(directory))] = "-> " + os.readlink(path)
+        elif path.is_file() and path.name != ".write.lock":
+            entries[str(path.relative_to(directory))] = path.read_bytes()
+    return entries
 
 
 def run(argv, capsys) -> tuple[int, str, str]:
@@ -90,9 +100,7 @@ def figures_of(dataset, goal_id):
 @pytest.fixture
 def data(tmp_path, seed_files):
     directory = tmp_path / "data"
-    directory.mkdir()
-    for path in seed_files.glob("*.parquet"):
-        shutil.copy2(path, directory / path.name)
+    write_dataset(read_dataset(seed_files), directory)
     return directory
 
 
@@ -190,6 +198,117 @@ def test_a_broken_file_is_refused_with_a_chinese_message_and_the_data_untouched(
     assert "Traceback" not in err + out
     assert "未导入任何数据" in err
     assert tree(data) == before
+
+
+# --- hostile files: limits, formulas, invisible characters ------------------------------------------------
+
+
+def repeated_rows_workbook(rows: int, cell: str = "完成") -> bytes:
+    """A valid .xlsx whose data row is repeated ``rows`` times (rows without their optional
+    ``r`` numbers, so the copies are identical and compress to almost nothing)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet(spreadsheet.DATA_SHEET)
+    sheet.write_row(0, 0, HEADER[:5])
+    sheet.write_row(1, 0, [2023, "市财政局", 1, "标题", cell])
+    book.close()
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    xml = source.read("xl/worksheets/sheet1.xml").decode()
+    row = re.search(r'<row r="2".*?</row>', xml).group(0)
+    xml = xml.replace(row, re.sub(r' (r|spans)="[^"]*"', "", row) * rows)
+    xml = re.sub(r"<dimension [^>]*/>", "", xml)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
+        for name in source.namelist():
+            bomb.writestr(name, xml if name == "xl/worksheets/sheet1.xml" else source.read(name))
+    return out.getvalue()
+
+
+# The peak resident memory of this process alone: VmHWM (ru_maxrss would count the parent's,
+# which it keeps across fork and exec).
+_MEASURED_IMPORT = """
+import re, sys
+from kpi.pipeline import ingest
+code = ingest.main(sys.argv[1:])
+status = open("/proc/self/status").read()
+print("maxrss_kib", re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize(("rows", "limit"), [(1_000_000, "解压后"), (30_000, "超过 20,000 行")])
+def test_a_row_bomb_is_refused_in_bounded_memory(rows, limit, data, tmp_path):
+    content = repeated_rows_workbook(rows)
+    if rows == 1_000_000:
+        assert len(content) < 400_000  # the issue's 0.3 MB bomb
+    path = put(tmp_path, "bomb.xlsx", content)
+    before = tree(data)
+    process = subprocess.run(
+        [sys.executable, "-c", _MEASURED_IMPORT, str(path), "--data-dir", str(data), "--dry-run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,  # a hang fails; the old reader took minutes and GiBs
+    )
+    assert process.returncode == 2, process.stderr
+    assert limit in process.stderr and "限制：" in process.stderr
+    peak_mib = int(process.stdout.split("maxrss_kib")[-1]) / 1024
+    assert peak_mib < 300, peak_mib  # Python, Polars and the seed data take about 125
+    assert tree(data) == before
+
+
+def test_an_oversized_cell_is_refused_naming_the_limit(data, tmp_path, capsys):
+    code, _, err = run([put(tmp_path, "long.xlsx", repeated_rows_workbook(1, "字" * 6000)), "--data-dir", data], capsys)
+    assert code == 2
+    assert "第2行：E列的单元格有 6,000 个字符，未导入（限制：每个单元格不超过 5,000 个字符）" in err
+    big = csv_bytes([[*GOOD[:4], "字" * 30_000, "", ""]])
+    code, _, err = run([put(tmp_path, "long.csv", big), "--data-dir", data], capsys)
+    assert code == 2 and "限制：每个单元格不超过 5,000 个字符" in err
+
+
+def test_formula_cells_are_refused(data, tmp_path, capsys):
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet(spreadsheet.DATA_SHEET)
+    sheet.write_row(0, 0, HEADER[:5])
+    sheet.write_row(1, 0, [2023, "市财政局"])
+    sheet.write_formula(1, 2, "=1+0")
+    sheet.write_row(1, 3, ["标题", "完成"])
+    book.close()
+    code, _, err = run([put(tmp_path, "formula.xlsx", buffer.getvalue()), "--data-dir", data], capsys)
+    assert code == 2
+    assert "第2行：C列的单元格是公式（=1+0），不能导入" in err
+
+
+def test_nul_characters_are_refused(data, tmp_path, capsys):
+    code, _, err = run(
+        [put(tmp_path, "nul.csv", csv_bytes([[*GOOD[:3], "目标\x00任务", *GOOD[4:]]])), "--data-dir", data], capsys
+    )
+    assert code == 2
+    assert "第2行：D列的单元格含有空字符（NUL）" in err
+
+
+def test_invisible_characters_are_removed_and_look_alike_names_warned(data):
+    # A zero-width space and a right-to-left override inside an existing name: the same department.
+    hidden = [["2023", "市财\u200b政局\u202e", "1", "目标", "完成情况。", "", ""]]
+    plan = ingest.plan_import(csv_bytes(hidden), "hidden.csv", data)
+    assert plan.ok and not plan.new_departments
+    assert plan.changes[0].department == "市财政局"
+    # Full-width digits are digits.
+    plan = ingest.plan_import(
+        csv_bytes([["２０２３", "市财政局", "１", "目标", "完成情况。", "", ""]]), "wide.csv", data
+    )
+    assert plan.ok and (plan.changes[0].year, plan.changes[0].seq) == (2023, 1)
+    # A new name one character off an existing one is created, with a warning naming both.
+    plan = ingest.plan_import(csv_bytes([["2023", "市財政局", "1", "目标", "完成情况。", "", ""]]), "alike.csv", data)
+    assert plan.ok and [d["name"] for d in plan.new_departments] == ["市財政局"]
+    assert any("新部门「市財政局」与现有部门「市财政局」很相似" in str(w) for w in plan.warnings)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(data, tmp_path, capsys):
+    content = csv_bytes([GOOD]) + b" " * spreadsheet.MAX_FILE_BYTES
+    code, _, err = run([put(tmp_path, "big.csv", content), "--data-dir", data], capsys)
+    assert code == 2 and "限制：文件大小不超过 20 MB" in err
 
 
 def test_every_problem_of_a_file_is_reported_at_once_in_row_order(data, tmp_path, capsys):
@@ -344,7 +463,7 @@ def test_xlsx_round_trip(data, tmp_path, capsys):
     assert (revenue["value"], revenue["unit"], revenue["value_text"]) == (70_120_000_000.0, "元", "701.2亿元")
     assert (revenue["growth_pct"], revenue["rank"], revenue["rank_scope"]) == (4.0, 2, "全省")
     assert set(written.goals.filter(pl.col("year") == 2022)["goal_id"]) == set(
-        read_dataset(data / "history" / history.history_entries(data)[0]).goals["goal_id"]
+        read_dataset(history.entry_path(data, history.history_entries(data)[0])).goals["goal_id"]
     )
 
 
@@ -370,7 +489,7 @@ def test_new_goals_are_added_with_figures_status_and_themes(data, tmp_path, caps
     housing = figures_of(after, "2023-housing_construction-1").row(0, named=True)
     assert (housing["value"], housing["unit"], housing["completion_pct"]) == (12_000.0, "套（间）", 120.0)
     assert goal(after, "housing_construction", 1, year=2023)["status"] == "exceeded"  # completion above 100%
-    assert (data / "history").is_dir()
+    assert len(history.history_entries(data)) == 1
 
 
 def test_a_changed_result_updates_the_goal_and_replaces_only_its_figures(data):
@@ -521,30 +640,100 @@ def test_a_crash_on_the_first_import_leaves_no_history_behind(data):
     assert not (data / "history").exists()
 
 
-def test_a_failure_between_two_renames_keeps_the_backup_to_restore_from(data, monkeypatch):
-    """Renames are atomic one by one, not as a set: if the second fails, the backup is the way back."""
-    original = tree(data)
-    plan = ingest.plan_import(csv_bytes(NEW_ROWS), "goals.csv", data)
-    real_replace = os.replace
-    calls = []
+_KILLED_IMPORT = """
+import os, signal, sys
+from pathlib import Path
+from kpi.pipeline import ingest
+data, step, path = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+plan = ingest.plan_import(path.read_bytes(), path.name, data)
+def on_step(name):
+    if name == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+ingest.apply_import(plan, on_step=on_step)
+"""
 
-    def replace_failing_on_the_third_data_file(source, target):
-        # departments (unchanged bytes), goals (changed), then indicators fails
-        calls.append(Path(target).name)
-        if len([c for c in calls if c.endswith(".parquet")]) == 3:
-            raise OSError(5, "Input/output error")
-        real_replace(source, target)
 
-    monkeypatch.setattr(os, "replace", replace_failing_on_the_third_data_file)
-    with pytest.raises(OSError):
-        ingest.apply_import(plan)
-    monkeypatch.setattr(os, "replace", real_replace)
-    assert read_dataset(data / "history" / history.history_entries(data)[0]).goals.height == 69
-    assert pl.read_parquet(table_path(data, "goals")).height == 71  # half written: new goals, old indicators
-    [stamp] = history.history_entries(data)  # kept, because the data did change
-    assert ingest.main(["--restore", stamp, "--data-dir", str(data)]) == 0
-    restored = tree(data)
-    assert {k: v for k, v in restored.items() if "/" not in k} == original
+@pytest.mark.parametrize("step", storage.WRITE_STEPS)
+def test_an_import_killed_after_any_step_leaves_one_whole_version_and_the_next_import_works(step, data, tmp_path):
+    """SIGKILL to a real import process after each step: the old or the new data are current, whole."""
+    old = read_dataset(data)
+    process = subprocess.run(
+        [sys.executable, "-c", _KILLED_IMPORT, str(data), step, str(put(tmp_path, "a.csv", csv_bytes(NEW_ROWS[:1])))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == -signal.SIGKILL, process.stderr
+    assert health.dataset_problems(data) == []
+    now = read_dataset(data)
+    if storage.WRITE_STEPS.index(step) < storage.WRITE_STEPS.index("published"):
+        assert all(now.tables()[name].equals(old.tables()[name]) for name in old.tables())
+    else:
+        assert now.goals.filter(pl.col("year") == 2023).height == 1
+        assert now.goals.height == now.indicators.select("goal_id").n_unique() + (
+            old.goals.height - old.indicators.select("goal_id").n_unique()
+        )
+    # The next import is not refused, and leaves nothing of the crash behind.
+    code = ingest.main([str(put(tmp_path, "b.csv", csv_bytes(NEW_ROWS[1:]))), "--data-dir", str(data)])
+    assert code == 0
+    assert read_dataset(data).goals.filter(pl.col("year") == 2023).height in (1, 2)
+    assert list(data.rglob(".staging-*")) + list(data.glob(".current-*")) == []
+
+
+def test_two_imports_at_once_never_both_report_success_with_one_lost(data, tmp_path):
+    """Two real processes on one directory: either both are current in turn (the second planned after the
+    first wrote) or the second is refused; never 已写入 twice with one file's goals gone."""
+    files = [put(tmp_path, f"{n}.csv", csv_bytes([row])) for n, row in enumerate(NEW_ROWS)]
+    for _ in range(6):
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "kpi.ingest", str(path), "--data-dir", str(data)],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for path in files
+        ]
+        results = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+        written = [code == 0 and "已写入" in out for code, out, _ in results]
+        goals_2023 = read_dataset(data).goals.filter(pl.col("year") == 2023)
+        present = {(g["dept_id"], g["seq"]) for g in goals_2023.iter_rows(named=True)}
+        expected = {("economy_it", 1), ("housing_construction", 1)}
+        if all(written):
+            assert present >= expected, results  # both said done: both are in the data
+        else:
+            refused = [err for (code, _, err), ok in zip(results, written, strict=True) if not ok]
+            assert all("预览之后数据已被修改" in err or "另一个导入或恢复正在写入数据" in err for err in refused)
+        assert health.dataset_problems(data) == []
+        # Back to the seed for the next round.
+        storage.publish_version(data, existing=history.history_entries(data)[-1])
+
+
+def test_two_admin_sessions_in_one_process_never_both_write(data):
+    """Two threads (two sessions of the one server process) confirm plans made on the same data:
+    one writes, the other is refused as stale; nothing is lost silently."""
+    plans = [ingest.plan_import(csv_bytes([row]), f"{n}.csv", data) for n, row in enumerate(NEW_ROWS)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def confirm(plan):
+        barrier.wait()
+        try:
+            ingest.apply_import(plan)
+            outcomes.append("written")
+        except ingest.StaleDataError:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=confirm, args=(plan,)) for plan in plans]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["stale", "written"]
+    assert read_dataset(data).goals.filter(pl.col("year") == 2023).height == 1
+    assert health.dataset_problems(data) == []
 
 
 def test_a_plan_made_before_someone_else_wrote_is_refused(data):
@@ -565,7 +754,7 @@ def test_import_keeps_the_previous_version_and_restore_puts_it_back(data, tmp_pa
     assert code == 0
     [stamp] = history.history_entries(data)
     assert f"--restore {stamp}" in out
-    kept = data / "history" / stamp
+    kept = history.entry_path(data, stamp)
     assert {p.name: p.read_bytes() for p in kept.iterdir()} == {f"{n}.parquet": b for n, b in original.items()}
     imported = {name: table_path(data, name).read_bytes() for name in original}
 
@@ -576,7 +765,7 @@ def test_import_keeps_the_previous_version_and_restore_puts_it_back(data, tmp_pa
     # What the restore replaced is itself kept, so the restore can be undone.
     newest = history.history_entries(data)[0]
     assert newest != stamp
-    assert {p.name: p.read_bytes() for p in (data / "history" / newest).iterdir()} == {
+    assert {p.name: p.read_bytes() for p in history.entry_path(data, newest).iterdir()} == {
         f"{n}.parquet": b for n, b in imported.items()
     }
     assert run(["--restore", newest, "--data-dir", data], capsys)[0] == 0
@@ -597,7 +786,7 @@ def test_restore_of_an_unknown_version_is_refused(stamp, data, tmp_path, capsys)
 def test_restore_of_a_damaged_version_is_refused(data, tmp_path, capsys):
     run([put(tmp_path, "goals.csv", csv_bytes(NEW_ROWS)), "--data-dir", data], capsys)
     [stamp] = history.history_entries(data)
-    (data / "history" / stamp / "goals.parquet").write_bytes(b"PAR1 truncated")
+    (history.entry_path(data, stamp) / "goals.parquet").write_bytes(b"PAR1 truncated")
     before = tree(data)
     code, _, err = run(["--restore", stamp, "--data-dir", data], capsys)
     assert code == 2
@@ -784,3 +973,40 @@ def test_figures_and_status_from_other_cities_narratives(case, data):
     for figure, wanted in zip(figures, expected, strict=True):
         assert {key: figure[key] for key in wanted} == wanted
         assert figure["quote"] in result and figure["value_text"] in figure["quote"]
+
+
+# --- a full disk ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 96 KiB tmpfs (needs root and mount rights, as in CI's container; skipped elsewhere)."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_a_full_disk_gets_the_documented_message_and_leaves_the_data(small_disk, seed_files, tmp_path):
+    data = small_disk / "data"
+    write_dataset(read_dataset(seed_files), data)  # about 45 KB of the 96
+    before = tree(data)
+    path = put(tmp_path, "goals.csv", csv_bytes(NEW_ROWS))
+    process = subprocess.run(
+        [sys.executable, "-m", "kpi.ingest", str(path), "--data-dir", str(data)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 1, process.stdout + process.stderr
+    assert "写入失败（磁盘空间不足），原数据未改动。" in process.stderr
+    assert "Traceback" not in process.stderr
+    assert tree(data) == before

@@ -10,10 +10,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from kpi.contract.storage import read_dataset
+from kpi.contract.storage import read_dataset, write_dataset
 from kpi.pipeline import ingest, review
 from kpi.pipeline.build import CURATION_DIR, RAW_FILE, build_dataset
 from kpi.pipeline.curation import load_curation
+from kpi.pipeline.history import history_entries
 
 ROWS = [
     ["2024", "市交通运输局", "1", "交通投资增长10%", "公路、港口投资分别增长31%、12%和9%。"],
@@ -32,9 +33,7 @@ def upload(rows: list[list[str]]) -> bytes:
 @pytest.fixture
 def place(tmp_path: Path, seed_files: Path) -> tuple[Path, Path]:
     data = tmp_path / "data"
-    data.mkdir()
-    for path in seed_files.glob("*.parquet"):
-        shutil.copy2(path, data / path.name)
+    write_dataset(read_dataset(seed_files), data)
     curation = tmp_path / "curation"
     shutil.copytree(CURATION_DIR, curation)
     plan = ingest.plan_import(upload(ROWS), "进度.csv", data, curation)
@@ -56,7 +55,9 @@ def test_the_queue_lists_the_unsure_figures_with_their_sentence(place: tuple[Pat
     assert item.value_text in item.sentence and item.sentence in item.result
 
 
-def test_a_rename_is_recorded_applied_and_survives_a_reimport(place: tuple[Path, Path], tmp_path: Path) -> None:
+def test_a_rename_is_recorded_applied_and_survives_a_reimport(
+    place: tuple[Path, Path], tmp_path: Path, seed_files: Path
+) -> None:
     data, curation = place
     item = item_of(data, "853.2亿元")
     message = review.decide(
@@ -76,16 +77,12 @@ def test_a_rename_is_recorded_applied_and_survives_a_reimport(place: tuple[Path,
         "reason": "表格行：指标名称在目标列",
         "year": "2024",
     }
-    assert (data / "history").is_dir()  # the data before the decision is kept
+    assert len(history_entries(data)) >= 2  # the data before the decision is kept as a version
 
     # Re-import into a fresh copy of the seed: the decision is applied again.
     fresh = tmp_path / "fresh"
-    fresh.mkdir()
-    for path in data.glob("*.parquet"):
-        shutil.copy2(path, fresh / path.name)
-    emptied = read_dataset(fresh)
-    pl.DataFrame(schema=emptied.indicators.schema).write_parquet(fresh / "indicators.parquet")
-    emptied.goals.filter(pl.col("year") != 2024).write_parquet(fresh / "goals.parquet")
+    seed = read_dataset(seed_files)
+    write_dataset(type(seed)(seed.departments, seed.goals, seed.indicators.clear(), seed.themes), fresh)
     plan = ingest.plan_import(upload(ROWS), "进度.csv", fresh, curation)
     assert plan.ok, plan.problems
     again = plan.dataset.indicators.filter(pl.col("value_text") == "853.2亿元").row(0, named=True)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi.contract.storage import read_dataset
+from kpi.contract.storage import read_dataset, write_dataset
 from kpi.pipeline import history, ingest, template
 from kpi.web import admin
 
@@ -36,16 +37,20 @@ def csv_upload(rows) -> tuple[str, bytes, str]:
     return ("目标完成情况2023.csv", buffer.getvalue().encode("utf-8"), "text/csv")
 
 
-def tree(directory: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+def tree(directory: Path) -> dict[str, bytes | str]:
+    entries: dict[str, bytes | str] = {}
+    for path in sorted(directory.rglob("*")):
+        if path.is_symlink():
+            entries[str(path.relative_to(directory))] = "-> " + os.readlink(path)
+        elif path.is_file() and path.name != ".write.lock":
+            entries[str(path.relative_to(directory))] = path.read_bytes()
+    return entries
 
 
 @pytest.fixture
 def data(tmp_path, seed_files, monkeypatch):
     directory = tmp_path / "data"
-    directory.mkdir()
-    for path in seed_files.glob("*.parquet"):
-        shutil.copy2(path, directory / path.name)
+    write_dataset(read_dataset(seed_files), directory)
     monkeypatch.setenv("KPI_DATA_DIR", str(directory))
     # No secrets.toml where Streamlit looks (the project's and the user's .streamlit/).
     monkeypatch.chdir(tmp_path)
@@ -158,6 +163,30 @@ def test_a_broken_file_shows_every_problem_and_changes_nothing(data, monkeypatch
     assert tree(data) == before
 
 
+def test_the_plan_is_made_once_per_file_in_a_process_of_its_own(data, monkeypatch):
+    """Reruns of the page reuse the plan of the uploaded file; another file or new data get a new one."""
+    at = unlocked_page(monkeypatch)
+    upload = csv_upload(ROWS_2023)
+    at.file_uploader[0].set_value(upload).run()
+    key = admin.plan_key(upload[1], upload[0], data)
+    first = admin._plans[key]
+    at.run()
+    at.run()
+    assert admin._plans[key] is first and first.result().count("added") == 2
+    assert admin.plan_key(csv_upload(ROWS_2023[:1])[1], upload[0], data) != key
+    # The plan came from a child process: a pickled copy, made against the same data.
+    assert first.result().directory == data and first.result().fingerprint == ingest.fingerprint(data)
+
+
+def test_a_row_bomb_on_the_admin_page_is_refused_naming_the_limit(data, monkeypatch):
+    at = unlocked_page(monkeypatch)
+    rows = [["2023", "市财政局", "1", "目标", "完成情况。", "", ""]] * 25_000
+    at.file_uploader[0].set_value(csv_upload(rows)).run()
+    assert not at.exception
+    assert "超过 20,000 行" in at.dataframe[0].value["问题"][0]
+    assert not [b for b in at.button if b.label == "确认导入"]
+
+
 def test_an_unreadable_workbook_gets_a_message_not_a_traceback(data, monkeypatch):
     at = unlocked_page(monkeypatch)
     at.file_uploader[0].set_value(("目标.xlsx", b"PK\x03\x04 broken", template.XLSX_MIME)).run()
@@ -188,8 +217,8 @@ def test_preview_then_confirm_imports_and_keeps_a_backup(data, monkeypatch):
     assert at.file_uploader[0].value is None  # a fresh uploader for the next file
     written = read_dataset(data)
     assert set(written.goals["year"]) == {2022, 2023}
-    assert {p.name: p.read_bytes() for p in (data / "history" / stamp).iterdir()} == {
-        name: content for name, content in before.items() if "/" not in name
+    assert {p.name: p.read_bytes() for p in history.entry_path(data, stamp).iterdir()} == {
+        Path(name).name: content for name, content in before.items() if name.startswith("versions/")
     }
 
 

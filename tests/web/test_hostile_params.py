@@ -197,6 +197,24 @@ def test_any_combination_of_parameters(public, tables: dict[str, pl.DataFrame], 
     check_link(raw, tables)
 
 
+@pytest.mark.parametrize("key", ["dept", "theme", "status"])
+def test_a_widget_value_of_the_wrong_type_is_dropped_and_clears_no_cache(public, tables, key: str) -> None:
+    """A modified client sends a number where the pickers hold codes: the value is dropped (as an
+    unknown option is); the page neither fails nor shows the server's data path, and the data stay
+    cached for every other viewer."""
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.run()
+    version = queries.data_version()
+    connection = queries._connection(version.split("|", 1)[0], version)
+    app.session_state[key] = [5]
+    app.run()
+    assert not app.exception and not app.error
+    shown = " ".join(str(e.value) for e in [*app.markdown, *app.caption, *app.error, *app.warning])
+    assert str(queries.data_dir()) not in shown
+    assert queries._connection(version.split("|", 1)[0], version) is connection
+    assert app.metric  # the dashboard, not an error page
+
+
 @pytest.mark.parametrize("bad", ["nope", SQL, XSS_IMG])
 def test_an_all_invalid_filter_is_off_and_the_page_says_so(public, tables: dict[str, pl.DataFrame], bad: str) -> None:
     """The documented choice for `?dept=<unknown>`: all departments, with a visible notice."""
@@ -334,16 +352,45 @@ def test_markdown_literal_round_trips_through_commonmark_escapes() -> None:
         assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", escaped) == text
 
 
+def as_csv_cell(text: str) -> str:
+    """What the CSV holds for a text: OWASP's leading apostrophe before a formula character."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_escaped_and_numbers_stay_numbers() -> None:
+    payloads = ['=HYPERLINK("http://evil.example/x","点击")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "1-2", "市局"]
+    frame = pl.DataFrame(
+        {"title": payloads, "value": [-3.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, -7.0], "rank": [-1, 2, 3, 4, 5, 6, 7, 8]}
+    )
+    rows = list(csv.reader(io.StringIO(exports.to_csv(frame).decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["title", "value", "rank"]
+    titles = [row[0] for row in rows[1:]]
+    assert titles == [
+        '\'=HYPERLINK("http://evil.example/x","点击")',
+        "'+1+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\t=1",
+        "'\r=1",
+        "1-2",
+        "市局",
+    ]
+    assert [row[1] for row in rows[1:]] == ["-3.5", "1.0", "2.0", "3.0", "4.0", "5.0", "6.0", "-7.0"]
+    assert rows[1][2] == "-1"
+
+
 def test_downloads_hold_the_text_as_written(hostile_data: Dataset) -> None:
     year = int(hostile_data.goals.get_column("year").max())
     f = Filters(year)
     goals = hostile_data.goals.sort("goal_id")
     rows = list(csv.DictReader(io.StringIO(exports.goals_csv(f).decode("utf-8-sig"))))
-    assert sorted((r["goal_id"], r["title"], r["result"]) for r in rows) == list(
-        zip(goals["goal_id"], goals["title"], goals["result"], strict=True)
-    )
+    assert sorted((r["goal_id"], r["title"], r["result"]) for r in rows) == [
+        (goal_id, as_csv_cell(title), as_csv_cell(result))
+        for goal_id, title, result in zip(goals["goal_id"], goals["title"], goals["result"], strict=True)
+    ]
+    assert any(r["title"].startswith("'" + FORMULA) for r in rows)
     indicator_rows = list(csv.DictReader(io.StringIO(exports.indicators_csv(f).decode("utf-8-sig"))))
-    assert {r["name"] for r in indicator_rows} == set(hostile_data.indicators.get_column("name"))
+    assert {r["name"] for r in indicator_rows} == {as_csv_cell(n) for n in hostile_data.indicators["name"]}
 
     book = openpyxl.load_workbook(io.BytesIO(exports.workbook(f)))
     sheet = book["目标"]

@@ -309,3 +309,53 @@ def test_unconfirmed_figures_are_shown_but_not_counted(
 
 def test_statuses_are_the_contract_statuses() -> None:
     assert queries.STATUSES == STATUSES
+
+
+def _page_run_during_an_import() -> None:
+    """A page run that another writer publishes a new version in the middle of."""
+    import os
+    from pathlib import Path
+
+    import polars as pl
+    import streamlit as st
+
+    from kpi.contract.schema import Dataset
+    from kpi.contract.storage import read_dataset, write_dataset
+    from kpi.web import queries
+
+    directory = Path(os.environ["KPI_DATA_DIR"])
+    queries.data_problems()  # the run's check resolves current
+    data = read_dataset(directory)
+    dropped = data.departments["dept_id"][0]
+    write_dataset(
+        Dataset(
+            departments=data.departments.filter(pl.col("dept_id") != dropped),
+            goals=data.goals.filter(pl.col("dept_id") != dropped),
+            indicators=data.indicators.filter(pl.col("dept_id") != dropped),
+            themes=data.themes,
+        ),
+        directory,
+    )
+    st.session_state["departments_seen"] = queries.departments().height
+    st.session_state["goals_seen"] = queries.tiles(queries.Filters(int(data.goals["year"].max())))["goals"]
+
+
+def test_one_page_run_reads_one_version_while_an_import_publishes_another(
+    seed_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from kpi.contract.storage import read_dataset, write_dataset
+
+    seed = read_dataset(seed_files)
+    write_dataset(seed, tmp_path)
+    monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path))
+    app = AppTest.from_function(_page_run_during_an_import, default_timeout=60).run()
+    assert not app.exception
+    year = int(seed.goals["year"].max())
+    # The queries after the publication still read the version the run started with.
+    assert app.session_state["departments_seen"] == seed.departments.height
+    assert app.session_state["goals_seen"] == seed.goals.filter(pl.col("year") == year).height
+    # The next run sees the new version whole.
+    fresh = AppTest.from_function(_page_run_during_an_import, default_timeout=60).run()
+    assert fresh.session_state["departments_seen"] == seed.departments.height - 1
