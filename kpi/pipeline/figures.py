@@ -51,6 +51,9 @@ class Figure:
     # How the target is known: "stated" (written, e.g. in the goal title), "excess" (value
     # minus 超额完成/多完成, exact) or "completion" (value / completion rate, approximate).
     target_basis: str | None = None
+    # The source states the figure (its value or its rank) as expected, not achieved:
+    # 预计 / 有望 / 预期 / 可望 in its quote. Such ranks are not counted as achieved ranks.
+    is_forecast: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ _QTY_RE = re.compile(
 )
 _LABEL_RE = re.compile(r"“[^“”]*”|‘[^‘’]*’|《[^《》]*》|「[^「」]*」|\"[^\"]*\"")
 _RANGE_RE = re.compile(r"\d+(?:\.\d+)?[万亿]?%?\s?(?:[-—–~～]+|至)\s?\d")
+# Words by which the source forecasts rather than reports (有望全省第1, 预计排名全省前三).
+_FORECAST_RE = re.compile(r"预计|有望|预期|可望")
 _TIME_UNITS = {"年", "个月", "天", "周", "小时"}
 # A unit followed by these characters is really the start of another word (期间, 次性, 户外 …).
 _UNIT_WORD_RE = re.compile(
@@ -802,6 +807,7 @@ def _to_figure(f: _Fig, text: str, idx: list[int]) -> Figure:
         start=start,
         end=end,
         target_basis=f.target_basis,
+        is_forecast=bool(_FORECAST_RE.search(text[start:end])),
     )
 
 

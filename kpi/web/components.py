@@ -36,7 +36,7 @@ def percent(share: float) -> str:
 
 
 def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
-    """The eight KPI tiles; each help text says exactly what is counted."""
+    """The nine KPI tiles; each help text says exactly what is counted."""
     counts = queries.tiles(f)
     status_tiles = ("exceeded", "achieved", "on_track", "pending")
     specs: list[tuple[str, str, str]] = [(t("tile_goals", lang), str(counts["goals"]), t("tile_goals_help", lang))]
@@ -50,6 +50,7 @@ def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
             t("tile_risk_help", lang),
         ),
         (t("tile_first", lang), str(counts["provincial_firsts"]), t("tile_first_help", lang)),
+        (t("tile_forecast_first", lang), str(counts["forecast_firsts"]), t("tile_forecast_first_help", lang)),
         (t("tile_met_share", lang), percent(float(counts["met_share"])), t("tile_met_share_help", lang)),
     ]
     # A wrapping grid: four or more tiles a row on a laptop, two on a phone

@@ -174,8 +174,13 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "tile_first": {"zh": "全省第一", "en": "Provincial No. 1"},
     "tile_first_help": {
-        "zh": "这些目标的指标中，原文写明“全省第1”（排名范围为全省、名次为1、非“前N”区间）的指标个数。",
-        "en": "Figures of these goals that the source ranks exactly 1st in the province (scope 全省, rank 1, not a top-N range).",
+        "zh": "这些目标的指标中，原文写明已取得“全省第1”（排名范围为全省、名次为1、非“前N”区间）的指标个数；原文为“预计”“有望”等预测的不计入，另列于“预计全省第一”。",
+        "en": "Figures of these goals that the source states as ranked 1st in the province (scope 全省, rank 1, not a top-N range); forecasts (预计, 有望) are not counted here but under “Forecast No. 1”.",
+    },
+    "tile_forecast_first": {"zh": "预计全省第一", "en": "Forecast No. 1"},
+    "tile_forecast_first_help": {
+        "zh": "原文以“预计”“有望”等预测语气写出“全省第1”的指标个数：尚未取得，不计入“全省第一”。",
+        "en": "Figures the source expects to rank 1st in the province (预计, 有望): not yet achieved, so not counted under “Provincial No. 1”.",
     },
     "tile_met_share": {"zh": "目标达成率", "en": "Share of goals met"},
     "tile_met_share_help": {

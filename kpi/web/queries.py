@@ -41,9 +41,12 @@ _SCOPE_GROUP_SQL = """
          WHEN i.rank_scope LIKE '全国%' THEN 'nation'
          ELSE 'other' END
 """
-# Exactly "全省第1" (not a top-N range, not a sub-scope such as 全省内河).
-_PROVINCIAL_FIRST_SQL = "(i.rank = 1 AND i.rank_scope = '全省' AND NOT i.rank_is_top_n)"
-_PROVINCIAL_TOP3_SQL = "(i.rank <= 3 AND i.rank_scope = '全省')"
+# Exactly "全省第1" (not a top-N range, not a sub-scope such as 全省内河), as a result:
+# a forecast (有望全省第1, 预计全省第1) is counted apart (_FORECAST_FIRST_SQL), never as achieved.
+_STATED_FIRST_SQL = "(i.rank = 1 AND i.rank_scope = '全省' AND NOT i.rank_is_top_n)"
+_PROVINCIAL_FIRST_SQL = f"({_STATED_FIRST_SQL} AND NOT i.is_forecast)"
+_FORECAST_FIRST_SQL = f"({_STATED_FIRST_SQL} AND i.is_forecast)"
+_PROVINCIAL_TOP3_SQL = "(i.rank <= 3 AND i.rank_scope = '全省' AND NOT i.is_forecast)"
 # Percent of target: the stated completion rate, else actual ÷ target
 # (target ÷ actual where lower is better). No target and no rate: no value.
 _PCT_OF_TARGET_SQL = """
@@ -270,14 +273,17 @@ def _tiles(version: str, f: Filters) -> dict[str, float | int]:
     ).row(0, named=True)
     firsts = _query(
         f"""
-        SELECT count(*) AS n FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
-        WHERE {_PROVINCIAL_FIRST_SQL}
+        SELECT count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) AS firsts,
+               count(*) FILTER (WHERE {_FORECAST_FIRST_SQL}) AS forecast_firsts
+        FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+        WHERE {_STATED_FIRST_SQL}
         """,
         scope=scope,
-    ).item()
+    ).row(0, named=True)
     tiles: dict[str, float | int] = {key: int(value) for key, value in goal_counts.items()}
     tiles["at_risk_or_not_met"] = tiles["at_risk"] + tiles["not_met"]
-    tiles["provincial_firsts"] = int(firsts)
+    tiles["provincial_firsts"] = int(firsts["firsts"] or 0)
+    tiles["forecast_firsts"] = int(firsts["forecast_firsts"] or 0)
     met = sum(tiles[s] for s in MET_STATUSES)
     tiles["met_share"] = met / tiles["goals"] if tiles["goals"] else 0.0
     return tiles
@@ -285,7 +291,8 @@ def _tiles(version: str, f: Filters) -> dict[str, float | int]:
 
 def tiles(f: Filters) -> dict[str, float | int]:
     """Counts for the KPI tiles: goals, one per status, at_risk_or_not_met,
-    provincial_firsts (figures ranked exactly 全省第1) and met_share (0..1)."""
+    provincial_firsts (figures ranked exactly 全省第1, as a result), forecast_firsts (全省第1
+    stated as a forecast: 有望, 预计) and met_share (0..1)."""
     return _tiles(data_version(), f)
 
 
@@ -410,7 +417,7 @@ def attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.Da
 _INDICATOR_COLUMNS = """
     i.indicator_id, i.goal_id, i.name, i.value, i.unit, i.value_text, i.qualifier,
     i.target, i.target_text, i.completion_pct, i.growth_pct, i.rank, i.rank_scope,
-    i.rank_is_top_n, i.higher_is_better, i.quote
+    i.rank_is_top_n, i.is_forecast, i.higher_is_better, i.quote, i.target_basis
 """
 
 

@@ -13,6 +13,8 @@ from kpi.pipeline.numbers import format_pct
 from kpi.web import i18n, queries
 from kpi.web.i18n import t
 
+# The forecast wording the 全省第一 tiles' help text excludes (预计, 有望, …).
+FORECAST_WORDS = "预计|有望|预期|可望"
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 
@@ -51,13 +53,17 @@ def expected_tiles(goals: pl.DataFrame, indicators: pl.DataFrame) -> dict[str, f
     """The tile counts computed with Polars from the given goals and all indicators."""
     counts = {status: goals.filter(pl.col("status") == status).height for status in queries.STATUSES}
     chosen = indicators.join(goals.select("goal_id"), on="goal_id", how="semi")
-    firsts = chosen.filter((pl.col("rank") == 1) & (pl.col("rank_scope") == "全省") & ~pl.col("rank_is_top_n")).height
+    stated = chosen.filter((pl.col("rank") == 1) & (pl.col("rank_scope") == "全省") & ~pl.col("rank_is_top_n"))
+    # Independent of the pipeline's is_forecast: the forecast words the tiles' help text names.
+    forecast = pl.col("quote").str.contains(FORECAST_WORDS)
+    firsts, forecast_firsts = stated.filter(~forecast).height, stated.filter(forecast).height
     met = counts["exceeded"] + counts["achieved"]
     return {
         "goals": goals.height,
         **counts,
         "at_risk_or_not_met": counts["at_risk"] + counts["not_met"],
         "provincial_firsts": firsts,
+        "forecast_firsts": forecast_firsts,
         "met_share": met / goals.height if goals.height else 0.0,
     }
 
@@ -69,6 +75,7 @@ def tile_labels(lang: str = "zh") -> dict[str, str]:
         labels[status] = i18n.status_label(status, lang)
     labels["at_risk_or_not_met"] = f"{i18n.STATUS_ICONS['at_risk']} {t('tile_risk', lang)}"
     labels["provincial_firsts"] = t("tile_first", lang)
+    labels["forecast_firsts"] = t("tile_forecast_first", lang)
     labels["met_share"] = t("tile_met_share", lang)
     return labels
 

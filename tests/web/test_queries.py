@@ -11,8 +11,9 @@ import pytest
 from kpi.contract.schema import STATUSES, TABLES
 from kpi.contract.storage import table_path
 from kpi.web import queries
+from kpi.web.i18n import t
 from kpi.web.queries import Filters
-from tests.support.apptest import expected_tiles
+from tests.support.apptest import FORECAST_WORDS, expected_tiles
 
 HOSTILE = "'; drop table goals;--"
 
@@ -30,6 +31,21 @@ def test_tiles_for_the_full_year(year: int, goals: pl.DataFrame, indicators: pl.
     tiles = queries.tiles(Filters(year))
     assert tiles == pytest.approx(expected_tiles(goals, indicators))
     assert tiles["goals"] == goals.height
+
+
+def test_forecast_firsts_are_counted_apart(year: int, indicators: pl.DataFrame) -> None:
+    # The source's 14 "全省第1" include 有望全省第1 (housing) and 预计全省第1 (transport).
+    tiles = queries.tiles(Filters(year))
+    stated = indicators.filter((pl.col("rank") == 1) & (pl.col("rank_scope") == "全省") & ~pl.col("rank_is_top_n"))
+    assert stated.height == 14
+    assert (tiles["provincial_firsts"], tiles["forecast_firsts"]) == (12, 2)
+
+
+def test_tile_help_texts_name_what_they_count() -> None:
+    # The words the tests exclude (FORECAST_WORDS) are the words the help texts name.
+    for word in ("预计", "有望"):
+        assert word in FORECAST_WORDS
+        assert word in t("tile_first_help") and word in t("tile_forecast_first_help")
 
 
 def test_tiles_for_one_department(year: int, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
@@ -115,7 +131,9 @@ def test_status_mix_top_n(year: int) -> None:
 
 def test_top3_leaderboard(year: int, indicators: pl.DataFrame) -> None:
     frame, total = queries.top3_leaderboard(Filters(year))
-    top3 = indicators.filter((pl.col("rank") <= 3) & (pl.col("rank_scope") == "全省"))
+    top3 = indicators.filter(
+        (pl.col("rank") <= 3) & (pl.col("rank_scope") == "全省") & ~pl.col("quote").str.contains(FORECAST_WORDS)
+    )
     expected = top3.group_by("dept_id").len()
     assert dict(zip(frame["dept_id"], frame["top3"], strict=True)) == dict(
         zip(expected["dept_id"], expected["len"], strict=True)
