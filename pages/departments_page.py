@@ -43,4 +43,6 @@ counts = ui.kpi_tiles(scoped, lang)
 if counts["goals"] == 0:
     ui.empty(lang)
 else:
-    ui.paged_goals(lambda limit, offset: queries.goal_page(scoped, limit, offset), "dept_goals_page", lang)
+    ui.paged_goals(
+        lambda limit, offset: queries.goal_page(scoped, limit, offset), "dept_goals_page", lang, with_department=False
+    )

@@ -175,12 +175,14 @@ def indicator_table(indicators: pl.DataFrame, lang: str) -> None:
     )
 
 
-def goal_card(goal: dict, indicators: pl.DataFrame, theme_names: dict[str, str], lang: str) -> None:
+def goal_card(
+    goal: dict, indicators: pl.DataFrame, theme_names: dict[str, str], lang: str, with_department: bool = True
+) -> None:
     with st.container(border=True, key=f"goal_{goal['goal_id']}"):
         figures = indicators.get_column("value_text").to_list() if indicators.height else []
         # One HTML block, not a Markdown title, a row of st.badge and a caption: about nine
         # Streamlit elements a card, and ten cards, cost the browser ≈ 0.2 s on every goal list.
-        st.html(markup.goal_card_html(goal, figures, theme_names, lang))
+        st.html(markup.goal_card_html(goal, figures, theme_names, lang, with_department))
         if indicators.height:
             # Lazy, as the charts' tables: the figures are marked in the narrative above, and ten
             # cards of tables cost the browser ≈ 0.2 s on every goal list.
@@ -195,7 +197,7 @@ def goal_card(goal: dict, indicators: pl.DataFrame, theme_names: dict[str, str],
                     indicator_table(indicators, lang)
 
 
-def goal_cards(goals: pl.DataFrame, lang: str) -> None:
+def goal_cards(goals: pl.DataFrame, lang: str, with_department: bool = True) -> None:
     """Cards for a page of goals, with each goal's indicators."""
     themes = queries.themes()
     theme_names = {
@@ -205,7 +207,7 @@ def goal_cards(goals: pl.DataFrame, lang: str) -> None:
         tuple(goals.get_column("goal_id").to_list()), tuple(goals.get_column("year").unique().to_list())
     )
     for goal in goals.iter_rows(named=True):
-        goal_card(goal, indicators.filter(pl.col("goal_id") == goal["goal_id"]), theme_names, lang)
+        goal_card(goal, indicators.filter(pl.col("goal_id") == goal["goal_id"]), theme_names, lang, with_department)
 
 
 GoalFetch = Callable[[int, int], tuple[pl.DataFrame, int]]
@@ -225,7 +227,13 @@ def fetch_goal_page(fetch: GoalFetch, key: str, page_size: int = GOALS_PER_PAGE)
     return goals, total, page
 
 
-def show_goal_page(loaded: tuple[pl.DataFrame, int, int], key: str, lang: str, page_size: int = GOALS_PER_PAGE) -> int:
+def show_goal_page(
+    loaded: tuple[pl.DataFrame, int, int],
+    key: str,
+    lang: str,
+    page_size: int = GOALS_PER_PAGE,
+    with_department: bool = True,
+) -> int:
     """Goal cards of a page from ``fetch_goal_page``, with the pager; returns the total number of goals."""
     goals, total, page = loaded
     if total == 0:
@@ -234,12 +242,14 @@ def show_goal_page(loaded: tuple[pl.DataFrame, int, int], key: str, lang: str, p
     st.caption(
         t("goal_count", lang, n=total) + ("　" + t("page_of", lang, page=page, pages=pages) if pages > 1 else "")
     )
-    goal_cards(goals, lang)
+    goal_cards(goals, lang, with_department)
     if pages > 1:
         st.pagination(pages, key=key)
     return total
 
 
-def paged_goals(fetch: GoalFetch, key: str, lang: str, page_size: int = GOALS_PER_PAGE) -> int:
+def paged_goals(
+    fetch: GoalFetch, key: str, lang: str, page_size: int = GOALS_PER_PAGE, with_department: bool = True
+) -> int:
     """Goal cards one page at a time; returns the total number of goals."""
-    return show_goal_page(fetch_goal_page(fetch, key, page_size), key, lang, page_size)
+    return show_goal_page(fetch_goal_page(fetch, key, page_size), key, lang, page_size, with_department)

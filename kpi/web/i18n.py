@@ -190,9 +190,29 @@ TEXT: dict[str, dict[str, str]] = {
     # overview
     "status_mix": {"zh": "各部门目标完成状态", "en": "Status mix by department"},
     "status_mix_caption": {
-        "zh": "按达成率（超额完成+已完成占比）从高到低排序。点击部门可筛选到该部门。",
-        "en": "Sorted by share of goals met. Click a department to filter to it.",
+        "zh": "问题在前：未完成、难度较大、待验收目标多的部门排在最上，其后按达成率从低到高。点击部门可查看该部门的全部目标。",
+        "en": "Problems first: departments with goals not met, at risk or pending come first, then by share met, lowest first. Click a department to list its goals.",
     },
+    "status_mix_hidden": {
+        "zh": "另有 {n} 个部门的目标均无问题，未列出；可打开“显示全部”。",
+        "en": "{n} more departments have no problem goal and are not listed; turn on “Show all”.",
+    },
+    "show_all_departments": {"zh": "显示全部部门（共 {n} 个）", "en": "Show all departments ({n})"},
+    "problems": {"zh": "需关注的部门", "en": "Departments needing attention"},
+    "problems_none": {
+        "zh": "当前筛选条件下没有未完成、难度较大或待验收的目标。",
+        "en": "No goal is not met, at risk or pending under these filters.",
+    },
+    "league": {"zh": "部门赛马榜", "en": "Department league table"},
+    "league_rule": {
+        "zh": "排序规则：先比目标达成率（超额完成+已完成的目标占比），相同再比原文写明的“全省第1”指标个数，再比“全省前三”指标个数；三项都相同为并列。“预计”“有望”等预测不计入。",
+        "en": "Rule: share of goals met (exceeded + achieved) first, then figures the source states as 1st in the province, then figures in the provincial top 3; equal on all three is a tie. Forecasts (预计, 有望) are not counted.",
+    },
+    "col_place": {"zh": "名次", "en": "Place"},
+    "col_top3_short": {"zh": "全省前三", "en": "Top 3"},
+    "place": {"zh": "第{n}", "en": "{n}"},
+    "place_tied": {"zh": "并列第{n}", "en": "{n} (tied)"},
+    "dept_goals_title": {"zh": "{name}的全部目标", "en": "All goals of {name}"},
     "leaderboard": {"zh": "全省前三名次榜", "en": "Provincial top-3 leaderboard"},
     "leaderboard_caption": {
         "zh": "各部门指标中进入全省前三（第1至第3名，或“前三”）的个数。点击部门可筛选。",

@@ -72,17 +72,80 @@ def _badge(text: str, color: str) -> str:
     )
 
 
-def goal_card_html(goal: dict, figures: list[str], theme_names: dict[str, str], lang: str) -> str:
+def goal_card_html(
+    goal: dict, figures: list[str], theme_names: dict[str, str], lang: str, with_department: bool = True
+) -> str:
     """A goal card's text as one block of escaped HTML: title, badges (status in words,
-    department, themes), the narrative with its figures marked, and the status reason."""
+    department, themes), the narrative with its figures marked, and the status reason.
+
+    ``with_department``: number the title with its department ("市经信局 1. …"), as a list of
+    several departments' goals must — the source numbers each department's goals from 1."""
     status = goal["status"]
     badges = [_badge(i18n.status_label(status, lang), i18n.STATUS_BADGE_COLORS[status])]
     badges.append(_badge(i18n.department_name(goal["dept_name"], lang), "gray"))
     badges += [_badge(theme_names.get(theme_id, theme_id), "gray") for theme_id in goal["themes"] or []]
     reason = f"{t('status_reason', lang)}：{goal['status_reason'] or ''}"
+    number = f"{goal['seq']}."
+    if with_department:
+        number = f"{html.escape(i18n.department_name(goal['dept_name'], lang))} {number}"
     return (
-        f'<p class="kpi-title" style="margin:0 0 6px 0"><strong>{goal["seq"]}. {html.escape(goal["title"])}</strong></p>'
+        f'<p class="kpi-title" style="margin:0 0 6px 0"><strong>{number} {html.escape(goal["title"])}</strong></p>'
         f'<p class="kpi-badges" style="margin:0 0 4px 0">{"".join(badges)}</p>'
         f'<div class="kpi-narrative">{highlight_figures(goal["result"], figures)}</div>'
         f'<p class="kpi-reason" style="margin:6px 0 0 0;font-size:0.85rem;color:#5A6470">{html.escape(reason)}</p>'
+    )
+
+
+def problems_html(rows: list[dict], lang: str) -> str:
+    """One line per department with a problem, worst first: "市经信局：⚠ 难度较大 2".
+
+    ``rows``: dept name, not_met, at_risk, pending (from queries.problem_departments)."""
+    items = []
+    for row in rows:
+        counts = "、".join(
+            f"{i18n.status_label(status, lang)} {row[status]}"
+            for status in ("not_met", "at_risk", "pending")
+            if row[status]
+        )
+        name = html.escape(i18n.department_name(row["name"], lang))
+        items.append(f'<li class="kpi-problem"><strong>{name}</strong>：{html.escape(counts)}</li>')
+    return f'<ul class="kpi-problems" style="margin:0 0 0.5rem 1.1rem;padding:0">{"".join(items)}</ul>'
+
+
+def league_html(rows: list[dict], lang: str) -> str:
+    """The 赛马 league table as an HTML table that wraps (nothing is cut), ties written as ties.
+
+    ``rows``: from queries.league_table, in order."""
+    head = "".join(
+        f'<th style="text-align:{align};padding:2px 6px;border-bottom:1px solid #ccc">{html.escape(t(key, lang))}</th>'
+        for key, align in (
+            ("col_place", "left"),
+            ("col_department", "left"),
+            ("col_met_share", "right"),
+            ("tile_first", "right"),
+            ("col_top3_short", "right"),
+        )
+    )
+    body = []
+    for row in rows:
+        place = t("place_tied" if row["tied"] else "place", lang, n=row["place"])
+        share = f"{round(row['met_share'] * 100)}%（{row['met']}/{row['total']}）"
+        cells = (
+            (place, "left"),
+            (i18n.department_name(row["name"], lang), "left"),
+            (share, "right"),
+            (str(row["firsts"]), "right"),
+            (str(row["top3"]), "right"),
+        )
+        body.append(
+            '<tr class="kpi-league-row">'
+            + "".join(
+                f'<td style="text-align:{align};padding:2px 6px;overflow-wrap:anywhere">{html.escape(text)}</td>'
+                for text, align in cells
+            )
+            + "</tr>"
+        )
+    return (
+        '<table class="kpi-league" style="width:100%;border-collapse:collapse;font-size:0.9rem">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )

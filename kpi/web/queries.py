@@ -339,6 +339,143 @@ def status_by_department(f: Filters, limit: int | None = None) -> tuple[pl.DataF
     return _status_by_department(data_version(), f, limit)
 
 
+# --- problems first ------------------------------------------------------------------------
+
+# Per department of the scope: goals, one count per problem status, share met. The columns the
+# worst-first order below reads; shared by every query that lists departments worst first.
+_PER_DEPT_SQL = """
+    SELECT dept_id, count(*) AS total,
+           count(*) FILTER (WHERE status = 'not_met') AS not_met,
+           count(*) FILTER (WHERE status = 'at_risk') AS at_risk,
+           count(*) FILTER (WHERE status = 'pending') AS pending,
+           count(*) FILTER (WHERE status IN ('not_met', 'at_risk', 'pending')) AS problems,
+           count(*) FILTER (WHERE status IN ('exceeded', 'achieved')) / count(*) AS met_share,
+           count(*) FILTER (WHERE status = 'exceeded') / count(*) AS exceeded_share
+    FROM fg GROUP BY dept_id
+"""
+# THE order of departments "worst first", in one place: most unmet goals, then at risk, then
+# pending, then lowest share met. (When report periods bring red/yellow/green lights, they slot
+# in here, before the status counts.) ``p`` is a row of _PER_DEPT_SQL, ``d`` its department.
+_WORST_FIRST_SQL = (
+    "p.not_met DESC, p.at_risk DESC, p.pending DESC, p.met_share ASC, p.exceeded_share ASC, p.total DESC, d.sort_order"
+)
+# With this many departments or fewer, every department is shown; beyond, every department
+# with a problem plus the best PROBLEMS_TOP_N others (the rest behind "show all").
+SHOW_ALL_DEPARTMENTS = 20
+PROBLEMS_TOP_N = 10
+
+
+@st.cache_data(show_spinner=False)
+def _status_worst_first(version: str, f: Filters, show_all: bool) -> tuple[pl.DataFrame, int, int]:
+    frame = _query(
+        f"""
+        WITH per_dept AS ({_PER_DEPT_SQL}),
+        ranked AS (
+            SELECT p.*, d.name, d.full_name,
+                   row_number() OVER (ORDER BY {_WORST_FIRST_SQL}) AS dept_order,
+                   -- place among the departments without a problem, best first
+                   CASE WHEN p.problems = 0 THEN row_number() OVER (
+                       PARTITION BY p.problems = 0
+                       ORDER BY p.met_share DESC, p.exceeded_share DESC, p.total DESC, d.sort_order
+                   ) END AS best_order,
+                   count(*) OVER () AS departments
+            FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
+        ),
+        shown AS (
+            SELECT * FROM ranked
+            WHERE $show_all OR departments <= $keep_all OR problems > 0 OR best_order <= $top_n
+        )
+        SELECT s.dept_id, s.name, s.full_name, fg.status, count(*) AS goals, s.total, s.problems,
+               s.met_share, s.dept_order, list_position($statuses_order, fg.status) AS status_order,
+               s.departments, (SELECT count(*) FROM shown) AS shown_departments
+        FROM fg JOIN shown s ON s.dept_id = fg.dept_id
+        GROUP BY ALL
+        ORDER BY s.dept_order, status_order
+        """,
+        {
+            "show_all": bool(show_all),
+            "keep_all": SHOW_ALL_DEPARTMENTS,
+            "top_n": PROBLEMS_TOP_N,
+            "statuses_order": list(STATUSES),
+        },
+        scope=_scope(f),
+    )
+    if not frame.height:
+        return frame.drop("departments", "shown_departments"), 0, 0
+    total = int(frame.get_column("departments")[0])
+    hidden = total - int(frame.get_column("shown_departments")[0])
+    return frame.drop("departments", "shown_departments"), total, hidden
+
+
+def status_worst_first(f: Filters, show_all: bool = False) -> tuple[pl.DataFrame, int, int]:
+    """Goals per department and status, departments worst first (``_WORST_FIRST_SQL``).
+
+    No department with a goal not met, at risk or pending is ever left out: up to
+    ``SHOW_ALL_DEPARTMENTS`` departments all are shown, beyond that those with a problem plus
+    the ``PROBLEMS_TOP_N`` best others (all with ``show_all``).
+    Returns (frame: dept_id, name, full_name, status, goals, total, problems, met_share,
+    dept_order, status_order; number of departments; number left out)."""
+    return _status_worst_first(data_version(), f, bool(show_all))
+
+
+@st.cache_data(show_spinner=False)
+def _problem_departments(version: str, f: Filters) -> pl.DataFrame:
+    return _query(
+        f"""
+        WITH per_dept AS ({_PER_DEPT_SQL})
+        SELECT p.dept_id, d.name, d.full_name, p.not_met, p.at_risk, p.pending, p.total
+        FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
+        WHERE p.problems > 0
+        ORDER BY {_WORST_FIRST_SQL}
+        """,
+        scope=_scope(f),
+    )
+
+
+def problem_departments(f: Filters) -> pl.DataFrame:
+    """Every department with a goal not met, at risk or pending, worst first, with those counts."""
+    return _problem_departments(data_version(), f)
+
+
+@st.cache_data(show_spinner=False)
+def _league_table(version: str, f: Filters) -> pl.DataFrame:
+    scope = _scope(f)
+    return _query(
+        f"""
+        WITH per_dept AS ({_PER_DEPT_SQL}),
+        ranks AS (
+            SELECT i.dept_id,
+                   count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) AS firsts,
+                   count(*) FILTER (WHERE {_PROVINCIAL_TOP3_SQL}) AS top3
+            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            WHERE i.rank IS NOT NULL
+            GROUP BY i.dept_id
+        ),
+        counted AS (
+            SELECT p.dept_id, d.name, d.full_name, p.total,
+                   CAST(round(p.met_share * p.total) AS BIGINT) AS met, p.met_share,
+                   coalesce(r.firsts, 0) AS firsts, coalesce(r.top3, 0) AS top3, d.sort_order
+            FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
+            LEFT JOIN ranks r ON r.dept_id = p.dept_id
+        )
+        SELECT dept_id, name, full_name, total, met, met_share, firsts, top3,
+               rank() OVER (ORDER BY met_share DESC, firsts DESC, top3 DESC) AS place,
+               count(*) OVER (PARTITION BY met_share, firsts, top3) > 1 AS tied
+        FROM counted
+        ORDER BY place, sort_order, dept_id
+        """,
+        scope=scope,
+    )
+
+
+def league_table(f: Filters) -> pl.DataFrame:
+    """The 赛马 league table: departments by share of goals met (超额完成 + 已完成), then stated
+    全省第1 figures, then 全省前三 figures (forecasts never counted); equal on all three is a
+    tie, with the same ``place`` (1, 1, 3 …) and ``tied`` true.
+    Columns: dept_id, name, full_name, total, met, met_share, firsts, top3, place, tied."""
+    return _league_table(data_version(), f)
+
+
 @st.cache_data(show_spinner=False)
 def _top3_leaderboard(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
     frame = _query(
@@ -556,7 +693,10 @@ _CACHED = (
     _sectors,
     _tiles,
     _status_by_department,
+    _status_worst_first,
+    _problem_departments,
     _top3_leaderboard,
+    _league_table,
     _goal_page,
     _indicators_of_goals,
     _ranked_figures,

@@ -22,7 +22,7 @@ from tests.support.apptest import (
 )
 
 PAGES = ("overview", "rankings", "targets", "departments", "goals")
-CHARTS_PER_PAGE = {"overview": 2, "rankings": 1, "targets": 1}  # rankings: the open tab's
+CHARTS_PER_PAGE = {"overview": 1, "rankings": 1, "targets": 1}  # rankings: the open tab's
 HOSTILE = ["'; drop table goals;--", "<script>alert(1)</script>"]
 
 
@@ -52,6 +52,30 @@ def test_overview_for_one_department(make_app, goals: pl.DataFrame, indicators: 
     assert not app.exception
     assert metric_values(app) == shown_tiles(expected_tiles(chosen, indicators))
     assert metric_values(app)[t("tile_goals")] == "5"
+
+
+def test_overview_opens_with_the_departments_needing_attention(make_app, goals: pl.DataFrame) -> None:
+    app = make_app()
+    first_html = app.get("html")[0].value  # the first block of the page, above the tiles
+    problems = goals.filter(pl.col("status").is_in(["not_met", "at_risk", "pending"]))
+    for name in problems.get_column("dept_name").unique():
+        assert name in first_html
+    # Cards of several departments are numbered with their department, not a bare "1.".
+    for title in card_titles(app):
+        dept, number = title.split(" ", 1)[0], title.split(" ", 2)[1]
+        assert dept in set(goals.get_column("dept_name")) and number.rstrip(".").isdigit()
+
+
+def test_overview_lists_the_goals_of_a_clicked_department(make_app, goals: pl.DataFrame) -> None:
+    # A click on the chart filters to one department (filters.select_department); a link does the same.
+    dept_id = goals.filter(pl.col("status") == "at_risk").get_column("dept_id")[0]
+    chosen = goals.filter(pl.col("dept_id") == dept_id).sort("seq")
+    app = make_app({"dept": dept_id})
+    name = chosen.get_column("dept_name")[0]
+    assert t("dept_goals_title", name=name) in [h.value for h in app.subheader]
+    titles = card_titles(app)
+    for goal in chosen.iter_rows(named=True):
+        assert f"{name} {goal['seq']}. {goal['title']}" in titles
 
 
 def test_overview_for_at_risk_goals(make_app, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:

@@ -291,3 +291,83 @@ def test_kpi_data_dir_and_clear_caches_pick_up_new_files(
 
 def test_statuses_are_the_contract_statuses() -> None:
     assert queries.STATUSES == STATUSES
+
+
+PROBLEM_STATUSES = ["not_met", "at_risk", "pending"]
+
+
+def _per_department(goals: pl.DataFrame) -> pl.DataFrame:
+    return goals.group_by("dept_id", "sort_order").agg(
+        total=pl.len(),
+        not_met=(pl.col("status") == "not_met").sum(),
+        at_risk=(pl.col("status") == "at_risk").sum(),
+        pending=(pl.col("status") == "pending").sum(),
+        met=pl.col("status").is_in(["exceeded", "achieved"]).sum(),
+        exceeded=(pl.col("status") == "exceeded").sum(),
+    )
+
+
+def test_status_chart_lists_departments_worst_first(year: int, goals: pl.DataFrame) -> None:
+    frame, total, hidden = queries.status_worst_first(Filters(year))
+    per = _per_department(goals).with_columns(
+        met_share=pl.col("met") / pl.col("total"), exceeded_share=pl.col("exceeded") / pl.col("total")
+    )
+    expected = per.sort(
+        ["not_met", "at_risk", "pending", "met_share", "exceeded_share", "total", "sort_order"],
+        descending=[True, True, True, False, False, True, False],
+    )
+    shown = frame.unique("dept_id", maintain_order=True).get_column("dept_id").to_list()
+    assert shown == expected.get_column("dept_id").to_list()
+    # 14 departments (≤ 20): every one shown, none behind "show all".
+    assert (total, hidden) == (goals.get_column("dept_id").n_unique(), 0)
+    problem_depts = goals.filter(pl.col("status").is_in(PROBLEM_STATUSES)).get_column("dept_id").unique()
+    assert set(shown[: problem_depts.len()]) == set(problem_depts)
+    for dept_id, part in frame.group_by("dept_id"):
+        chosen = goals.filter(pl.col("dept_id") == dept_id[0])
+        assert dict(zip(part["status"], part["goals"], strict=True)) == dict(
+            chosen.group_by("status").len().iter_rows()
+        )
+
+
+def test_problem_departments_are_every_department_with_a_problem(year: int, goals: pl.DataFrame) -> None:
+    frame = queries.problem_departments(Filters(year))
+    expected = _per_department(goals.filter(pl.col("status").is_in(PROBLEM_STATUSES)))
+    assert set(frame.get_column("dept_id")) == set(expected.get_column("dept_id"))
+    assert frame.height >= 1
+    for row in frame.iter_rows(named=True):
+        chosen = goals.filter(pl.col("dept_id") == row["dept_id"])
+        for status in PROBLEM_STATUSES:
+            assert row[status] == chosen.filter(pl.col("status") == status).height
+
+
+def test_league_table_separates_departments_and_shows_ties(
+    year: int, goals: pl.DataFrame, indicators: pl.DataFrame
+) -> None:
+    frame = queries.league_table(Filters(year))
+    achieved = indicators.filter(~pl.col("quote").str.contains(FORECAST_WORDS) & (pl.col("rank_scope") == "全省"))
+    ranks = achieved.group_by("dept_id").agg(
+        firsts=((pl.col("rank") == 1) & ~pl.col("rank_is_top_n")).sum(), top3=(pl.col("rank") <= 3).sum()
+    )
+    expected = (
+        _per_department(goals)
+        .join(ranks, on="dept_id", how="left")
+        .with_columns(pl.col("firsts", "top3").fill_null(0), share=pl.col("met") / pl.col("total"))
+        .with_columns(key=pl.struct(pl.col("share"), "firsts", "top3"))
+        .with_columns(place=pl.col("key").rank("min", descending=True))
+    )
+    got = {row["dept_id"]: row for row in frame.iter_rows(named=True)}
+    assert set(got) == set(expected.get_column("dept_id"))
+    for row in expected.iter_rows(named=True):
+        shown = got[row["dept_id"]]
+        assert (shown["met"], shown["total"], shown["firsts"], shown["top3"]) == (
+            row["met"],
+            row["total"],
+            row["firsts"],
+            row["top3"],
+        )
+        assert shown["place"] == row["place"]
+        assert shown["tied"] == (expected.filter(pl.col("key") == row["key"]).height > 1)
+    assert frame.get_column("place").to_list() == sorted(frame.get_column("place").to_list())
+    # Ranks break the ties of ten departments at 100% met: more than two places among them.
+    full = frame.filter(pl.col("met") == pl.col("total"))
+    assert full.get_column("place").n_unique() > 2
