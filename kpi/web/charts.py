@@ -305,9 +305,11 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
     band = base.mark_bar(color="#EEEEEE", height=16).encode(
         x=alt.X("zero:Q", scale=x_scale, title=t("pct_of_target", lang)), x2="band:Q"
     )
+    pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
     bars = base.mark_bar(height=8).encode(
         x=alt.X("pct_of_target:Q", scale=x_scale),
         x2="zero:Q",
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
         color=alt.Color(
             "reached:N",
             scale=alt.Scale(domain=[t("reached", lang), t("below", lang)], range=[REACHED_COLOR, BELOW_COLOR]),
@@ -322,7 +324,7 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
     text = base.mark_text(align="left", dx=5, fontSize=11).encode(
         x=alt.X("pct_of_target:Q", scale=x_scale), text=alt.Text("figures:N")
     )
-    chart = alt.layer(band, bars, reference, text).properties(height=_height(len(keys)))
+    chart = alt.layer(band, bars.add_params(pick), reference, text).properties(height=_height(len(keys)))
     return _finish(chart)
 
 

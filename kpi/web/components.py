@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import polars as pl
 import streamlit as st
 
-from kpi.pipeline.numbers import format_pct
+from kpi.pipeline.figures import title_target
+from kpi.pipeline.numbers import format_cn, format_pct
 from kpi.web import charts, filters, i18n, markup, queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
@@ -253,3 +255,93 @@ def paged_goals(
 ) -> int:
     """Goal cards one page at a time; returns the total number of goals."""
     return show_goal_page(fetch_goal_page(fetch, key, page_size), key, lang, page_size, with_department)
+
+
+# --- targets ----------------------------------------------------------------------------
+
+
+def basis_label(basis: str | None, lang: str) -> str:
+    """How a target is known, in words: stated, exact from the excess, approximate (约) from a rate."""
+    return t(f"basis_{basis}", lang) if basis else t("basis_rate_only", lang)
+
+
+def _signed(text: str, negative: bool) -> str:
+    return ("−" if negative else "+") + text
+
+
+def gap_text(row: dict, lang: str) -> str:
+    """Actual − target in the source's units ("+35.4亿元", "−2个百分点"); 约 when the target is
+    worked back from a completion rate; empty without a target value."""
+    gap = row["gap"]
+    if gap is None:
+        return ""
+    if row["unit"] in ("%", "％"):
+        text = format_pct(abs(gap)).removesuffix("%") + t("percentage_points", lang)
+    else:
+        text = format_cn(abs(gap), row["unit"], row["value_text"])
+    approx = "约" if row["target_basis"] == "completion" else ""
+    return approx + _signed(text, gap < 0)
+
+
+def gap_pct_text(row: dict) -> str:
+    """% of target − 100, signed ("+17.7%", "−8%")."""
+    gap = row["gap_pct"]
+    if gap is None:
+        return ""
+    approx = "约" if row["target_basis"] == "completion" else ""
+    return approx + _signed(format_pct(abs(gap)), gap < 0)
+
+
+def target_rows(frame: pl.DataFrame, lang: str) -> list[list[str]]:
+    """The targets table's rows, as the source writes each number."""
+    rows = []
+    for row in frame.iter_rows(named=True):
+        rows.append(
+            [
+                i18n.department_name(row["dept_name"], lang),
+                row["name"],
+                row["value_text"],
+                row["target_text"] or "",
+                basis_label(row["target_basis"], lang),
+                format_pct(row["pct_of_target"]),
+                gap_text(row, lang),
+                gap_pct_text(row),
+            ]
+        )
+    return rows
+
+
+def title_target_rows(goals: pl.DataFrame, lang: str) -> list[list[str]]:
+    """Goals whose title states a target no figure is paired with: the target, the figures the
+    narrative does give, and the status. Only targets written with digits (八个专项 is a count
+    of programmes, not a target)."""
+    rows = []
+    for goal in goals.iter_rows(named=True):
+        targets = [
+            tt
+            for tt in title_target(goal["title"])
+            if tt.kind in ("level", "growth") and re.search(r"\d", tt.value_text)
+        ]
+        if not targets:
+            continue
+        written = "、".join(
+            (t("growth_target", lang, value=tt.value_text) if tt.kind == "growth" else tt.value_text)
+            + (tt.qualifier or "" if tt.kind == "level" else "")
+            for tt in targets
+        )
+        figures = "、".join(goal["figures"] or [])
+        note = (
+            t("title_target_other", lang, target=written, figures=figures)
+            if figures
+            else t("title_target_none", lang, target=written)
+        )
+        rows.append(
+            [
+                i18n.department_name(goal["dept_name"], lang),
+                f"{goal['seq']}. {goal['title']}",
+                written,
+                note,
+                i18n.status_label(goal["status"], lang),
+            ]
+        )
+    return rows

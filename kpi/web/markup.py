@@ -149,3 +149,31 @@ def league_html(rows: list[dict], lang: str) -> str:
         '<table class="kpi-league" style="width:100%;border-collapse:collapse;font-size:0.9rem">'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def table_html(headers: list[str], rows: list[list[str]], key: str, numeric: frozenset[int] = frozenset()) -> str:
+    """A table whose cells wrap instead of being cut (st.dataframe cuts long text at a phone's
+    width); every cell escaped. ``numeric``: column indexes aligned right."""
+
+    def align(index: int) -> str:
+        return "right" if index in numeric else "left"
+
+    head = "".join(
+        f'<th style="text-align:{align(i)};padding:2px 6px;border-bottom:1px solid #ccc;vertical-align:bottom">'
+        f"{html.escape(h)}</th>"
+        for i, h in enumerate(headers)
+    )
+    body = "".join(
+        f'<tr class="{key}-row">'
+        + "".join(
+            f'<td style="text-align:{align(i)};padding:3px 6px;vertical-align:top;overflow-wrap:anywhere;'
+            f'border-bottom:1px solid #eee">{html.escape(cell)}</td>'
+            for i, cell in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return (
+        f'<div style="overflow-x:auto"><table class="{key}" style="width:100%;border-collapse:collapse;'
+        f'font-size:0.85rem"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    )

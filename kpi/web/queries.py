@@ -646,6 +646,76 @@ def target_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, 
     return _target_figures(data_version(), f, limit)
 
 
+# Goals worst first by status, in one place (the order of STATUSES reversed: not met first).
+_STATUS_WORST_FIRST: tuple[str, ...] = ("not_met", "at_risk", "pending", "on_track", "achieved", "exceeded")
+
+
+@st.cache_data(show_spinner=False)
+def _target_gaps(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        f"""
+        WITH measured AS (
+            SELECT i.indicator_id, i.goal_id, i.dept_id, d.name AS dept_name, g.seq, g.title AS goal_title,
+                   g.status, i.name, i.value, i.unit, i.value_text, i.target, i.target_text, i.target_basis,
+                   i.completion_pct, i.higher_is_better, i.is_forecast, i.quote,
+                   {_PCT_OF_TARGET_SQL} AS pct_of_target,
+                   i.value - i.target AS gap, d.sort_order
+            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            JOIN departments d ON d.dept_id = i.dept_id
+            JOIN goals g ON g.goal_id = i.goal_id
+            WHERE i.target IS NOT NULL OR i.completion_pct IS NOT NULL
+        )
+        SELECT * EXCLUDE (sort_order), pct_of_target - 100 AS gap_pct, count(*) OVER () AS total
+        FROM measured WHERE pct_of_target IS NOT NULL
+        ORDER BY pct_of_target, sort_order, indicator_id
+        LIMIT $limit
+        """,
+        {"limit": limit},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def target_gaps(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Every figure with a target or a completion rate, furthest below its target first:
+    pct_of_target, gap (value − target, base units; null without a target value) and
+    gap_pct (pct_of_target − 100), with the goal's title and status."""
+    return _target_gaps(data_version(), f, limit)
+
+
+@st.cache_data(show_spinner=False)
+def _title_target_goals(version: str, f: Filters, limit: int) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        """
+        SELECT g.goal_id, g.dept_id, d.name AS dept_name, g.seq, g.title, g.status,
+               (SELECT list(i.value_text ORDER BY i.indicator_id) FROM indicators i
+                WHERE i.goal_id = g.goal_id) AS figures,
+               count(*) OVER () AS total
+        FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
+        JOIN departments d ON d.dept_id = g.dept_id
+        WHERE regexp_matches(g.title, '[0-9]')
+          AND NOT EXISTS (
+              SELECT 1 FROM indicators i
+              WHERE i.goal_id = g.goal_id AND (i.target IS NOT NULL OR i.completion_pct IS NOT NULL)
+          )
+        ORDER BY list_position($worst_first, g.status), d.sort_order, g.seq
+        LIMIT $limit
+        """,
+        {"worst_first": list(_STATUS_WORST_FIRST), "limit": int(limit)},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def title_target_goals(f: Filters, limit: int = 500) -> tuple[pl.DataFrame, int]:
+    """Goals whose title has a number (a possible target) but none of whose figures is paired
+    with a target: the targets the source states without an annual figure to compare. Worst
+    status first; the goal's figures as written in ``figures``."""
+    return _title_target_goals(data_version(), f, limit)
+
+
 # --- export ---------------------------------------------------------------------------------
 
 
@@ -701,5 +771,7 @@ _CACHED = (
     _indicators_of_goals,
     _ranked_figures,
     _target_figures,
+    _target_gaps,
+    _title_target_goals,
     _export,
 )

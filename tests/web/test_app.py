@@ -241,3 +241,16 @@ def test_rankings_show_one_scope_at_a_time_and_the_link_keeps_it(make_app, year:
     # An unknown tab falls back to the first.
     app = make_app({"rank_scope": "<b>全宇宙</b>"}, page="rankings")
     assert _chart_figures(app) == first.get_column("name").to_list()
+
+
+def test_targets_page_shows_shortfalls_gaps_and_how_each_target_is_known(make_app, indicators: pl.DataFrame) -> None:
+    app = make_app(page="targets")
+    text = card_text(app)
+    # Derived targets are marked 约 and explained; stated ones say so.
+    assert t("basis_completion") in text and t("basis_stated") in text and "约" in t("targets_caption")
+    for row in indicators.filter(pl.col("target_basis") == "completion").iter_rows(named=True):
+        assert row["target_text"].startswith("约") and row["target_text"] in text
+    # The gap in the source's units: 235.4亿元 against 200亿元.
+    assert "+35.4亿元" in text
+    # The clear miss without an annual figure is listed, with its status.
+    assert "目标增长8.5%" in text and "原文未给出" in text and i18n.status_label("at_risk") in text

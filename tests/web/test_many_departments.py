@@ -149,3 +149,17 @@ def test_no_department_with_a_problem_is_behind_show_all(many: pl.DataFrame) -> 
     assert hidden == total - len(shown)
     everything, _, none_hidden = queries.status_worst_first(Filters(year), show_all=True)
     assert (everything.get_column("dept_id").n_unique(), none_hidden) == (DEPARTMENTS, 0)
+
+
+def test_targets_list_shortfalls_first_with_their_gap(many: pl.DataFrame) -> None:
+    year = queries.years()[0]
+    frame, total = queries.target_gaps(Filters(year), 50)
+    below = frame.filter(pl.col("pct_of_target") < 100)
+    assert below.height > 0 and total > frame.height
+    # Shortfalls first; each gap negative, written in the source's unit with a minus sign.
+    assert frame.head(below.height).get_column("indicator_id").to_list() == below.get_column("indicator_id").to_list()
+    for row in below.iter_rows(named=True):
+        if row["gap"] is not None:
+            text = ui.gap_text(row, "zh")
+            assert "−" in text and (row["unit"] in text or "百分点" in text)
+        assert ui.gap_pct_text(row).lstrip("约").startswith("−")

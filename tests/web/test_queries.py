@@ -371,3 +371,29 @@ def test_league_table_separates_departments_and_shows_ties(
     # Ranks break the ties of ten departments at 100% met: more than two places among them.
     full = frame.filter(pl.col("met") == pl.col("total"))
     assert full.get_column("place").n_unique() > 2
+
+
+def test_target_gaps_list_every_figure_with_a_target_worst_first(year: int, indicators: pl.DataFrame) -> None:
+    frame, total = queries.target_gaps(Filters(year))
+    with_target = indicators.filter(pl.col("target").is_not_null() | pl.col("completion_pct").is_not_null())
+    assert sorted(frame.get_column("indicator_id")) == sorted(with_target.get_column("indicator_id"))
+    assert total == with_target.height > 0
+    pcts = frame.get_column("pct_of_target").to_list()
+    assert pcts == sorted(pcts)
+    for row in frame.join(with_target.select("indicator_id", v="value", tg="target"), on="indicator_id").iter_rows(
+        named=True
+    ):
+        assert row["gap"] == pytest.approx(row["v"] - row["tg"])
+        assert row["gap_pct"] == pytest.approx(row["pct_of_target"] - 100)
+
+
+def test_goal_title_targets_without_a_figure_are_listed(year: int, goals: pl.DataFrame) -> None:
+    # 规上工业增加值全年同比增长8.5% (难度较大): the narrative gives only 8-11月累计回升1.3%.
+    frame, total = queries.title_target_goals(Filters(year))
+    listed = set(frame.get_column("goal_id"))
+    industry = goals.filter(pl.col("title").str.contains("规上工业增加值全年同比增长8.5%"))
+    assert industry.height == 1 and industry.get_column("goal_id")[0] in listed
+    # Worst status first.
+    order = ["not_met", "at_risk", "pending", "on_track", "achieved", "exceeded"]
+    positions = [order.index(s) for s in frame.get_column("status")]
+    assert positions == sorted(positions) and total == frame.height
