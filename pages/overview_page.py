@@ -53,7 +53,9 @@ else:
         if chosen.height:
             name = i18n.department_name(chosen.get_column("name").item(), lang)
             st.subheader(t("dept_goals_title", lang, name=name))
-            ui.paged_goals(lambda limit, offset: queries.goal_page(f, limit, offset), "overview_dept_page", lang)
+            ui.paged_goals(
+                lambda limit, offset: queries.goal_page(f, limit, offset), "overview_dept_page", lang, prefix="dept_"
+            )
     st.subheader(t("attention", lang))
     st.caption(t("attention_caption", lang))
     attention = ui.paged_goals(

@@ -178,20 +178,27 @@ def indicator_table(indicators: pl.DataFrame, lang: str) -> None:
 
 
 def goal_card(
-    goal: dict, indicators: pl.DataFrame, theme_names: dict[str, str], lang: str, with_department: bool = True
+    goal: dict,
+    indicators: pl.DataFrame,
+    theme_names: dict[str, str],
+    lang: str,
+    with_department: bool = True,
+    prefix: str = "",
 ) -> None:
-    with st.container(border=True, key=f"goal_{goal['goal_id']}"):
+    """One goal's card; ``prefix`` keeps the keys apart when a page lists a goal twice."""
+    with st.container(border=True, key=f"{prefix}goal_{goal['goal_id']}"):
         figures = indicators.get_column("value_text").to_list() if indicators.height else []
         # One HTML block, not a Markdown title, a row of st.badge and a caption: about nine
         # Streamlit elements a card, and ten cards, cost the browser ≈ 0.2 s on every goal list.
-        st.html(markup.goal_card_html(goal, figures, theme_names, lang, with_department))
+        terms = queries.search_variants(str(st.session_state.get(filters.QUERY) or ""))
+        st.html(markup.goal_card_html(goal, figures, theme_names, lang, with_department, terms))
         if indicators.height:
             # Lazy, as the charts' tables: the figures are marked in the narrative above, and ten
             # cards of tables cost the browser ≈ 0.2 s on every goal list.
             details = st.expander(
                 t("goal_figures", lang, n=indicators.height),
                 icon=":material/table:",
-                key=f"figures_{goal['goal_id']}",
+                key=f"{prefix}figures_{goal['goal_id']}",
                 on_change="rerun",
             )
             if details.open:
@@ -199,7 +206,7 @@ def goal_card(
                     indicator_table(indicators, lang)
 
 
-def goal_cards(goals: pl.DataFrame, lang: str, with_department: bool = True) -> None:
+def goal_cards(goals: pl.DataFrame, lang: str, with_department: bool = True, prefix: str = "") -> None:
     """Cards for a page of goals, with each goal's indicators."""
     themes = queries.themes()
     theme_names = {
@@ -209,7 +216,9 @@ def goal_cards(goals: pl.DataFrame, lang: str, with_department: bool = True) -> 
         tuple(goals.get_column("goal_id").to_list()), tuple(goals.get_column("year").unique().to_list())
     )
     for goal in goals.iter_rows(named=True):
-        goal_card(goal, indicators.filter(pl.col("goal_id") == goal["goal_id"]), theme_names, lang, with_department)
+        goal_card(
+            goal, indicators.filter(pl.col("goal_id") == goal["goal_id"]), theme_names, lang, with_department, prefix
+        )
 
 
 GoalFetch = Callable[[int, int], tuple[pl.DataFrame, int]]
@@ -235,6 +244,7 @@ def show_goal_page(
     lang: str,
     page_size: int = GOALS_PER_PAGE,
     with_department: bool = True,
+    prefix: str = "",
 ) -> int:
     """Goal cards of a page from ``fetch_goal_page``, with the pager; returns the total number of goals."""
     goals, total, page = loaded
@@ -244,17 +254,22 @@ def show_goal_page(
     st.caption(
         t("goal_count", lang, n=total) + ("　" + t("page_of", lang, page=page, pages=pages) if pages > 1 else "")
     )
-    goal_cards(goals, lang, with_department)
+    goal_cards(goals, lang, with_department, prefix)
     if pages > 1:
         st.pagination(pages, key=key)
     return total
 
 
 def paged_goals(
-    fetch: GoalFetch, key: str, lang: str, page_size: int = GOALS_PER_PAGE, with_department: bool = True
+    fetch: GoalFetch,
+    key: str,
+    lang: str,
+    page_size: int = GOALS_PER_PAGE,
+    with_department: bool = True,
+    prefix: str = "",
 ) -> int:
     """Goal cards one page at a time; returns the total number of goals."""
-    return show_goal_page(fetch_goal_page(fetch, key, page_size), key, lang, page_size, with_department)
+    return show_goal_page(fetch_goal_page(fetch, key, page_size), key, lang, page_size, with_department, prefix)
 
 
 # --- targets ----------------------------------------------------------------------------

@@ -171,6 +171,9 @@ def render_filters() -> Filters:
         bind="query-params",
         max_chars=queries.SEARCH_MAX_CHARS,
         placeholder=t("search_placeholder", lang),
+        # Searches as the reader types (after a short pause), no Enter needed.
+        live="400ms",
+        type="search",
     )
     sidebar.button(
         t("clear_filters", lang), key="clear_filters", on_click=clear_filters, icon=":material/filter_alt_off:"

@@ -280,6 +280,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "已选多个或未选部门，此处显示第一个；可在上方切换。",
         "en": "Several or no departments are selected; showing the first. Switch above.",
     },
+    "dept_search": {
+        "zh": "搜索“{q}”：{n} 个部门有符合的目标（按部门名称或目标内容）。",
+        "en": "Search “{q}”: {n} departments have a matching goal (by department name or goal text).",
+    },
     "goals_of": {"zh": "{name}的目标", "en": "Goals of {name}"},
     # goal cards
     "narrative": {"zh": "完成情况", "en": "Result (Chinese source)"},

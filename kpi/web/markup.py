@@ -53,6 +53,26 @@ def highlight_figures(narrative: str, figures: list[str]) -> str:
     return text
 
 
+_TAG = re.compile(r"(<[^>]+>)")
+HIT_STYLE = "background:#FFD54F;color:inherit;border-radius:2px;padding:0 1px"
+
+
+def highlight_terms(safe_html: str, terms: tuple[str, ...]) -> str:
+    """``safe_html`` (already escaped) with every case-insensitive occurrence of a search term
+    in its text (never inside a tag) wrapped in <mark class="kpi-hit">."""
+    words = sorted({html.escape(w) for w in terms if w}, key=len, reverse=True)
+    if not words:
+        return safe_html
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    parts = _TAG.split(safe_html)
+    return "".join(
+        part
+        if part.startswith("<")
+        else pattern.sub(lambda m: f'<mark class="kpi-hit" style="{HIT_STYLE}">{m.group(0)}</mark>', part)
+        for part in parts
+    )
+
+
 # Streamlit's badge colours (st.badge), as background and text colour for the cards' HTML.
 BADGE_COLORS: dict[str, tuple[str, str]] = {
     "blue": ("#E0EDFB", "#0B4F8A"),
@@ -73,7 +93,12 @@ def _badge(text: str, color: str) -> str:
 
 
 def goal_card_html(
-    goal: dict, figures: list[str], theme_names: dict[str, str], lang: str, with_department: bool = True
+    goal: dict,
+    figures: list[str],
+    theme_names: dict[str, str],
+    lang: str,
+    with_department: bool = True,
+    terms: tuple[str, ...] = (),
 ) -> str:
     """A goal card's text as one block of escaped HTML: title, badges (status in words,
     department, themes), the narrative with its figures marked, and the status reason.
@@ -88,11 +113,13 @@ def goal_card_html(
     number = f"{goal['seq']}."
     if with_department:
         number = f"{html.escape(i18n.department_name(goal['dept_name'], lang))} {number}"
-    return (
-        f'<p class="kpi-title" style="margin:0 0 6px 0"><strong>{number} {html.escape(goal["title"])}</strong></p>'
+    title = f"{number} {html.escape(goal['title'])}"
+    return highlight_terms(
+        f'<p class="kpi-title" style="margin:0 0 6px 0"><strong>{title}</strong></p>'
         f'<p class="kpi-badges" style="margin:0 0 4px 0">{"".join(badges)}</p>'
         f'<div class="kpi-narrative">{highlight_figures(goal["result"], figures)}</div>'
-        f'<p class="kpi-reason" style="margin:6px 0 0 0;font-size:0.85rem;color:#5A6470">{html.escape(reason)}</p>'
+        f'<p class="kpi-reason" style="margin:6px 0 0 0;font-size:0.85rem;color:#5A6470">{html.escape(reason)}</p>',
+        terms,
     )
 
 

@@ -17,7 +17,7 @@ fixed by hand are read afresh on the next run, without a restart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -73,6 +73,40 @@ class Filters:
 def normalise_search(text: str | None) -> str:
     """Collapse whitespace and cap the length of a search term."""
     return " ".join((text or "").split())[:SEARCH_MAX_CHARS]
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+_TO_ARABIC = str.maketrans({c: str(i) for i, c in enumerate(_CN_DIGITS)} | {"〇": "0", "两": "2"})
+_TO_CHINESE = str.maketrans({str(i): c for i, c in enumerate(_CN_DIGITS)})
+SEARCH_VARIANTS = 3
+
+
+def search_variants(term: str) -> tuple[str, ...]:
+    """The term as typed, with Chinese digits written as Arabic ones, and the reverse, lower-cased:
+    全省第一 also finds 全省第1 and 前3 finds 前三. Always ``SEARCH_VARIANTS`` long (repeats
+    fill), so the SQL has a fixed number of parameters."""
+    term = normalise_search(term).lower()
+    if not term:
+        return ()
+    variants = list(dict.fromkeys([term, term.translate(_TO_ARABIC), term.translate(_TO_CHINESE)]))
+    return tuple(variants + [variants[0]] * (SEARCH_VARIANTS - len(variants)))
+
+
+def _matches(column: str) -> str:
+    return "(" + " OR ".join(f"contains(lower({column}), $q{k})" for k in range(SEARCH_VARIANTS)) + ")"
+
+
+# A goal matches a search when its title, narrative, department (short or full name) or one
+# of its themes (Chinese or English name) contains the term in one of its variants.
+_SEARCH_SQL = (
+    "("
+    + " OR ".join(_matches(c) for c in ("g.title", "g.result", "d.name", "d.full_name"))
+    + " OR list_has_any(g.themes, (SELECT coalesce(list(th.theme_id), []) FROM themes th WHERE "
+    + _matches("th.name")
+    + " OR "
+    + _matches("coalesce(th.name_en, '')")
+    + ")))"
+)
 
 
 # Per data directory, the file signature data_problems() saw last (shared by all sessions).
@@ -149,11 +183,11 @@ def _goal_scope(f: Filters) -> tuple[str, dict[str, object]]:
     if f.statuses:
         conditions.append("list_contains($statuses, g.status)")
         params["statuses"] = list(f.statuses)
-    term = normalise_search(f.q)
-    if term:
+    variants = search_variants(f.q)
+    if variants:
         # contains() matches literally: % and _ in the term are not wildcards.
-        conditions.append("(contains(lower(g.title), lower($q)) OR contains(lower(g.result), lower($q)))")
-        params["q"] = term
+        conditions.append(_SEARCH_SQL)
+        params.update({f"q{k}": variant for k, variant in enumerate(variants)})
     sql = f"""
         SELECT g.goal_id, g.dept_id, g.status
         FROM goals g JOIN departments d ON d.dept_id = g.dept_id
@@ -255,6 +289,28 @@ def _sectors(version: str) -> list[str]:
 
 def sectors() -> list[str]:
     return _sectors(data_version())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _departments_matching(version: str, f: Filters, limit: int) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        """
+        SELECT d.dept_id, d.name, count(*) OVER () AS total
+        FROM departments d SEMI JOIN fg ON fg.dept_id = d.dept_id
+        ORDER BY d.sort_order, d.dept_id
+        LIMIT $limit
+        """,
+        {"limit": int(limit)},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def departments_matching(f: Filters, limit: int) -> tuple[pl.DataFrame, int]:
+    """The departments (first ``limit``, display order) with at least one goal passing the
+    filters other than the department filter — a search's departments — and how many in all."""
+    return _departments_matching(data_version(), replace(f, dept_ids=()), int(limit))
 
 
 # --- tiles ----------------------------------------------------------------------------
@@ -759,6 +815,7 @@ _CACHED = (
     _departments,
     _department_choices,
     _departments_by_id,
+    _departments_matching,
     _themes,
     _sectors,
     _tiles,

@@ -254,3 +254,21 @@ def test_targets_page_shows_shortfalls_gaps_and_how_each_target_is_known(make_ap
     assert "+35.4亿元" in text
     # The clear miss without an annual figure is listed, with its status.
     assert "目标增长8.5%" in text and "原文未给出" in text and i18n.status_label("at_risk") in text
+
+
+def test_search_by_department_name_is_honoured_on_the_departments_page(
+    make_app, goals: pl.DataFrame, tables: dict[str, pl.DataFrame]
+) -> None:
+    finance = tables["departments"].filter(pl.col("name") == "市财政局").row(0, named=True)
+    app = make_app({"q": "财政局"}, page="departments")
+    assert not app.exception
+    assert app.selectbox(key="dept_pick").value == finance["dept_id"]
+    assert metric_values(app)[t("tile_goals")] == str(goals.filter(pl.col("dept_id") == finance["dept_id"]).height)
+    # The term is marked in the cards.
+    assert any('class="kpi-hit"' in h.value and ">财政局</mark>" in h.value for h in app.get("html"))
+
+
+def test_search_terms_are_marked_in_the_cards(make_app) -> None:
+    app = make_app({"q": "全省第一"}, page="goals")
+    hits = [h.value for h in app.get("html") if 'class="kpi-hit"' in h.value]
+    assert hits and all(">全省第1</mark>" in h or ">全省第一</mark>" in h for h in hits)

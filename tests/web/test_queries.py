@@ -13,7 +13,7 @@ from kpi.contract.storage import table_path
 from kpi.web import queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
-from tests.support.apptest import FORECAST_WORDS, expected_tiles
+from tests.support.apptest import FORECAST_WORDS, expected_tiles, search_matches
 
 HOSTILE = "'; drop table goals;--"
 
@@ -73,14 +73,31 @@ def test_tiles_by_sector_and_theme(year: int, goals: pl.DataFrame, indicators: p
 
 @pytest.mark.parametrize("term", ["减负", "全省第1", "数字", "%"])
 def test_search_matches_titles_and_narratives_literally(
-    term: str, year: int, goals: pl.DataFrame, indicators: pl.DataFrame
+    term: str, year: int, goals: pl.DataFrame, indicators: pl.DataFrame, tables: dict[str, pl.DataFrame]
 ) -> None:
-    chosen = goals.filter(
-        pl.col("title").str.contains(term, literal=True) | pl.col("result").str.contains(term, literal=True)
-    )
+    chosen = search_matches(goals, tables["departments"], tables["themes"], term)
     tiles = queries.tiles(Filters(year, q=term))
     assert tiles == pytest.approx(expected_tiles(chosen, indicators))
     assert 0 < tiles["goals"] < goals.height  # "%" is a literal percent sign, not a wildcard
+
+
+def test_search_finds_department_names_themes_and_chinese_numerals(
+    year: int, goals: pl.DataFrame, tables: dict[str, pl.DataFrame]
+) -> None:
+    departments, themes = tables["departments"], tables["themes"]
+    finance = departments.filter(pl.col("name") == "市财政局").row(0, named=True)
+    for term in ("财政局", finance["full_name"]):
+        found = set(queries.goal_page(Filters(year, q=term), 100, 0)[0].get_column("goal_id"))
+        # Every goal of the department, not only those whose text names it.
+        assert set(goals.filter(pl.col("dept_id") == finance["dept_id"]).get_column("goal_id")) <= found
+    theme = themes.row(0, named=True)
+    found = set(queries.goal_page(Filters(year, q=theme["name"]), 100, 0)[0].get_column("goal_id"))
+    assert set(goals.filter(pl.col("themes").list.contains(theme["theme_id"])).get_column("goal_id")) <= found
+    # 全省第一 — the tile's own words — finds the narratives that write 全省第1.
+    written = goals.filter(pl.col("result").str.contains("全省第1", literal=True))
+    first = set(queries.goal_page(Filters(year, q="全省第一"), 100, 0)[0].get_column("goal_id"))
+    assert written.height > 0 and set(written.get_column("goal_id")) <= first
+    assert len(first) == search_matches(goals, departments, themes, "全省第一").height
 
 
 def test_search_does_not_match_across_title_and_narrative(year: int, goals: pl.DataFrame) -> None:
