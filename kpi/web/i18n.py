@@ -226,8 +226,8 @@ TEXT: dict[str, dict[str, str]] = {
     "attention_none": {"zh": "当前筛选条件下没有需关注的目标。", "en": "No goal needs attention under these filters."},
     # rankings
     "rankings_caption": {
-        "zh": "名次越靠前越靠上；“前N”类表述画为区间线段而非单点。颜色区分部门，悬停可看原文。",
-        "en": "Better ranks are higher up; “top N” statements are drawn as ranges, not points. Colour shows the department; hover for the quote.",
+        "zh": "按部门列出每项排名：全省第1最多的部门在前，部门内名次靠前的在前；“前N”写作区间；“预计”“有望”等预测单独标出，不计入统计。每项后附原文。",
+        "en": "Every ranking, by department: departments with most stated provincial firsts first, best ranks first within each; “top N” is a range; forecasts (预计, 有望) are marked and not counted. Each with its quote.",
     },
     "rank_axis": {"zh": "名次（第1名在左）", "en": "Rank (1st on the left)"},
     "rank_point": {"zh": "具体名次", "en": "Exact rank"},
@@ -322,6 +322,17 @@ TEXT: dict[str, dict[str, str]] = {
     "col_top_n": {"zh": "前N区间", "en": "Top-N range"},
     "rank_text_exact": {"zh": "{scope}第{rank}", "en": "{scope} No. {rank}"},
     "rank_text_top": {"zh": "{scope}前{rank}", "en": "{scope} top {rank}"},
+    "rank_range_text": {
+        "zh": "（第1至第{rank}名之间，原文未给出具体名次）",
+        "en": " (somewhere in 1st–{rank}th; the source gives no exact rank)",
+    },
+    "rank_forecast": {"zh": "预计", "en": "expected "},
+    "rank_forecast_note": {"zh": "（预测，未计入名次统计）", "en": " (a forecast, not counted)"},
+    "rank_value": {"zh": "，数值 {value}", "en": ", value {value}"},
+    "rankings_more": {
+        "zh": "另有 {n} 项未列出，可在“目标明细”下载全部指标。",
+        "en": "{n} more not listed; download every figure on “Goal details”.",
+    },
 }
 
 

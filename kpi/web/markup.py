@@ -204,3 +204,50 @@ def table_html(headers: list[str], rows: list[list[str]], key: str, numeric: fro
         f'<div style="overflow-x:auto"><table class="{key}" style="width:100%;border-collapse:collapse;'
         f'font-size:0.85rem"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
     )
+
+
+def rank_sentence(row: dict, lang: str) -> tuple[str, str]:
+    """(rank as text, the rest of the sentence) for one ranked figure: "全省第1" and
+    "获批企业境外债，数值 35.04亿美元"; a 前N as a range, a forecast said as one."""
+    rank = i18n.rank_text(row["rank_scope"], row["rank"], row["rank_is_top_n"], lang)
+    if row["is_forecast"]:
+        rank = t("rank_forecast", lang) + rank
+    rest = row["name"]
+    if row["unit"] != "位次" and row["value_text"]:
+        rest += t("rank_value", lang, value=row["value_text"])
+    if row["rank_is_top_n"]:
+        rest += t("rank_range_text", lang, rank=row["rank"])
+    if row["is_forecast"]:
+        rest += t("rank_forecast_note", lang)
+    return rank, rest
+
+
+def rank_sentences_html(rows: list[dict], lang: str) -> str:
+    """Ranked figures as sentences grouped by department, full names, nothing cut: one heading
+    per department ("湖州市财政局（市财政局）"), one line per figure with the rank in bold and
+    the source's quote in small print. ``rows``: from queries.rank_statements, in order."""
+    parts: list[str] = []
+    current = None
+    for row in rows:
+        if row["dept_id"] != current:
+            if current is not None:
+                parts.append("</ul></div>")
+            current = row["dept_id"]
+            name = i18n.department_name(row["dept_name"], lang)
+            heading = name if lang == "en" else f"{row['dept_full_name']}（{row['dept_name']}）"
+            parts.append(
+                f'<div class="kpi-rank-dept" style="margin:0 0 0.8rem 0"><p style="margin:0 0 0.2rem 0">'
+                f"<strong>{html.escape(heading)}</strong></p>"
+                '<ul style="margin:0 0 0 1.1rem;padding:0">'
+            )
+        rank, rest = rank_sentence(row, lang)
+        style = "color:#5A6470" if row["is_forecast"] else ""
+        parts.append(
+            f'<li class="kpi-rank" style="margin:0 0 0.25rem 0;overflow-wrap:anywhere;{style}">'
+            f"<strong>{html.escape(rank)}</strong>：{html.escape(rest)}"
+            f'<br><span style="font-size:0.8rem;color:#5A6470">{html.escape(t("col_quote", lang))}：'
+            f"{html.escape(row['quote'])}</span></li>"
+        )
+    if current is not None:
+        parts.append("</ul></div>")
+    return "".join(parts)

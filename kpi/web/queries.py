@@ -674,6 +674,42 @@ def ranked_figures(f: Filters, scope_group: str, limit: int | None = None) -> tu
 
 
 @st.cache_data(show_spinner=False)
+def _rank_statements(version: str, f: Filters, scope_group: str, limit: int) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        f"""
+        WITH ranked AS (
+            SELECT i.indicator_id, i.dept_id, d.name AS dept_name, d.full_name AS dept_full_name,
+                   i.name, i.value_text, i.unit, i.rank, i.rank_scope, i.rank_is_top_n, i.is_forecast, i.quote,
+                   d.sort_order,
+                   min(i.rank) FILTER (WHERE NOT i.is_forecast) OVER (PARTITION BY i.dept_id) AS best_rank,
+                   count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) OVER (PARTITION BY i.dept_id) AS firsts
+            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            JOIN departments d ON d.dept_id = i.dept_id
+            WHERE i.rank IS NOT NULL AND {_SCOPE_GROUP_SQL} = $scope_group
+        )
+        SELECT * EXCLUDE (sort_order, best_rank), count(*) OVER () AS total
+        FROM ranked
+        ORDER BY firsts DESC, best_rank NULLS LAST, sort_order, dept_id,
+                 is_forecast, rank, rank_is_top_n, indicator_id
+        LIMIT $limit
+        """,
+        {"scope_group": scope_group, "limit": int(limit)},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def rank_statements(f: Filters, scope_group: str, limit: int = 400) -> tuple[pl.DataFrame, int]:
+    """Ranked figures of one scope group, grouped by department (departments with most stated
+    全省第1 first, then best rank), each department's achieved ranks best first, forecasts last.
+    With the department's full name and ``is_forecast``."""
+    if scope_group not in SCOPE_GROUPS:
+        raise ValueError(f"unknown scope group {scope_group!r}")
+    return _rank_statements(data_version(), f, scope_group, int(limit))
+
+
+@st.cache_data(show_spinner=False)
 def _target_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
     frame = _query(
         f"""
@@ -827,6 +863,7 @@ _CACHED = (
     _goal_page,
     _indicators_of_goals,
     _ranked_figures,
+    _rank_statements,
     _target_figures,
     _target_gaps,
     _title_target_goals,
