@@ -829,7 +829,7 @@ def _export(version: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
         SELECT i.indicator_id, i.goal_id, i.dept_id, d.name AS dept_name, i.year, i.name,
                i.value, i.unit, i.value_text, i.qualifier, i.target, i.target_text,
                i.completion_pct, i.growth_pct, i.rank, i.rank_scope, i.rank_is_top_n,
-               i.higher_is_better, i.quote
+               i.higher_is_better, i.quote, i.target_basis, i.is_forecast
         FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
         JOIN departments d ON d.dept_id = i.dept_id
         ORDER BY d.sort_order, i.goal_id, i.indicator_id

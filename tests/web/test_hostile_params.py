@@ -333,19 +333,19 @@ def test_downloads_hold_the_text_as_written(hostile_data: Dataset) -> None:
     f = Filters(year)
     goals = hostile_data.goals.sort("goal_id")
     rows = list(csv.DictReader(io.StringIO(exports.goals_csv(f).decode("utf-8-sig"))))
-    assert sorted((r["goal_id"], r["title"], r["result"]) for r in rows) == list(
+    assert sorted((r["目标编号"], r["目标任务"], r["完成情况（原文）"]) for r in rows) == list(
         zip(goals["goal_id"], goals["title"], goals["result"], strict=True)
     )
     indicator_rows = list(csv.DictReader(io.StringIO(exports.indicators_csv(f).decode("utf-8-sig"))))
-    assert {r["name"] for r in indicator_rows} == set(hostile_data.indicators.get_column("name"))
+    assert {r["指标"] for r in indicator_rows} == set(hostile_data.indicators.get_column("name"))
 
     book = openpyxl.load_workbook(io.BytesIO(exports.workbook(f)))
     sheet = book["目标"]
     header = [cell.value for cell in sheet[1]]
-    titles = [row[header.index("title")] for row in sheet.iter_rows(min_row=2)]
+    titles = [row[header.index("目标任务")] for row in sheet.iter_rows(min_row=2)]
     assert sorted(cell.value for cell in titles) == sorted(goals.get_column("title"))
     assert any(cell.value.startswith(FORMULA) for cell in titles)
     assert all(cell.data_type == "s" for cell in titles)  # text, not a formula
     figures = book["指标"]
-    names = [row[[c.value for c in figures[1]].index("name")] for row in figures.iter_rows(min_row=2)]
+    names = [row[[c.value for c in figures[1]].index("指标")] for row in figures.iter_rows(min_row=2)]
     assert all(URL in cell.value and cell.hyperlink is None for cell in names)  # text, not a link
