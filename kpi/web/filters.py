@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from kpi.contract.schema import STATUSES
-from kpi.web import i18n, queries
+from kpi.web import i18n, markup, queries
 from kpi.web.i18n import DEFAULT_LANG, LANGS, t
 from kpi.web.markup import markdown_literal
 from kpi.web.queries import Filters
@@ -243,7 +243,12 @@ def page_base_url(url_path: str) -> str:
 
 
 def render_share(f: Filters, url_path: str) -> None:
+    """The share link: a one-tap copy button at the top of the page (a phone's first screen),
+    and the link itself to read in the sidebar."""
     lang = current_lang()
+    url = share_url(page_base_url(url_path), f, lang, page_params(url_path))
+    # Scripts allowed for this block only: its one inline handler copies the escaped URL.
+    st.html(markup.copy_link_html(url, lang), unsafe_allow_javascript=True)
     with st.sidebar.popover(t("share", lang), icon=":material/link:"):
         st.caption(t("share_help", lang))
-        st.code(share_url(page_base_url(url_path), f, lang, page_params(url_path)), language=None, wrap_lines=True)
+        st.code(url, language=None, wrap_lines=True)

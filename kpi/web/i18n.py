@@ -98,8 +98,13 @@ TEXT: dict[str, dict[str, str]] = {
     "clear_filters": {"zh": "清除筛选", "en": "Clear filters"},
     "share": {"zh": "复制链接", "en": "Share link"},
     "share_help": {
-        "zh": "此链接包含年度与全部筛选条件，打开即可看到相同视图。点击右上角按钮复制。",
-        "en": "This link carries the year and every filter; opening it shows the same view. Use the copy button.",
+        "zh": "此链接包含年度与全部筛选条件，打开即可看到相同视图。点击页面右上方的“复制链接”按钮即可复制。",
+        "en": "This link carries the year and every filter; opening it shows the same view. The “Share link” button at the top of the page copies it.",
+    },
+    "copied": {"zh": "已复制，可直接粘贴发送", "en": "Copied; paste it to share"},
+    "copy_failed": {
+        "zh": "浏览器不允许自动复制，请在左侧“复制链接”中长按链接复制",
+        "en": "The browser refused to copy; copy the link under “Share link” in the sidebar",
     },
     "source_caption": {
         "zh": "数据来源：《{source}》，{year}年度，数据截至 {as_of}。每个数字均可在指标表的“原文”列中追溯到原文句子。",

@@ -251,3 +251,29 @@ def rank_sentences_html(rows: list[dict], lang: str) -> str:
     if current is not None:
         parts.append("</ul></div>")
     return "".join(parts)
+
+
+def copy_link_html(url: str, lang: str) -> str:
+    """A button that copies ``url`` in one tap (the Clipboard API, or the older copy command
+    where the page is not served over HTTPS), then says so. The URL is escaped into an
+    attribute and read from there: nothing from it is ever run."""
+    done, failed = html.escape(t("copied", lang)), html.escape(t("copy_failed", lang))
+    # Self-contained inline handler: the page's other HTML blocks run no script.
+    handler = (
+        "const b=this,u=b.dataset.url,s=b.nextElementSibling;"
+        "const ok=()=>{s.textContent=b.dataset.done;b.dataset.copied='1'};"
+        "const old=()=>{const a=document.createElement('textarea');a.value=u;a.setAttribute('readonly','');"
+        "a.style.position='fixed';a.style.opacity='0';document.body.appendChild(a);a.select();"
+        "let r=false;try{r=document.execCommand('copy')}catch(e){}a.remove();"
+        "if(r){ok()}else{s.textContent=b.dataset.failed}};"
+        "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(u).then(ok,old)}else{old()}"
+    )
+    return (
+        '<div class="kpi-share" style="display:flex;justify-content:flex-end;align-items:center;gap:8px">'
+        f'<button type="button" class="kpi-copy" data-url="{html.escape(url)}" data-done="{done}" '
+        f'data-failed="{failed}" onclick="{html.escape(handler)}" '
+        'style="display:inline-flex;align-items:center;gap:4px;padding:6px 14px;min-height:40px;'
+        "border:1px solid #0B5CAD;border-radius:6px;background:#FFFFFF;color:#0B5CAD;font-size:0.95rem;"
+        f'cursor:pointer">🔗 {html.escape(t("share", lang))}</button>'
+        '<span class="kpi-copy-status" aria-live="polite" style="font-size:0.85rem;color:#17693A"></span></div>'
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
@@ -55,7 +57,11 @@ def test_overview_for_one_department(make_app, goals: pl.DataFrame, indicators: 
 
 def test_overview_opens_with_the_departments_needing_attention(make_app, goals: pl.DataFrame) -> None:
     app = make_app()
-    first_html = app.get("html")[0].value  # the first block of the page, above the tiles
+    blocks = [h.value for h in app.get("html") if "<style>" not in h.value]
+    # The page's first blocks: the copy-link button, then the problems, above the tiles.
+    assert 'class="kpi-copy"' in blocks[0]
+    first_html = blocks[1]
+    assert 'class="kpi-problems"' in first_html
     problems = goals.filter(pl.col("status").is_in(["not_met", "at_risk", "pending"]))
     for name in problems.get_column("dept_name").unique():
         assert name in first_html
@@ -286,3 +292,12 @@ def test_rankings_read_as_sentences_grouped_by_department(
     # 前N as a range, forecasts said as such.
     assert "第1至第3名之间" in text
     assert "预计全省第1 ：交通共富指数" in text and "预计全省第1 ：住房保障覆盖率" in text
+
+
+def test_the_copy_button_carries_the_share_link(make_app, year: int) -> None:
+    app = make_app({"q": "减负", "status": "exceeded"})
+    [button] = [h.value for h in app.get("html") if 'class="kpi-copy"' in h.value]
+    url = html.unescape(re.search(r'data-url="([^"]*)"', button)[1])
+    assert url == app.code[0].value  # the same link the sidebar shows
+    query = parse_qs(urlsplit(url).query)
+    assert query["year"] == [str(year)] and query["q"] == ["减负"] and query["status"] == ["exceeded"]
