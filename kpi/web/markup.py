@@ -144,7 +144,8 @@ def league_html(rows: list[dict], lang: str) -> str:
 
     ``rows``: from queries.league_table, in order."""
     head = "".join(
-        f'<th style="text-align:{align};padding:2px 6px;border-bottom:1px solid #ccc">{html.escape(t(key, lang))}</th>'
+        f'<th style="text-align:{align};padding:2px 6px;border-bottom:1px solid #ccc;white-space:nowrap">'
+        f"{html.escape(t(key, lang))}</th>"
         for key, align in (
             ("col_place", "left"),
             ("col_department", "left"),
@@ -156,7 +157,7 @@ def league_html(rows: list[dict], lang: str) -> str:
     body = []
     for row in rows:
         place = t("place_tied" if row["tied"] else "place", lang, n=row["place"])
-        share = f"{round(row['met_share'] * 100)}%（{row['met']}/{row['total']}）"
+        share = f"{round(row['met_share'] * 100)}% ({row['met']}/{row['total']})"
         cells = (
             (place, "left"),
             (i18n.department_name(row["name"], lang), "left"),
@@ -167,8 +168,10 @@ def league_html(rows: list[dict], lang: str) -> str:
         body.append(
             '<tr class="kpi-league-row">'
             + "".join(
-                f'<td style="text-align:{align};padding:2px 6px;overflow-wrap:anywhere">{html.escape(text)}</td>'
-                for text, align in cells
+                # Only the department name wraps; places, shares and counts stay on one line.
+                f'<td style="text-align:{align};padding:2px 6px;'
+                f'{"overflow-wrap:anywhere" if index == 1 else "white-space:nowrap"}">{html.escape(text)}</td>'
+                for index, (text, align) in enumerate(cells)
             )
             + "</tr>"
         )
@@ -253,27 +256,49 @@ def rank_sentences_html(rows: list[dict], lang: str) -> str:
     return "".join(parts)
 
 
+_COPY_SCRIPT = """<script>
+(() => {
+  // One listener for the whole page, installed once: a click on any copy button copies the
+  // URL in its data-url (escaped HTML attribute; nothing from it is run), then says so.
+  if (window.__kpiCopyInstalled) return;
+  window.__kpiCopyInstalled = true;
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("button.kpi-copy");
+    if (!button) return;
+    const url = button.dataset.url, status = button.nextElementSibling;
+    const done = () => { status.textContent = button.dataset.done; };
+    const fallback = () => {
+      const area = document.createElement("textarea");
+      area.value = url; area.setAttribute("readonly", "");
+      area.style.position = "fixed"; area.style.opacity = "0";
+      document.body.appendChild(area); area.select();
+      let copied = false;
+      try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
+      area.remove();
+      status.textContent = copied ? button.dataset.done : button.dataset.failed;
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(done, fallback);
+    } else {
+      fallback();
+    }
+  });
+})();
+</script>"""
+
+
 def copy_link_html(url: str, lang: str) -> str:
     """A button that copies ``url`` in one tap (the Clipboard API, or the older copy command
     where the page is not served over HTTPS), then says so. The URL is escaped into an
-    attribute and read from there: nothing from it is ever run."""
+    attribute and read from there by a fixed script: nothing from the URL is ever run."""
     done, failed = html.escape(t("copied", lang)), html.escape(t("copy_failed", lang))
-    # Self-contained inline handler: the page's other HTML blocks run no script.
-    handler = (
-        "const b=this,u=b.dataset.url,s=b.nextElementSibling;"
-        "const ok=()=>{s.textContent=b.dataset.done;b.dataset.copied='1'};"
-        "const old=()=>{const a=document.createElement('textarea');a.value=u;a.setAttribute('readonly','');"
-        "a.style.position='fixed';a.style.opacity='0';document.body.appendChild(a);a.select();"
-        "let r=false;try{r=document.execCommand('copy')}catch(e){}a.remove();"
-        "if(r){ok()}else{s.textContent=b.dataset.failed}};"
-        "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(u).then(ok,old)}else{old()}"
-    )
     return (
         '<div class="kpi-share" style="display:flex;justify-content:flex-end;align-items:center;gap:8px">'
         f'<button type="button" class="kpi-copy" data-url="{html.escape(url)}" data-done="{done}" '
-        f'data-failed="{failed}" onclick="{html.escape(handler)}" '
+        f'data-failed="{failed}" '
         'style="display:inline-flex;align-items:center;gap:4px;padding:6px 14px;min-height:40px;'
         "border:1px solid #0B5CAD;border-radius:6px;background:#FFFFFF;color:#0B5CAD;font-size:0.95rem;"
-        f'cursor:pointer">🔗 {html.escape(t("share", lang))}</button>'
+        f'cursor:pointer">{html.escape(t("share", lang))}</button>'
         '<span class="kpi-copy-status" aria-live="polite" style="font-size:0.85rem;color:#17693A"></span></div>'
+        + _COPY_SCRIPT
     )

@@ -191,3 +191,10 @@ def test_spec_is_the_validated_spec_for_every_builder(year: int) -> None:
         assert fast == charts.BUILDERS[name](frame, *args).to_dict(validate=True)
         assert "config" in fast and "datasets" in fast
         assert "continuousWidth" not in json.dumps(fast)  # no Altair default theme, as Streamlit draws it
+
+
+def test_wrap_label_never_drops_a_character_and_keeps_lines_short() -> None:
+    for text in ("Economy and Information Technology Bureau · 提升建设规范化残疾儿童定点康复机构", "约2.3万套（间）"):
+        lines = charts.wrap_label(text)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        assert all(sum(1 if ord(c) < 0x1100 else 2 for c in line) <= charts.LABEL_WIDTH for line in lines)
