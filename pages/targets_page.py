@@ -36,14 +36,14 @@ else:
     table = pl.DataFrame(rows, schema=headers, orient="row")
     ui.legend(charts.reached_legend(lang))
     ui.chart_with_data("bullet_chart", frame, (lang,), table, "chart_targets", lang, clickable=True)
-    st.html(markup.table_html(headers, rows, "kpi-targets", numeric=frozenset({5, 6, 7})))
+    st.html(markup.lines_html(ui.target_items(frame, lang), "kpi-targets"))
 
 goals, more = queries.title_target_goals(f)
 title_rows = ui.title_target_rows(goals, lang)
 if title_rows:
     st.subheader(t("title_targets", lang))
     st.caption(t("title_targets_caption", lang))
-    headers = [t(k, lang) for k in ("col_department", "col_title", "col_title_target", "col_note", "col_status")]
-    st.html(markup.table_html(headers, title_rows, "kpi-title-targets"))
+    items = [(f"{dept} {title}", status, note) for dept, title, _, note, status in title_rows]
+    st.html(markup.lines_html(items, "kpi-title-targets"))
     if more > goals.height:
         st.caption(t("title_targets_more", lang, n=more - goals.height))

@@ -360,3 +360,32 @@ def title_target_rows(goals: pl.DataFrame, lang: str) -> list[list[str]]:
             ]
         )
     return rows
+
+
+def target_items(frame: pl.DataFrame, lang: str) -> list[tuple[str, str, str]]:
+    """Each figure with a target as (department · figure, "", sentence with actual, target and
+    its source, percent of target and the gap), for markup.lines_html."""
+    items = []
+    for row in frame.iter_rows(named=True):
+        head = f"{i18n.department_name(row['dept_name'], lang)} · {row['name']}"
+        if row["target_text"]:
+            sentence = t(
+                "target_line",
+                lang,
+                value=row["value_text"],
+                target=row["target_text"],
+                basis=basis_label(row["target_basis"], lang),
+                pct=format_pct(row["pct_of_target"]),
+                gap=gap_text(row, lang),
+                gap_pct=gap_pct_text(row),
+            )
+        else:
+            sentence = t(
+                "target_line_rate",
+                lang,
+                value=row["value_text"],
+                pct=format_pct(row["pct_of_target"]),
+                gap_pct=gap_pct_text(row),
+            )
+        items.append((head, "", sentence))
+    return items

@@ -181,34 +181,6 @@ def league_html(rows: list[dict], lang: str) -> str:
     )
 
 
-def table_html(headers: list[str], rows: list[list[str]], key: str, numeric: frozenset[int] = frozenset()) -> str:
-    """A table whose cells wrap instead of being cut (st.dataframe cuts long text at a phone's
-    width); every cell escaped. ``numeric``: column indexes aligned right."""
-
-    def align(index: int) -> str:
-        return "right" if index in numeric else "left"
-
-    head = "".join(
-        f'<th style="text-align:{align(i)};padding:2px 6px;border-bottom:1px solid #ccc;vertical-align:bottom">'
-        f"{html.escape(h)}</th>"
-        for i, h in enumerate(headers)
-    )
-    body = "".join(
-        f'<tr class="{key}-row">'
-        + "".join(
-            f'<td style="text-align:{align(i)};padding:3px 6px;vertical-align:top;overflow-wrap:anywhere;'
-            f'border-bottom:1px solid #eee">{html.escape(cell)}</td>'
-            for i, cell in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return (
-        f'<div style="overflow-x:auto"><table class="{key}" style="width:100%;border-collapse:collapse;'
-        f'font-size:0.85rem"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
-    )
-
-
 def rank_sentence(row: dict, lang: str) -> tuple[str, str]:
     """(rank as text, the rest of the sentence) for one ranked figure: "全省第1" and
     "获批企业境外债，数值 35.04亿美元"; a 前N as a range, a forecast said as one."""
@@ -302,3 +274,16 @@ def copy_link_html(url: str, lang: str) -> str:
         '<span class="kpi-copy-status" aria-live="polite" style="font-size:0.85rem;color:#17693A"></span></div>'
         + _COPY_SCRIPT
     )
+
+
+def lines_html(items: list[tuple[str, str, str]], key: str) -> str:
+    """A list that reads on any width: per item a bold head, an optional tag and a sentence,
+    all escaped and wrapped (a table of eight columns does not fit a phone)."""
+    body = "".join(
+        f'<li class="{key}-item" style="margin:0 0 0.45rem 0;overflow-wrap:anywhere">'
+        f"<strong>{html.escape(head)}</strong>"
+        + (f" <span style='white-space:nowrap'>{html.escape(tag)}</span>" if tag else "")
+        + f"<br>{html.escape(sentence)}</li>"
+        for head, tag, sentence in items
+    )
+    return f'<ul class="{key}" style="margin:0 0 0.5rem 1.1rem;padding:0;font-size:0.92rem">{body}</ul>'
