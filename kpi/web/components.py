@@ -60,7 +60,10 @@ def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
     st.html(
         "<style>.st-key-kpi_tiles{display:grid !important;"
         "grid-template-columns:repeat(auto-fill,minmax(165px,1fr));gap:0.5rem}"
-        ".st-key-kpi_tiles>div{width:auto !important;min-width:0}</style>"
+        ".st-key-kpi_tiles>div{width:auto !important;min-width:0}"
+        # Labels wrap instead of ending in … (Pending acceptance, 难度较大/未完成 on a phone).
+        ".st-key-kpi_tiles [data-testid=stMetricLabel] *{white-space:normal !important;"
+        "overflow:visible !important;text-overflow:clip !important}</style>"
     )
     with st.container(key="kpi_tiles"):
         for label, value, help_text in specs:

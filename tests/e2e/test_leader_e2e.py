@@ -79,8 +79,13 @@ def test_no_label_is_cut_and_the_problems_are_on_the_first_screen(
         box = item.bounding_box()
         assert box is not None and box["y"] + box["height"] <= height, (name, box)
 
-    # The tiles count what the data hold.
+    # The tiles count what the data hold, and their labels are whole (no text cut with …).
     assert tiles(page) == shown_tiles(expected_tiles(goals, indicators), lang)
+    cut = page.evaluate(
+        "[...document.querySelectorAll('[data-testid=stMetricLabel] *')]"
+        ".filter(e => e.children.length === 0 && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
+    )
+    assert cut == []
 
     # Every department label of the status chart is drawn whole (wrapped, not cut) inside the chart.
     [status_chart] = _charts_drawn(page)
