@@ -249,6 +249,6 @@ def render_share(f: Filters, url_path: str) -> None:
     url = share_url(page_base_url(url_path), f, lang, page_params(url_path))
     # Scripts allowed for this block only: its one inline handler copies the escaped URL.
     st.html(markup.copy_link_html(url, lang), unsafe_allow_javascript=True)
-    with st.sidebar.popover(t("share", lang), icon=":material/link:"):
+    with st.sidebar.popover(t("share_show", lang), icon=":material/link:"):
         st.caption(t("share_help", lang))
         st.code(url, language=None, wrap_lines=True)

@@ -101,6 +101,7 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "此链接包含年度与全部筛选条件，打开即可看到相同视图。点击页面右上方的“复制链接”按钮即可复制。",
         "en": "This link carries the year and every filter; opening it shows the same view. The “Share link” button at the top of the page copies it.",
     },
+    "share_show": {"zh": "查看链接", "en": "Show link"},
     "copied": {"zh": "已复制，可直接粘贴发送", "en": "Copied; paste it to share"},
     "copy_failed": {
         "zh": "浏览器不允许自动复制，请在左侧“复制链接”中长按链接复制",

@@ -98,7 +98,7 @@ def test_a_shared_link_reproduces_the_filtered_view_in_a_fresh_browser(
     query = parse_qs(urlsplit(page.url).query)
     assert query["dept"] == [dept["dept_id"]] and query["status"] == ["achieved"] and query["q"] == ["亿元"]
 
-    page.get_by_role("button", name=t("share")).click()
+    page.get_by_role("button", name=t("share_show")).click()
     link = page.locator("[data-testid=stPopoverBody] code").inner_text().strip()
     shared = parse_qs(urlsplit(link).query)
     assert shared["year"] == [str(year)]

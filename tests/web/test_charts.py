@@ -198,3 +198,15 @@ def test_wrap_label_never_drops_a_character_and_keeps_lines_short() -> None:
         lines = charts.wrap_label(text)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
         assert all(sum(1 if ord(c) < 0x1100 else 2 for c in line) <= charts.LABEL_WIDTH for line in lines)
+
+
+def test_every_chart_a_page_shows_is_clickable(year: int) -> None:
+    f = Filters(year)
+    for chart in (
+        charts.status_mix(queries.status_worst_first(f)[0], "zh"),
+        charts.bullet_chart(queries.target_gaps(f)[0], "zh"),
+    ):
+        spec = _spec(chart)
+        params = [p for layer in [spec, *_layers(spec)] for p in layer.get("params", [])]
+        assert [p["name"] for p in params] == [charts.DEPT_SELECTION]
+        assert params[0]["select"]["fields"] == ["dept_id"]
