@@ -228,7 +228,7 @@ def rank_sentences_html(rows: list[dict], lang: str) -> str:
     return "".join(parts)
 
 
-_COPY_SCRIPT = """<script>
+COPY_SCRIPT = """<script>
 (() => {
   // One listener for the whole page, installed once: a click on any copy button copies the
   // URL in its data-url (escaped HTML attribute; nothing from it is run), then says so.
@@ -272,7 +272,7 @@ def copy_link_html(url: str, lang: str) -> str:
         "border:1px solid #0B5CAD;border-radius:6px;background:#FFFFFF;color:#0B5CAD;font-size:0.95rem;"
         f'cursor:pointer">{html.escape(t("share", lang))}</button>'
         '<span class="kpi-copy-status" aria-live="polite" style="font-size:0.85rem;color:#17693A"></span></div>'
-        + _COPY_SCRIPT
+        + COPY_SCRIPT
     )
 
 
