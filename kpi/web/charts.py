@@ -87,12 +87,13 @@ def each(values: pl.Series, text, name: str | None = None, dtype: pl.DataType = 
     return pl.Series(name or values.name, [text(v) for v in values.to_list()], dtype=dtype)
 
 
-def _height(rows: int, lines: int | None = None) -> int:
-    """The chart's height for ``rows`` rows holding ``lines`` label lines in all."""
+def _height(rows: int, most_lines: int = 1) -> int:
+    """The chart's height for ``rows`` rows whose longest label has ``most_lines`` lines
+    (a band chart gives every row the same height, so the tallest label sets it)."""
     # Streamlit fits the whole chart into this height, so legends are drawn
     # outside the chart (see status_legend), where they wrap on a phone.
-    extra = max(0, (lines or rows) - rows) * LINE_HEIGHT
-    return max(120, rows * ROW_HEIGHT + extra + 50)
+    row = max(ROW_HEIGHT, most_lines * LINE_HEIGHT + 12)
+    return max(120, rows * row + 50)
 
 
 # The axis label of a row whose key is "<row>\n<line>\n<line>…": its lines after the first.
@@ -150,7 +151,7 @@ def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLev
     )
     data = data.with_columns(dept_label=each(data.get_column("dept"), lambda d: "\n".join(wrap_label(d))))
     order = data.sort("dept_order").get_column("dept_label").unique(maintain_order=True).to_list()
-    lines = sum(label.count("\n") + 1 for label in order)
+    lines = max((label.count("\n") + 1 for label in order), default=1)
     labels = [i18n.status_word(s, lang) for s in STATUSES]
     pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
     chart = (
@@ -374,7 +375,7 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
     text = base.mark_text(align="left", dx=5, fontSize=11).encode(
         x=alt.X("pct_of_target:Q", scale=x_scale), text=alt.Text("pct_text:N")
     )
-    lines = sum(len(row_lines) for row_lines in label_lines)
+    lines = max((len(row_lines) for row_lines in label_lines), default=1)
     chart = alt.layer(band, bars.add_params(pick), reference, text).properties(height=_height(len(keys), lines))
     return _finish(chart, len(keys))
 

@@ -33,6 +33,7 @@ _AXIS_LABELS_JS = """
     return {
       text: spans.length ? spans.map(s => s.textContent).join('\\n') : text.textContent,
       inside: r.left >= box.left - 1 && r.right <= box.right + 1,
+      top: r.top, bottom: r.bottom, left: r.left,
     };
   });
   const all = [...chart.querySelectorAll('svg text')].map(t => t.textContent);
@@ -51,6 +52,12 @@ def _charts_drawn(page: Page) -> list[dict]:
     page.locator("[data-testid=stVegaLiteChart] svg g.role-axis-label text").first.wait_for()
     page.wait_for_timeout(300)
     return page.evaluate(_AXIS_LABELS_JS)
+
+
+def _no_overlap(labels: list[dict]) -> bool:
+    """The y-axis labels (one column, at the same left edge) do not overlap each other."""
+    rows = sorted(labels, key=lambda label: label["top"])
+    return all(b["top"] >= a["bottom"] - 1 for a, b in zip(rows, rows[1:], strict=False))
 
 
 def _plain(text: str) -> str:
@@ -94,6 +101,7 @@ def test_no_label_is_cut_and_the_problems_are_on_the_first_screen(
     expected = {_plain(_dept_label(n, lang)) for n in goals.get_column("dept_name").unique()}
     assert {_plain(label["text"]) for label in drawn} == expected
     assert all(label["inside"] for label in drawn), [label for label in drawn if not label["inside"]]
+    assert _no_overlap(drawn)
     assert not any("…" in text for text in status_chart["all"])
     screenshot(page, f"{size}-{lang}-overview")
 
@@ -113,6 +121,7 @@ def test_no_label_is_cut_and_the_problems_are_on_the_first_screen(
     drawn = [label for label in target_chart["labels"] if "·" in label["text"]]
     assert {_plain(label["text"]) for label in drawn} == expected
     assert all(label["inside"] for label in drawn), [label for label in drawn if not label["inside"]]
+    assert _no_overlap(drawn)
     assert not any("…" in text for text in target_chart["all"])
     # Nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
