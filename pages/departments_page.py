@@ -19,7 +19,15 @@ ui.source_caption(f, lang)
 wanted = queries.departments_by_id(f.dept_ids if len(f.dept_ids) == 1 else ())
 if f.sectors:
     wanted = wanted.filter(pl.col("sector").is_in(list(f.sectors)))
-options, names, total = filters.department_options(wanted.get_column("dept_id").to_list(), f.sectors)
+if f.q:
+    # A search picks the departments with a matching goal (by its text or the department's name).
+    matching, total = queries.departments_matching(f, filters.DEPT_OPTION_LIMIT)
+    options = matching.get_column("dept_id").to_list()
+    names = dict(zip(options, matching.get_column("name"), strict=True))
+    wanted = wanted.filter(pl.col("dept_id").is_in(options))
+    st.caption(t("dept_search", lang, q=markdown_literal(f.q), n=total))
+else:
+    options, names, total = filters.department_options(wanted.get_column("dept_id").to_list(), f.sectors)
 if not options:
     ui.empty(lang)
     st.stop()
@@ -43,4 +51,6 @@ counts = ui.kpi_tiles(scoped, lang)
 if counts["goals"] == 0:
     ui.empty(lang)
 else:
-    ui.paged_goals(lambda limit, offset: queries.goal_page(scoped, limit, offset), "dept_goals_page", lang)
+    ui.paged_goals(
+        lambda limit, offset: queries.goal_page(scoped, limit, offset), "dept_goals_page", lang, with_department=False
+    )

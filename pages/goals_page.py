@@ -16,14 +16,15 @@ loaded = ui.fetch_goal_page(lambda limit, offset: queries.goal_page(f, limit, of
 if loaded[1] == 0:
     ui.empty(lang)
 else:
-    stem = f"huzhou-goals-{f.year}"
+    # The filters are in the file name (and in the workbook's 说明 sheet).
+    stem, figures_stem = exports.file_stem(f), exports.file_stem(f, "指标")
     # Files are built only when a button is clicked (callables), not on every rerun.
     downloads = (
         ("download_csv_goals", lambda: exports.goals_csv(f), f"{stem}.csv", "text/csv", ":material/download:"),
         (
             "download_csv_indicators",
             lambda: exports.indicators_csv(f),
-            f"{stem}-indicators.csv",
+            f"{figures_stem}.csv",
             "text/csv",
             ":material/download:",
         ),

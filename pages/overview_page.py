@@ -1,9 +1,10 @@
-"""总览 (/): the tiles, goals by status per department, the provincial top-3 leaderboard, 需关注."""
+"""总览 (/): problems first — the departments needing attention, the tiles, goals by status per
+department (worst first), the 赛马 league table, 需关注, and the goals of a clicked department."""
 
 import polars as pl
 import streamlit as st
 
-from kpi.web import charts, i18n, queries
+from kpi.web import charts, i18n, markup, queries
 from kpi.web import components as ui
 from kpi.web.i18n import t
 from kpi.web.shell import page_context
@@ -11,6 +12,15 @@ from kpi.web.shell import page_context
 f, lang = page_context()
 st.title(t("page_overview", lang))
 ui.source_caption(f, lang)
+
+# The problems before anything else, so they are on a phone's first screen.
+problems = queries.problem_departments(f)
+with st.container(key="problems"):
+    st.subheader(t("problems", lang))
+    if problems.height:
+        st.html(markup.problems_html(problems.to_dicts(), lang))
+    else:
+        st.caption(t("problems_none", lang))
 
 counts = ui.kpi_tiles(f, lang)
 if counts["goals"] == 0:
@@ -20,7 +30,11 @@ else:
     with left:
         st.subheader(t("status_mix", lang))
         st.caption(t("status_mix_caption", lang))
-        frame, _ = ui.top_n_or_all(lambda limit: queries.status_by_department(f, limit), "status_mix_all", lang)
+        frame, total, hidden = queries.status_worst_first(f)
+        if hidden and st.toggle(t("show_all_departments", lang, n=total), key="status_mix_all"):
+            frame, total, hidden = queries.status_worst_first(f, show_all=True)
+        if hidden:
+            st.caption(t("status_mix_hidden", lang, n=hidden))
         table = frame.select(
             ui.department_names(frame.get_column("name"), lang).alias(t("col_department", lang)),
             charts.each(frame.get_column("status"), lambda s: i18n.status_label(s, lang)).alias(t("col_status", lang)),
@@ -30,18 +44,18 @@ else:
         ui.legend(charts.status_legend(lang))
         ui.chart_with_data("status_mix", frame, (lang,), table, "chart_status_mix", lang, clickable=True)
     with right:
-        st.subheader(t("leaderboard", lang))
-        st.caption(t("leaderboard_caption", lang))
-        frame, total = ui.top_n_or_all(lambda limit: queries.top3_leaderboard(f, limit), "leaderboard_all", lang)
-        if total == 0:
-            ui.empty(lang, "empty_chart")
-        else:
-            table = frame.select(
-                ui.department_names(frame.get_column("name"), lang).alias(t("col_department", lang)),
-                pl.col("top3").alias(t("col_top3", lang)),
-                pl.col("firsts").alias(t("col_first", lang)),
+        st.subheader(t("league", lang))
+        st.caption(t("league_rule", lang))
+        st.html(markup.league_html(queries.league_table(f).to_dicts(), lang))
+    if len(f.dept_ids) == 1:
+        # A click on a chart filters to one department: list that department's goals.
+        chosen = queries.departments_by_id(f.dept_ids)
+        if chosen.height:
+            name = i18n.department_name(chosen.get_column("name").item(), lang)
+            st.subheader(t("dept_goals_title", lang, name=name))
+            ui.paged_goals(
+                lambda limit, offset: queries.goal_page(f, limit, offset), "overview_dept_page", lang, prefix="dept_"
             )
-            ui.chart_with_data("top3_leaderboard", frame, (lang,), table, "chart_leaderboard", lang, clickable=True)
     st.subheader(t("attention", lang))
     st.caption(t("attention_caption", lang))
     attention = ui.paged_goals(

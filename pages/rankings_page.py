@@ -1,10 +1,12 @@
-"""排名 (/rankings): every ranked figure, one tab per scope (全省 / 全国 / 其他范围, kept in the link)."""
+"""排名 (/rankings): every ranked figure as a sentence, grouped by department, one tab per scope
+(全省 / 全国 / 其他范围, kept in the link). No chart: nearly every rank is a first place, and a dot
+plot of first places says less than the sentence."""
 
 import polars as pl
 import streamlit as st
 
 from kpi.web import components as ui
-from kpi.web import filters, i18n, queries
+from kpi.web import filters, i18n, markup, queries
 from kpi.web.i18n import t
 from kpi.web.shell import page_context
 
@@ -13,7 +15,7 @@ st.title(t("page_rankings", lang))
 ui.source_caption(f, lang)
 st.caption(t("rankings_caption", lang))
 
-shown = [(group, *queries.ranked_figures(f, group, ui.RANKS_TOP_N)) for group in queries.SCOPE_GROUPS]
+shown = [(group, *queries.rank_statements(f, group)) for group in queries.SCOPE_GROUPS]
 shown = [(group, frame, total) for group, frame, total in shown if total]
 if not shown:
     ui.empty(lang, "empty_chart")
@@ -29,17 +31,22 @@ else:
         if not tab.open:
             continue
         with tab:
-            if ui.show_all_toggle(f"ranks_all_{group}", total, lang, ui.RANKS_TOP_N) is None and total > ui.RANKS_TOP_N:
-                frame, _ = queries.ranked_figures(f, group, None)
-            table = frame.select(
-                ui.department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
-                pl.col("name").alias(t("col_figure", lang)),
-                pl.col("value_text").alias(t("col_value", lang)),
-                ui.rank_column(frame, lang).alias(t("col_rank_text", lang)),
-                pl.col("quote").alias(t("col_quote", lang)),
+            st.html(markup.rank_sentences_html(frame.to_dicts(), lang))
+            if total > frame.height:
+                st.caption(t("rankings_more", lang, n=total - frame.height))
+            data = st.expander(
+                t("view_data", lang), icon=":material/table:", key=f"ranks_{group}_data", on_change="rerun"
             )
-            # A department's colour comes from its place among all departments (from the query).
-            colours = dict(zip(frame.get_column("dept_id"), frame.get_column("dept_position"), strict=True))
-            ui.chart_with_data(
-                "rank_chart", frame, (colours, lang), table, f"chart_ranks_{group}", lang, clickable=True
-            )
+            if data.open:
+                with data:
+                    st.dataframe(
+                        frame.select(
+                            ui.department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
+                            pl.col("name").alias(t("col_figure", lang)),
+                            pl.col("value_text").alias(t("col_value", lang)),
+                            ui.rank_column(frame, lang).alias(t("col_rank_text", lang)),
+                            pl.col("quote").alias(t("col_quote", lang)),
+                        ),
+                        hide_index=True,
+                        width="stretch",
+                    )

@@ -1,9 +1,11 @@
-"""目标对比 (/targets): actual against target on a common % scale, for figures with a target."""
+"""目标对比 (/targets): every figure with a target, furthest below target first, shortfalls
+included, the gap in the source's units and in %; then the goal-title targets no figure can be
+compared with."""
 
 import polars as pl
 import streamlit as st
 
-from kpi.web import charts, queries
+from kpi.web import charts, markup, queries
 from kpi.web import components as ui
 from kpi.web.i18n import t
 from kpi.web.shell import page_context
@@ -13,18 +15,35 @@ st.title(t("page_targets", lang))
 ui.source_caption(f, lang)
 st.caption(t("targets_caption", lang))
 
-frame, total = ui.top_n_or_all(lambda limit: queries.target_figures(f, limit), "targets_all", lang, ui.TARGETS_TOP_N)
+frame, total = ui.top_n_or_all(lambda limit: queries.target_gaps(f, limit), "targets_all", lang, ui.TARGETS_TOP_N)
 if total == 0:
     ui.empty(lang, "no_targets")
 else:
-    table = frame.select(
-        ui.department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
-        pl.col("name").alias(t("col_figure", lang)),
-        pl.col("value_text").alias(t("col_value", lang)),
-        pl.col("target_text").alias(t("col_target", lang)),
-        pl.col("completion_pct").alias(t("col_completion", lang)),
-        pl.col("pct_of_target").round(1).alias(t("col_pct", lang)),
-        pl.col("quote").alias(t("col_quote", lang)),
-    )
+    headers = [
+        t(key, lang)
+        for key in (
+            "col_department",
+            "col_figure",
+            "col_value",
+            "col_target",
+            "col_basis",
+            "col_pct",
+            "col_gap",
+            "col_gap_pct",
+        )
+    ]
+    rows = ui.target_rows(frame, lang)
+    table = pl.DataFrame(rows, schema=headers, orient="row")
     ui.legend(charts.reached_legend(lang))
-    ui.chart_with_data("bullet_chart", frame, (lang,), table, "chart_targets", lang)
+    ui.chart_with_data("bullet_chart", frame, (lang,), table, "chart_targets", lang, clickable=True)
+    st.html(markup.lines_html(ui.target_items(frame, lang), "kpi-targets"))
+
+goals, more = queries.title_target_goals(f)
+title_rows = ui.title_target_rows(goals, lang)
+if title_rows:
+    st.subheader(t("title_targets", lang))
+    st.caption(t("title_targets_caption", lang))
+    items = [(f"{dept} {title}", status, note) for dept, title, _, note, status in title_rows]
+    st.html(markup.lines_html(items, "kpi-title-targets"))
+    if more > goals.height:
+        st.caption(t("title_targets_more", lang, n=more - goals.height))

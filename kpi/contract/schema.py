@@ -59,6 +59,8 @@ INDICATORS_SCHEMA: dict[str, pl.DataType] = {
     "rank": pl.Int32(),
     "rank_scope": pl.String(),
     "rank_is_top_n": pl.Boolean(),
+    # True when the source states the figure as a forecast (预计, 有望): not an achieved result.
+    "is_forecast": pl.Boolean(),
     "higher_is_better": pl.Boolean(),
     "quote": pl.String(),
     "confidence": pl.String(),

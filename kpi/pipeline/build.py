@@ -170,6 +170,7 @@ def analyse_goal(
             "rank": f.rank,
             "rank_scope": f.rank_scope,
             "rank_is_top_n": f.rank_is_top_n,
+            "is_forecast": f.is_forecast,
             "higher_is_better": f.higher_is_better,
             "quote": f.quote,
             "confidence": f.confidence,

@@ -55,6 +55,9 @@ class Figure:
     # a fallback rule); confidence_reason says why in one Chinese line.
     confidence: str = "high"
     confidence_reason: str | None = None
+    # The source states the figure (its value or its rank) as expected, not achieved:
+    # 预计 / 有望 / 预期 / 可望 in its quote. Such ranks are not counted as achieved ranks.
+    is_forecast: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,10 @@ _RANGE_RE = re.compile(r"\d+(?:\.\d+)?[万亿]?%?\s?(?:[-—–~～]+|至)\s?\d"
 _PROGRAMME_VERB_RE = re.compile(
     r"(?:落实|推进|实施|深化|建立|健全|完善|打造|围绕|聚焦|抓好|推行|开展|启动|出台|制定|坚持|强化|构建|做好)$"
 )
+
+
+# Words by which the source forecasts rather than reports (有望全省第1, 预计排名全省前三).
+_FORECAST_RE = re.compile(r"预计|有望|预期|可望")
 _TIME_UNITS = {"年", "个月", "天", "周", "小时"}
 # A unit followed by these characters is really the start of another word (期间, 次性, 户外 …).
 _UNIT_WORD_RE = re.compile(
@@ -1120,6 +1127,7 @@ def _to_figure(f: _Fig, text: str, idx: list[int], s: str) -> Figure:
         target_basis=f.target_basis,
         confidence="low" if reason else "high",
         confidence_reason=reason,
+        is_forecast=bool(_FORECAST_RE.search(text[start:end])),
     )
 
 

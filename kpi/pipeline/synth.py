@@ -612,6 +612,8 @@ def _write_figures(frame: pl.DataFrame) -> pl.DataFrame:
         ),
         growth_pct=pl.when(pl.col("has_growth")).then(pl.col("growth")),
         rank_is_top_n=pl.col("ranked") & pl.col("top_n") & (pl.col("rank_scope") != "全国"),
+        # Synthetic narratives state results, never forecasts (no 预计 / 有望 in their quotes).
+        is_forecast=pl.lit(False),
     )
     frame = frame.with_columns(
         completion_pct=pl.when(pl.col("target").is_not_null()).then(

@@ -7,6 +7,7 @@ Fonts name CJK families first so Chinese labels render on every platform.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 import altair as alt
@@ -43,8 +44,37 @@ alt.theme.enable("none")
 alt.data_transformers.disable_max_rows()
 DEPT_SELECTION = "dept_pick"
 ROW_HEIGHT = 34
-# Row labels longer than this are cut with …; the full text is in the tooltip and the data table.
-LABEL_LIMIT = 160
+# Row labels are never cut: they are wrapped into lines of at most LABEL_WIDTH units (a CJK
+# character counts 2, a Latin one 1; 28 units ≈ 170 px at 12 px), and Vega's own label limit
+# is off (0). LINE_HEIGHT: the pixels a wrapped line adds to its row.
+LABEL_LIMIT = 0
+LABEL_WIDTH = 28
+LINE_HEIGHT = 15
+# SVG (its text can be read back, e.g. by the browser tests) up to this many rows; Streamlit
+# chooses canvas itself beyond 2000 data points.
+SVG_MAX_ROWS = 400
+
+
+def _units(text: str) -> int:
+    return sum(1 if ord(ch) < 0x1100 else 2 for ch in text)
+
+
+def wrap_label(text: str, width: int = LABEL_WIDTH) -> list[str]:
+    """``text`` in lines of at most ``width`` units, never cut: Latin words break at spaces
+    (a word longer than a line on its own), CJK text between any two characters."""
+    lines: list[str] = []
+    line = ""
+    for token in re.findall(r"[ -~]+?(?= |$)| |[^ -~]|[ -~]+", text):
+        if token == " " and not line:
+            continue
+        if line and _units(line + token) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line += token
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines or [""]
 
 
 def each(values: pl.Series, text, name: str | None = None, dtype: pl.DataType = pl.String) -> pl.Series:
@@ -57,10 +87,19 @@ def each(values: pl.Series, text, name: str | None = None, dtype: pl.DataType = 
     return pl.Series(name or values.name, [text(v) for v in values.to_list()], dtype=dtype)
 
 
-def _height(rows: int) -> int:
+def _height(rows: int, most_lines: int = 1) -> int:
+    """The chart's height for ``rows`` rows whose longest label has ``most_lines`` lines
+    (a band chart gives every row the same height, so the tallest label sets it)."""
     # Streamlit fits the whole chart into this height, so legends are drawn
     # outside the chart (see status_legend), where they wrap on a phone.
-    return max(120, rows * ROW_HEIGHT + 50)
+    row = max(ROW_HEIGHT, most_lines * LINE_HEIGHT + 12)
+    return max(120, rows * row + 50)
+
+
+# The axis label of a row whose key is "<row>\n<line>\n<line>…": its lines after the first.
+_KEY_LINES_EXPR = "slice(split(datum.label, '\\n'), 1)"
+# The axis label of a row keyed by its wrapped label, "<line>\n<line>…".
+_LINES_EXPR = "split(datum.label, '\\n')"
 
 
 def status_legend(lang: str = i18n.DEFAULT_LANG) -> list[tuple[str, str]]:
@@ -72,7 +111,9 @@ def reached_legend(lang: str = i18n.DEFAULT_LANG) -> list[tuple[str, str]]:
     return [(REACHED_COLOR, t("reached", lang)), (BELOW_COLOR, t("below", lang)), ("#333333", "│ 100%")]
 
 
-def _finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+def _finish(chart: alt.TopLevelMixin, rows: int = 0) -> alt.TopLevelMixin:
+    if rows <= SVG_MAX_ROWS:
+        chart = chart.properties(usermeta={"embedOptions": {"renderer": "svg"}})
     return (
         chart.configure(font=CJK_FONT)
         .configure_axis(labelFont=CJK_FONT, titleFont=CJK_FONT, labelFontSize=12, titleFontSize=12)
@@ -108,14 +149,18 @@ def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLev
         status_text=each(frame.get_column("status"), lambda s: i18n.status_word(s, lang)),
         status_order=each(frame.get_column("status"), STATUSES.index, dtype=pl.Int64),
     )
-    order = data.sort("dept_order").get_column("dept").unique(maintain_order=True).to_list()
+    data = data.with_columns(dept_label=each(data.get_column("dept"), lambda d: "\n".join(wrap_label(d))))
+    order = data.sort("dept_order").get_column("dept_label").unique(maintain_order=True).to_list()
+    lines = max((label.count("\n") + 1 for label in order), default=1)
     labels = [i18n.status_word(s, lang) for s in STATUSES]
     pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
     chart = (
         alt.Chart(data)
         .mark_bar(stroke="white", strokeWidth=1)
         .encode(
-            y=alt.Y("dept:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            y=alt.Y(
+                "dept_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT, labelExpr=_LINES_EXPR)
+            ),
             x=alt.X("goals:Q", stack="zero", title=t("col_count", lang), axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color(
                 "status_text:N",
@@ -132,9 +177,9 @@ def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLev
             ],
         )
         .add_params(pick)
-        .properties(height=_height(len(order)))
+        .properties(height=_height(len(order), lines))
     )
-    return _finish(chart)
+    return _finish(chart, len(order))
 
 
 def top3_leaderboard(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
@@ -285,14 +330,20 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
             pct_text=pl.col("pct_of_target").round(1).cast(pl.String) + "%",
         )
     )
-    data = data.with_columns(key=pl.col("row").cast(pl.String) + "|" + pl.col("label"))
+    # The label's lines: department · figure, wrapped, then the source's figures — all on the
+    # axis, which grows to fit, so nothing is printed where the plot could clip it.
+    label_lines = [
+        [*wrap_label(label), *wrap_label(figures)]
+        for label, figures in zip(data.get_column("label"), data.get_column("figures"), strict=True)
+    ]
+    data = data.with_columns(
+        key=pl.Series([f"{row}\n" + "\n".join(lines) for row, lines in zip(data["row"], label_lines, strict=True)])
+    )
     keys = data.get_column("key").to_list()
     top = float(data.get_column("pct_of_target").max() or 100.0)
-    # Room on the right for the printed figures.
-    x_scale = alt.Scale(domain=[0, max(110.0, top) * 1.7], nice=False, clamp=True)
-    y = alt.Y(
-        "key:N", sort=keys, title=None, axis=alt.Axis(labelExpr="split(datum.label, '|')[1]", labelLimit=LABEL_LIMIT)
-    )
+    # Room on the right for the printed percent (the figures are in the row label).
+    x_scale = alt.Scale(domain=[0, max(110.0, top) * 1.25], nice=False, clamp=True)
+    y = alt.Y("key:N", sort=keys, title=None, axis=alt.Axis(labelExpr=_KEY_LINES_EXPR, labelLimit=LABEL_LIMIT))
     tooltip = [
         alt.Tooltip("dept:N", title=t("col_department", lang)),
         alt.Tooltip("name:N", title=t("col_figure", lang)),
@@ -305,9 +356,11 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
     band = base.mark_bar(color="#EEEEEE", height=16).encode(
         x=alt.X("zero:Q", scale=x_scale, title=t("pct_of_target", lang)), x2="band:Q"
     )
+    pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
     bars = base.mark_bar(height=8).encode(
         x=alt.X("pct_of_target:Q", scale=x_scale),
         x2="zero:Q",
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
         color=alt.Color(
             "reached:N",
             scale=alt.Scale(domain=[t("reached", lang), t("below", lang)], range=[REACHED_COLOR, BELOW_COLOR]),
@@ -320,10 +373,11 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
         .encode(x=alt.X("target:Q", scale=x_scale))
     )
     text = base.mark_text(align="left", dx=5, fontSize=11).encode(
-        x=alt.X("pct_of_target:Q", scale=x_scale), text=alt.Text("figures:N")
+        x=alt.X("pct_of_target:Q", scale=x_scale), text=alt.Text("pct_text:N")
     )
-    chart = alt.layer(band, bars, reference, text).properties(height=_height(len(keys)))
-    return _finish(chart)
+    lines = max((len(row_lines) for row_lines in label_lines), default=1)
+    chart = alt.layer(band, bars.add_params(pick), reference, text).properties(height=_height(len(keys), lines))
+    return _finish(chart, len(keys))
 
 
 BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {

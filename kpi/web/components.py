@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import polars as pl
 import streamlit as st
 
-from kpi.pipeline.numbers import format_pct
+from kpi.pipeline.figures import title_target
+from kpi.pipeline.numbers import format_cn, format_pct
 from kpi.web import charts, filters, i18n, markup, queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
@@ -36,7 +38,7 @@ def percent(share: float) -> str:
 
 
 def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
-    """The eight KPI tiles; each help text says exactly what is counted."""
+    """The nine KPI tiles; each help text says exactly what is counted."""
     counts = queries.tiles(f)
     status_tiles = ("exceeded", "achieved", "on_track", "pending")
     specs: list[tuple[str, str, str]] = [(t("tile_goals", lang), str(counts["goals"]), t("tile_goals_help", lang))]
@@ -50,6 +52,7 @@ def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
             t("tile_risk_help", lang),
         ),
         (t("tile_first", lang), str(counts["provincial_firsts"]), t("tile_first_help", lang)),
+        (t("tile_forecast_first", lang), str(counts["forecast_firsts"]), t("tile_forecast_first_help", lang)),
         (t("tile_met_share", lang), percent(float(counts["met_share"])), t("tile_met_share_help", lang)),
     ]
     # A wrapping grid: four or more tiles a row on a laptop, two on a phone
@@ -57,7 +60,10 @@ def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
     st.html(
         "<style>.st-key-kpi_tiles{display:grid !important;"
         "grid-template-columns:repeat(auto-fill,minmax(165px,1fr));gap:0.5rem}"
-        ".st-key-kpi_tiles>div{width:auto !important;min-width:0}</style>"
+        ".st-key-kpi_tiles>div{width:auto !important;min-width:0}"
+        # Labels wrap instead of ending in … (Pending acceptance, 难度较大/未完成 on a phone).
+        ".st-key-kpi_tiles [data-testid=stMetricLabel] *{white-space:normal !important;"
+        "overflow:visible !important;text-overflow:clip !important}</style>"
     )
     with st.container(key="kpi_tiles"):
         for label, value, help_text in specs:
@@ -179,19 +185,28 @@ def indicator_table(indicators: pl.DataFrame, lang: str) -> None:
     )
 
 
-def goal_card(goal: dict, indicators: pl.DataFrame, theme_names: dict[str, str], lang: str) -> None:
-    with st.container(border=True, key=f"goal_{goal['goal_id']}"):
+def goal_card(
+    goal: dict,
+    indicators: pl.DataFrame,
+    theme_names: dict[str, str],
+    lang: str,
+    with_department: bool = True,
+    prefix: str = "",
+) -> None:
+    """One goal's card; ``prefix`` keeps the keys apart when a page lists a goal twice."""
+    with st.container(border=True, key=f"{prefix}goal_{goal['goal_id']}"):
         figures = indicators.get_column("value_text").to_list() if indicators.height else []
         # One HTML block, not a Markdown title, a row of st.badge and a caption: about nine
         # Streamlit elements a card, and ten cards, cost the browser ≈ 0.2 s on every goal list.
-        st.html(markup.goal_card_html(goal, figures, theme_names, lang))
+        terms = queries.search_variants(str(st.session_state.get(filters.QUERY) or ""))
+        st.html(markup.goal_card_html(goal, figures, theme_names, lang, with_department, terms))
         if indicators.height:
             # Lazy, as the charts' tables: the figures are marked in the narrative above, and ten
             # cards of tables cost the browser ≈ 0.2 s on every goal list.
             details = st.expander(
                 t("goal_figures", lang, n=indicators.height),
                 icon=":material/table:",
-                key=f"figures_{goal['goal_id']}",
+                key=f"{prefix}figures_{goal['goal_id']}",
                 on_change="rerun",
             )
             if details.open:
@@ -199,7 +214,7 @@ def goal_card(goal: dict, indicators: pl.DataFrame, theme_names: dict[str, str],
                     indicator_table(indicators, lang)
 
 
-def goal_cards(goals: pl.DataFrame, lang: str) -> None:
+def goal_cards(goals: pl.DataFrame, lang: str, with_department: bool = True, prefix: str = "") -> None:
     """Cards for a page of goals, with each goal's indicators."""
     themes = queries.themes()
     theme_names = {
@@ -209,7 +224,9 @@ def goal_cards(goals: pl.DataFrame, lang: str) -> None:
         tuple(goals.get_column("goal_id").to_list()), tuple(goals.get_column("year").unique().to_list())
     )
     for goal in goals.iter_rows(named=True):
-        goal_card(goal, indicators.filter(pl.col("goal_id") == goal["goal_id"]), theme_names, lang)
+        goal_card(
+            goal, indicators.filter(pl.col("goal_id") == goal["goal_id"]), theme_names, lang, with_department, prefix
+        )
 
 
 GoalFetch = Callable[[int, int], tuple[pl.DataFrame, int]]
@@ -229,7 +246,14 @@ def fetch_goal_page(fetch: GoalFetch, key: str, page_size: int = GOALS_PER_PAGE)
     return goals, total, page
 
 
-def show_goal_page(loaded: tuple[pl.DataFrame, int, int], key: str, lang: str, page_size: int = GOALS_PER_PAGE) -> int:
+def show_goal_page(
+    loaded: tuple[pl.DataFrame, int, int],
+    key: str,
+    lang: str,
+    page_size: int = GOALS_PER_PAGE,
+    with_department: bool = True,
+    prefix: str = "",
+) -> int:
     """Goal cards of a page from ``fetch_goal_page``, with the pager; returns the total number of goals."""
     goals, total, page = loaded
     if total == 0:
@@ -238,12 +262,138 @@ def show_goal_page(loaded: tuple[pl.DataFrame, int, int], key: str, lang: str, p
     st.caption(
         t("goal_count", lang, n=total) + ("　" + t("page_of", lang, page=page, pages=pages) if pages > 1 else "")
     )
-    goal_cards(goals, lang)
+    goal_cards(goals, lang, with_department, prefix)
     if pages > 1:
         st.pagination(pages, key=key)
     return total
 
 
-def paged_goals(fetch: GoalFetch, key: str, lang: str, page_size: int = GOALS_PER_PAGE) -> int:
+def paged_goals(
+    fetch: GoalFetch,
+    key: str,
+    lang: str,
+    page_size: int = GOALS_PER_PAGE,
+    with_department: bool = True,
+    prefix: str = "",
+) -> int:
     """Goal cards one page at a time; returns the total number of goals."""
-    return show_goal_page(fetch_goal_page(fetch, key, page_size), key, lang, page_size)
+    return show_goal_page(fetch_goal_page(fetch, key, page_size), key, lang, page_size, with_department, prefix)
+
+
+# --- targets ----------------------------------------------------------------------------
+
+
+def basis_label(basis: str | None, lang: str) -> str:
+    """How a target is known, in words: stated, exact from the excess, approximate (约) from a rate."""
+    return t(f"basis_{basis}", lang) if basis else t("basis_rate_only", lang)
+
+
+def _signed(text: str, negative: bool) -> str:
+    return ("−" if negative else "+") + text
+
+
+def gap_text(row: dict, lang: str) -> str:
+    """Actual − target in the source's units ("+35.4亿元", "−2个百分点"); 约 when the target is
+    worked back from a completion rate; empty without a target value."""
+    gap = row["gap"]
+    if gap is None:
+        return ""
+    if row["unit"] in ("%", "％"):
+        text = format_pct(abs(gap)).removesuffix("%") + t("percentage_points", lang)
+    else:
+        text = format_cn(abs(gap), row["unit"], row["value_text"])
+    approx = "约" if row["target_basis"] == "completion" else ""
+    return approx + _signed(text, gap < 0)
+
+
+def gap_pct_text(row: dict) -> str:
+    """% of target − 100, signed ("+17.7%", "−8%")."""
+    gap = row["gap_pct"]
+    if gap is None:
+        return ""
+    approx = "约" if row["target_basis"] == "completion" else ""
+    return approx + _signed(format_pct(abs(gap)), gap < 0)
+
+
+def target_rows(frame: pl.DataFrame, lang: str) -> list[list[str]]:
+    """The targets table's rows, as the source writes each number."""
+    rows = []
+    for row in frame.iter_rows(named=True):
+        rows.append(
+            [
+                i18n.department_name(row["dept_name"], lang),
+                row["name"],
+                row["value_text"],
+                row["target_text"] or "",
+                basis_label(row["target_basis"], lang),
+                format_pct(row["pct_of_target"]),
+                gap_text(row, lang),
+                gap_pct_text(row),
+            ]
+        )
+    return rows
+
+
+def title_target_rows(goals: pl.DataFrame, lang: str) -> list[list[str]]:
+    """Goals whose title states a target no figure is paired with: the target, the figures the
+    narrative does give, and the status. Only targets written with digits (八个专项 is a count
+    of programmes, not a target)."""
+    rows = []
+    for goal in goals.iter_rows(named=True):
+        targets = [
+            tt
+            for tt in title_target(goal["title"])
+            if tt.kind in ("level", "growth") and re.search(r"\d", tt.value_text)
+        ]
+        if not targets:
+            continue
+        written = "、".join(
+            (t("growth_target", lang, value=tt.value_text) if tt.kind == "growth" else tt.value_text)
+            + (tt.qualifier or "" if tt.kind == "level" else "")
+            for tt in targets
+        )
+        figures = "、".join(goal["figures"] or [])
+        note = (
+            t("title_target_other", lang, target=written, figures=figures)
+            if figures
+            else t("title_target_none", lang, target=written)
+        )
+        rows.append(
+            [
+                i18n.department_name(goal["dept_name"], lang),
+                f"{goal['seq']}. {goal['title']}",
+                written,
+                note,
+                i18n.status_label(goal["status"], lang),
+            ]
+        )
+    return rows
+
+
+def target_items(frame: pl.DataFrame, lang: str) -> list[tuple[str, str, str]]:
+    """Each figure with a target as (department · figure, "", sentence with actual, target and
+    its source, percent of target and the gap), for markup.lines_html."""
+    items = []
+    for row in frame.iter_rows(named=True):
+        head = f"{i18n.department_name(row['dept_name'], lang)} · {row['name']}"
+        if row["target_text"]:
+            sentence = t(
+                "target_line",
+                lang,
+                value=row["value_text"],
+                target=row["target_text"],
+                basis=basis_label(row["target_basis"], lang),
+                pct=format_pct(row["pct_of_target"]),
+                gap=gap_text(row, lang),
+                gap_pct=gap_pct_text(row),
+            )
+        else:
+            sentence = t(
+                "target_line_rate",
+                lang,
+                value=row["value_text"],
+                pct=format_pct(row["pct_of_target"]),
+                gap_pct=gap_pct_text(row),
+            )
+        items.append((head, "", sentence))
+    return items

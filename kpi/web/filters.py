@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from kpi.contract.schema import STATUSES
-from kpi.web import i18n, queries
+from kpi.web import i18n, markup, queries
 from kpi.web.i18n import DEFAULT_LANG, LANGS, t
 from kpi.web.markup import markdown_literal
 from kpi.web.queries import Filters
@@ -177,6 +177,9 @@ def render_filters() -> Filters:
         bind="query-params",
         max_chars=queries.SEARCH_MAX_CHARS,
         placeholder=t("search_placeholder", lang),
+        # Searches as the reader types (after a short pause), no Enter needed.
+        live="400ms",
+        type="search",
     )
     sidebar.button(
         t("clear_filters", lang), key="clear_filters", on_click=clear_filters, icon=":material/filter_alt_off:"
@@ -246,7 +249,12 @@ def page_base_url(url_path: str) -> str:
 
 
 def render_share(f: Filters, url_path: str) -> None:
+    """The share link: a one-tap copy button at the top of the page (a phone's first screen),
+    and the link itself to read in the sidebar."""
     lang = current_lang()
-    with st.sidebar.popover(t("share", lang), icon=":material/link:"):
+    url = share_url(page_base_url(url_path), f, lang, page_params(url_path))
+    # Scripts allowed for this block only: its one inline handler copies the escaped URL.
+    st.html(markup.copy_link_html(url, lang), unsafe_allow_javascript=True)
+    with st.sidebar.popover(t("share_show", lang), icon=":material/link:"):
         st.caption(t("share_help", lang))
-        st.code(share_url(page_base_url(url_path), f, lang, page_params(url_path)), language=None, wrap_lines=True)
+        st.code(url, language=None, wrap_lines=True)

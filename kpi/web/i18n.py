@@ -98,8 +98,14 @@ TEXT: dict[str, dict[str, str]] = {
     "clear_filters": {"zh": "清除筛选", "en": "Clear filters"},
     "share": {"zh": "复制链接", "en": "Share link"},
     "share_help": {
-        "zh": "此链接包含年度与全部筛选条件，打开即可看到相同视图。点击右上角按钮复制。",
-        "en": "This link carries the year and every filter; opening it shows the same view. Use the copy button.",
+        "zh": "此链接包含年度与全部筛选条件，打开即可看到相同视图。点击页面右上方的“复制链接”按钮即可复制。",
+        "en": "This link carries the year and every filter; opening it shows the same view. The “Share link” button at the top of the page copies it.",
+    },
+    "share_show": {"zh": "查看链接", "en": "Show link"},
+    "copied": {"zh": "已复制，可直接粘贴发送", "en": "Copied; paste it to share"},
+    "copy_failed": {
+        "zh": "浏览器不允许自动复制，请在左侧“复制链接”中长按链接复制",
+        "en": "The browser refused to copy; copy the link under “Share link” in the sidebar",
     },
     "source_caption": {
         "zh": "数据来源：《{source}》，{year}年度，数据截至 {as_of}。每个数字均可在指标表的“原文”列中追溯到原文句子。",
@@ -178,8 +184,13 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "tile_first": {"zh": "全省第一", "en": "Provincial No. 1"},
     "tile_first_help": {
-        "zh": "这些目标的指标中，原文写明“全省第1”（排名范围为全省、名次为1、非“前N”区间）的指标个数。",
-        "en": "Figures of these goals that the source ranks exactly 1st in the province (scope 全省, rank 1, not a top-N range).",
+        "zh": "这些目标的指标中，原文写明已取得“全省第1”（排名范围为全省、名次为1、非“前N”区间）的指标个数；原文为“预计”“有望”等预测的不计入，另列于“预计全省第一”。",
+        "en": "Figures of these goals that the source states as ranked 1st in the province (scope 全省, rank 1, not a top-N range); forecasts (预计, 有望) are not counted here but under “Forecast No. 1”.",
+    },
+    "tile_forecast_first": {"zh": "预计全省第一", "en": "Forecast No. 1"},
+    "tile_forecast_first_help": {
+        "zh": "原文以“预计”“有望”等预测语气写出“全省第1”的指标个数：尚未取得，不计入“全省第一”。",
+        "en": "Figures the source expects to rank 1st in the province (预计, 有望): not yet achieved, so not counted under “Provincial No. 1”.",
     },
     "tile_met_share": {"zh": "目标达成率", "en": "Share of goals met"},
     "tile_met_share_help": {
@@ -189,9 +200,29 @@ TEXT: dict[str, dict[str, str]] = {
     # overview
     "status_mix": {"zh": "各部门目标完成状态", "en": "Status mix by department"},
     "status_mix_caption": {
-        "zh": "按达成率（超额完成+已完成占比）从高到低排序。点击部门可筛选到该部门。",
-        "en": "Sorted by share of goals met. Click a department to filter to it.",
+        "zh": "问题在前：未完成、难度较大、待验收目标多的部门排在最上，其后按达成率从低到高。点击部门可查看该部门的全部目标。",
+        "en": "Problems first: departments with goals not met, at risk or pending come first, then by share met, lowest first. Click a department to list its goals.",
     },
+    "status_mix_hidden": {
+        "zh": "另有 {n} 个部门的目标均无问题，未列出；可打开“显示全部”。",
+        "en": "{n} more departments have no problem goal and are not listed; turn on “Show all”.",
+    },
+    "show_all_departments": {"zh": "显示全部部门（共 {n} 个）", "en": "Show all departments ({n})"},
+    "problems": {"zh": "需关注的部门", "en": "Departments needing attention"},
+    "problems_none": {
+        "zh": "当前筛选条件下没有未完成、难度较大或待验收的目标。",
+        "en": "No goal is not met, at risk or pending under these filters.",
+    },
+    "league": {"zh": "部门赛马榜", "en": "Department league table"},
+    "league_rule": {
+        "zh": "排序规则：先比目标达成率（超额完成+已完成的目标占比），相同再比原文写明的“全省第1”指标个数，再比“全省前三”指标个数；三项都相同为并列。“预计”“有望”等预测不计入。",
+        "en": "Rule: share of goals met (exceeded + achieved) first, then figures the source states as 1st in the province, then figures in the provincial top 3; equal on all three is a tie. Forecasts (预计, 有望) are not counted.",
+    },
+    "col_place": {"zh": "名次", "en": "Place"},
+    "col_top3_short": {"zh": "全省前三", "en": "Top 3"},
+    "place": {"zh": "第{n}", "en": "{n}"},
+    "place_tied": {"zh": "并列第{n}", "en": "{n} (tied)"},
+    "dept_goals_title": {"zh": "{name}的全部目标", "en": "All goals of {name}"},
     "leaderboard": {"zh": "全省前三名次榜", "en": "Provincial top-3 leaderboard"},
     "leaderboard_caption": {
         "zh": "各部门指标中进入全省前三（第1至第3名，或“前三”）的个数。点击部门可筛选。",
@@ -205,8 +236,8 @@ TEXT: dict[str, dict[str, str]] = {
     "attention_none": {"zh": "当前筛选条件下没有需关注的目标。", "en": "No goal needs attention under these filters."},
     # rankings
     "rankings_caption": {
-        "zh": "名次越靠前越靠上；“前N”类表述画为区间线段而非单点。颜色区分部门，悬停可看原文。",
-        "en": "Better ranks are higher up; “top N” statements are drawn as ranges, not points. Colour shows the department; hover for the quote.",
+        "zh": "按部门列出每项排名：全省第1最多的部门在前，部门内名次靠前的在前；“前N”写作区间；“预计”“有望”等预测单独标出，不计入统计。每项后附原文。",
+        "en": "Every ranking, by department: departments with most stated provincial firsts first, best ranks first within each; “top N” is a range; forecasts (预计, 有望) are marked and not counted. Each with its quote.",
     },
     "rank_axis": {"zh": "名次（第1名在左）", "en": "Rank (1st on the left)"},
     "rank_point": {"zh": "具体名次", "en": "Exact rank"},
@@ -214,9 +245,46 @@ TEXT: dict[str, dict[str, str]] = {
     "no_ranked": {"zh": "该范围下没有排名数据。", "en": "No ranked figure in this scope."},
     # targets
     "targets_caption": {
-        "zh": "以“占目标百分比”为统一刻度，竖线为100%。只列出原文给出目标值或完成率的指标，其余不作推算。",
-        "en": "Common scale: percent of target; the line marks 100%. Only figures with a stated target or completion rate are shown; nothing is estimated.",
+        "zh": "每个有目标值或完成率的指标，离目标最远的排在最前（含未达标的），竖线为100%。目标值来源：“原文写明”为原文或目标标题中写出的数；“由超额数推算”为实际数减去原文“超额完成”的数，是精确值；标“约”的为由原文完成率反推（实际数÷完成率），是近似值。",
+        "en": "Every figure with a target or a completion rate, furthest below target first (shortfalls included); the line marks 100%. Target source: “stated” is written in the source or the goal title; “from the excess” is the actual minus the stated 超额完成, exact; targets marked 约 are worked back from the stated completion rate (actual ÷ rate), approximate.",
     },
+    "basis_stated": {"zh": "原文写明", "en": "stated"},
+    "basis_excess": {"zh": "由超额数推算（精确）", "en": "from the excess, exact"},
+    "basis_completion": {"zh": "由完成率推算（约）", "en": "from the completion rate, approximate"},
+    "basis_curated": {"zh": "人工核定", "en": "curated"},
+    "basis_rate_only": {"zh": "仅有完成率", "en": "completion rate only"},
+    "col_basis": {"zh": "目标来源", "en": "Target source"},
+    "target_line": {
+        "zh": "实际 {value}；目标 {target}，来源：{basis}；占目标 {pct}；差距 {gap}（{gap_pct}）",
+        "en": "actual {value}; target {target}, source: {basis}; {pct} of target; gap {gap} ({gap_pct})",
+    },
+    "target_line_rate": {
+        "zh": "实际 {value}，完成率 {pct}（原文未给出目标值），差距 {gap_pct}",
+        "en": "actual {value}, completion rate {pct} (no target value in the source), gap {gap_pct}",
+    },
+    "col_gap": {"zh": "差距（原文单位）", "en": "Gap (source units)"},
+    "col_gap_pct": {"zh": "差距%", "en": "Gap %"},
+    "col_title_target": {"zh": "标题中的目标", "en": "Target in the title"},
+    "col_note": {"zh": "说明", "en": "Note"},
+    "percentage_points": {"zh": "个百分点", "en": " percentage points"},
+    "growth_target": {"zh": "增长{value}", "en": "growth {value}"},
+    "title_targets": {
+        "zh": "目标写在标题中、原文未给出可对比数值的目标",
+        "en": "Targets in goal titles without a comparable figure",
+    },
+    "title_targets_caption": {
+        "zh": "这些目标的标题写出了目标数，但完成情况中没有可与之直接对比的全年数值，无法计算差距；按状态排序，问题在前。",
+        "en": "These goal titles state a target, but the narrative gives no annual figure to compare it with, so no gap can be computed; worst status first.",
+    },
+    "title_target_none": {
+        "zh": "目标{target}，原文未给出全年数值",
+        "en": "Target {target}; the source gives no annual figure",
+    },
+    "title_target_other": {
+        "zh": "目标{target}，原文未给出可直接对比的全年数值（原文数值：{figures}）",
+        "en": "Target {target}; no directly comparable annual figure (figures in the source: {figures})",
+    },
+    "title_targets_more": {"zh": "另有 {n} 条未列出。", "en": "{n} more not listed."},
     "pct_of_target": {"zh": "占目标百分比（%）", "en": "Percent of target (%)"},
     "reached": {"zh": "达到或超过目标", "en": "At or above target"},
     "below": {"zh": "低于目标", "en": "Below target"},
@@ -229,6 +297,10 @@ TEXT: dict[str, dict[str, str]] = {
     "dept_picked_first": {
         "zh": "已选多个或未选部门，此处显示第一个；可在上方切换。",
         "en": "Several or no departments are selected; showing the first. Switch above.",
+    },
+    "dept_search": {
+        "zh": "搜索“{q}”：{n} 个部门有符合的目标（按部门名称或目标内容）。",
+        "en": "Search “{q}”: {n} departments have a matching goal (by department name or goal text).",
     },
     "goals_of": {"zh": "{name}的目标", "en": "Goals of {name}"},
     # goal cards
@@ -270,6 +342,17 @@ TEXT: dict[str, dict[str, str]] = {
     "col_top_n": {"zh": "前N区间", "en": "Top-N range"},
     "rank_text_exact": {"zh": "{scope}第{rank}", "en": "{scope} No. {rank}"},
     "rank_text_top": {"zh": "{scope}前{rank}", "en": "{scope} top {rank}"},
+    "rank_range_text": {
+        "zh": "（第1至第{rank}名之间，原文未给出具体名次）",
+        "en": " (somewhere in 1st–{rank}th; the source gives no exact rank)",
+    },
+    "rank_forecast": {"zh": "预计", "en": "expected "},
+    "rank_forecast_note": {"zh": "（预测，未计入名次统计）", "en": " (a forecast, not counted)"},
+    "rank_value": {"zh": "，数值 {value}", "en": ", value {value}"},
+    "rankings_more": {
+        "zh": "另有 {n} 项未列出，可在“目标明细”下载全部指标。",
+        "en": "{n} more not listed; download every figure on “Goal details”.",
+    },
 }
 
 

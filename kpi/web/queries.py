@@ -19,7 +19,7 @@ run, without a restart and without clearing anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -44,9 +44,12 @@ _SCOPE_GROUP_SQL = """
          WHEN i.rank_scope LIKE '全国%' THEN 'nation'
          ELSE 'other' END
 """
-# Exactly "全省第1" (not a top-N range, not a sub-scope such as 全省内河).
-_PROVINCIAL_FIRST_SQL = "(i.rank = 1 AND i.rank_scope = '全省' AND NOT i.rank_is_top_n)"
-_PROVINCIAL_TOP3_SQL = "(i.rank <= 3 AND i.rank_scope = '全省')"
+# Exactly "全省第1" (not a top-N range, not a sub-scope such as 全省内河), as a result:
+# a forecast (有望全省第1, 预计全省第1) is counted apart (_FORECAST_FIRST_SQL), never as achieved.
+_STATED_FIRST_SQL = "(i.rank = 1 AND i.rank_scope = '全省' AND NOT i.rank_is_top_n)"
+_PROVINCIAL_FIRST_SQL = f"({_STATED_FIRST_SQL} AND NOT i.is_forecast)"
+_FORECAST_FIRST_SQL = f"({_STATED_FIRST_SQL} AND i.is_forecast)"
+_PROVINCIAL_TOP3_SQL = "(i.rank <= 3 AND i.rank_scope = '全省' AND NOT i.is_forecast)"
 # The figures that count, as ``i``: tiles, charts, rankings and targets leave out the ones the
 # extraction was unsure of (confidence 'low', shown 待核 in the goal's table until staff confirm them).
 _COUNTED_INDICATORS_SQL = "(SELECT * FROM indicators WHERE confidence = 'high') i"
@@ -76,6 +79,40 @@ class Filters:
 def normalise_search(text: str | None) -> str:
     """Collapse whitespace and cap the length of a search term."""
     return " ".join((text or "").split())[:SEARCH_MAX_CHARS]
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+_TO_ARABIC = str.maketrans({c: str(i) for i, c in enumerate(_CN_DIGITS)} | {"〇": "0", "两": "2"})
+_TO_CHINESE = str.maketrans({str(i): c for i, c in enumerate(_CN_DIGITS)})
+SEARCH_VARIANTS = 3
+
+
+def search_variants(term: str) -> tuple[str, ...]:
+    """The term as typed, with Chinese digits written as Arabic ones, and the reverse, lower-cased:
+    全省第一 also finds 全省第1 and 前3 finds 前三. Always ``SEARCH_VARIANTS`` long (repeats
+    fill), so the SQL has a fixed number of parameters."""
+    term = normalise_search(term).lower()
+    if not term:
+        return ()
+    variants = list(dict.fromkeys([term, term.translate(_TO_ARABIC), term.translate(_TO_CHINESE)]))
+    return tuple(variants + [variants[0]] * (SEARCH_VARIANTS - len(variants)))
+
+
+def _matches(column: str) -> str:
+    return "(" + " OR ".join(f"contains(lower({column}), $q{k})" for k in range(SEARCH_VARIANTS)) + ")"
+
+
+# A goal matches a search when its title, narrative, department (short or full name) or one
+# of its themes (Chinese or English name) contains the term in one of its variants.
+_SEARCH_SQL = (
+    "("
+    + " OR ".join(_matches(c) for c in ("g.title", "g.result", "d.name", "d.full_name"))
+    + " OR list_has_any(g.themes, (SELECT coalesce(list(th.theme_id), []) FROM themes th WHERE "
+    + _matches("th.name")
+    + " OR "
+    + _matches("coalesce(th.name_en, '')")
+    + ")))"
+)
 
 
 # Per data directory, the version data_problems() saw last (shared by all sessions): what
@@ -188,11 +225,11 @@ def _goal_scope(f: Filters) -> tuple[str, dict[str, object]]:
     if f.statuses:
         conditions.append("list_contains($statuses, g.status)")
         params["statuses"] = list(f.statuses)
-    term = normalise_search(f.q)
-    if term:
+    variants = search_variants(f.q)
+    if variants:
         # contains() matches literally: % and _ in the term are not wildcards.
-        conditions.append("(contains(lower(g.title), lower($q)) OR contains(lower(g.result), lower($q)))")
-        params["q"] = term
+        conditions.append(_SEARCH_SQL)
+        params.update({f"q{k}": variant for k, variant in enumerate(variants)})
     sql = f"""
         SELECT g.goal_id, g.dept_id, g.status
         FROM goals g JOIN departments d ON d.dept_id = g.dept_id
@@ -296,6 +333,28 @@ def sectors() -> list[str]:
     return _sectors(data_version())
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _departments_matching(version: str, f: Filters, limit: int) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        """
+        SELECT d.dept_id, d.name, count(*) OVER () AS total
+        FROM departments d SEMI JOIN fg ON fg.dept_id = d.dept_id
+        ORDER BY d.sort_order, d.dept_id
+        LIMIT $limit
+        """,
+        {"limit": int(limit)},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def departments_matching(f: Filters, limit: int) -> tuple[pl.DataFrame, int]:
+    """The departments (first ``limit``, display order) with at least one goal passing the
+    filters other than the department filter — a search's departments — and how many in all."""
+    return _departments_matching(data_version(), replace(f, dept_ids=()), int(limit))
+
+
 # --- tiles ----------------------------------------------------------------------------
 
 
@@ -312,14 +371,17 @@ def _tiles(version: str, f: Filters) -> dict[str, float | int]:
     ).row(0, named=True)
     firsts = _query(
         f"""
-        SELECT count(*) AS n FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
-        WHERE {_PROVINCIAL_FIRST_SQL}
+        SELECT count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) AS firsts,
+               count(*) FILTER (WHERE {_FORECAST_FIRST_SQL}) AS forecast_firsts
+        FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
+        WHERE {_STATED_FIRST_SQL}
         """,
         scope=scope,
-    ).item()
+    ).row(0, named=True)
     tiles: dict[str, float | int] = {key: int(value) for key, value in goal_counts.items()}
     tiles["at_risk_or_not_met"] = tiles["at_risk"] + tiles["not_met"]
-    tiles["provincial_firsts"] = int(firsts)
+    tiles["provincial_firsts"] = int(firsts["firsts"] or 0)
+    tiles["forecast_firsts"] = int(firsts["forecast_firsts"] or 0)
     met = sum(tiles[s] for s in MET_STATUSES)
     tiles["met_share"] = met / tiles["goals"] if tiles["goals"] else 0.0
     return tiles
@@ -327,7 +389,8 @@ def _tiles(version: str, f: Filters) -> dict[str, float | int]:
 
 def tiles(f: Filters) -> dict[str, float | int]:
     """Counts for the KPI tiles: goals, one per status, at_risk_or_not_met,
-    provincial_firsts (figures ranked exactly 全省第1) and met_share (0..1)."""
+    provincial_firsts (figures ranked exactly 全省第1, as a result), forecast_firsts (全省第1
+    stated as a forecast: 有望, 预计) and met_share (0..1)."""
     return _tiles(data_version(), f)
 
 
@@ -372,6 +435,143 @@ def status_by_department(f: Filters, limit: int | None = None) -> tuple[pl.DataF
     Returns (frame: dept_id, name, status, goals, total, met_share, dept_order;
     number of departments before the limit)."""
     return _status_by_department(data_version(), f, limit)
+
+
+# --- problems first ------------------------------------------------------------------------
+
+# Per department of the scope: goals, one count per problem status, share met. The columns the
+# worst-first order below reads; shared by every query that lists departments worst first.
+_PER_DEPT_SQL = """
+    SELECT dept_id, count(*) AS total,
+           count(*) FILTER (WHERE status = 'not_met') AS not_met,
+           count(*) FILTER (WHERE status = 'at_risk') AS at_risk,
+           count(*) FILTER (WHERE status = 'pending') AS pending,
+           count(*) FILTER (WHERE status IN ('not_met', 'at_risk', 'pending')) AS problems,
+           count(*) FILTER (WHERE status IN ('exceeded', 'achieved')) / count(*) AS met_share,
+           count(*) FILTER (WHERE status = 'exceeded') / count(*) AS exceeded_share
+    FROM fg GROUP BY dept_id
+"""
+# THE order of departments "worst first", in one place: most unmet goals, then at risk, then
+# pending, then lowest share met. (When report periods bring red/yellow/green lights, they slot
+# in here, before the status counts.) ``p`` is a row of _PER_DEPT_SQL, ``d`` its department.
+_WORST_FIRST_SQL = (
+    "p.not_met DESC, p.at_risk DESC, p.pending DESC, p.met_share ASC, p.exceeded_share ASC, p.total DESC, d.sort_order"
+)
+# With this many departments or fewer, every department is shown; beyond, every department
+# with a problem plus the best PROBLEMS_TOP_N others (the rest behind "show all").
+SHOW_ALL_DEPARTMENTS = 20
+PROBLEMS_TOP_N = 10
+
+
+@st.cache_data(show_spinner=False)
+def _status_worst_first(version: str, f: Filters, show_all: bool) -> tuple[pl.DataFrame, int, int]:
+    frame = _query(
+        f"""
+        WITH per_dept AS ({_PER_DEPT_SQL}),
+        ranked AS (
+            SELECT p.*, d.name, d.full_name,
+                   row_number() OVER (ORDER BY {_WORST_FIRST_SQL}) AS dept_order,
+                   -- place among the departments without a problem, best first
+                   CASE WHEN p.problems = 0 THEN row_number() OVER (
+                       PARTITION BY p.problems = 0
+                       ORDER BY p.met_share DESC, p.exceeded_share DESC, p.total DESC, d.sort_order
+                   ) END AS best_order,
+                   count(*) OVER () AS departments
+            FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
+        ),
+        shown AS (
+            SELECT * FROM ranked
+            WHERE $show_all OR departments <= $keep_all OR problems > 0 OR best_order <= $top_n
+        )
+        SELECT s.dept_id, s.name, s.full_name, fg.status, count(*) AS goals, s.total, s.problems,
+               s.met_share, s.dept_order, list_position($statuses_order, fg.status) AS status_order,
+               s.departments, (SELECT count(*) FROM shown) AS shown_departments
+        FROM fg JOIN shown s ON s.dept_id = fg.dept_id
+        GROUP BY ALL
+        ORDER BY s.dept_order, status_order
+        """,
+        {
+            "show_all": bool(show_all),
+            "keep_all": SHOW_ALL_DEPARTMENTS,
+            "top_n": PROBLEMS_TOP_N,
+            "statuses_order": list(STATUSES),
+        },
+        scope=_scope(f),
+    )
+    if not frame.height:
+        return frame.drop("departments", "shown_departments"), 0, 0
+    total = int(frame.get_column("departments")[0])
+    hidden = total - int(frame.get_column("shown_departments")[0])
+    return frame.drop("departments", "shown_departments"), total, hidden
+
+
+def status_worst_first(f: Filters, show_all: bool = False) -> tuple[pl.DataFrame, int, int]:
+    """Goals per department and status, departments worst first (``_WORST_FIRST_SQL``).
+
+    No department with a goal not met, at risk or pending is ever left out: up to
+    ``SHOW_ALL_DEPARTMENTS`` departments all are shown, beyond that those with a problem plus
+    the ``PROBLEMS_TOP_N`` best others (all with ``show_all``).
+    Returns (frame: dept_id, name, full_name, status, goals, total, problems, met_share,
+    dept_order, status_order; number of departments; number left out)."""
+    return _status_worst_first(data_version(), f, bool(show_all))
+
+
+@st.cache_data(show_spinner=False)
+def _problem_departments(version: str, f: Filters) -> pl.DataFrame:
+    return _query(
+        f"""
+        WITH per_dept AS ({_PER_DEPT_SQL})
+        SELECT p.dept_id, d.name, d.full_name, p.not_met, p.at_risk, p.pending, p.total
+        FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
+        WHERE p.problems > 0
+        ORDER BY {_WORST_FIRST_SQL}
+        """,
+        scope=_scope(f),
+    )
+
+
+def problem_departments(f: Filters) -> pl.DataFrame:
+    """Every department with a goal not met, at risk or pending, worst first, with those counts."""
+    return _problem_departments(data_version(), f)
+
+
+@st.cache_data(show_spinner=False)
+def _league_table(version: str, f: Filters) -> pl.DataFrame:
+    scope = _scope(f)
+    return _query(
+        f"""
+        WITH per_dept AS ({_PER_DEPT_SQL}),
+        ranks AS (
+            SELECT i.dept_id,
+                   count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) AS firsts,
+                   count(*) FILTER (WHERE {_PROVINCIAL_TOP3_SQL}) AS top3
+            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            WHERE i.rank IS NOT NULL
+            GROUP BY i.dept_id
+        ),
+        counted AS (
+            SELECT p.dept_id, d.name, d.full_name, p.total,
+                   CAST(round(p.met_share * p.total) AS BIGINT) AS met, p.met_share,
+                   coalesce(r.firsts, 0) AS firsts, coalesce(r.top3, 0) AS top3, d.sort_order
+            FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
+            LEFT JOIN ranks r ON r.dept_id = p.dept_id
+        )
+        SELECT dept_id, name, full_name, total, met, met_share, firsts, top3,
+               rank() OVER (ORDER BY met_share DESC, firsts DESC, top3 DESC) AS place,
+               count(*) OVER (PARTITION BY met_share, firsts, top3) > 1 AS tied
+        FROM counted
+        ORDER BY place, sort_order, dept_id
+        """,
+        scope=scope,
+    )
+
+
+def league_table(f: Filters) -> pl.DataFrame:
+    """The 赛马 league table: departments by share of goals met (超额完成 + 已完成), then stated
+    全省第1 figures, then 全省前三 figures (forecasts never counted); equal on all three is a
+    tie, with the same ``place`` (1, 1, 3 …) and ``tied`` true.
+    Columns: dept_id, name, full_name, total, met, met_share, firsts, top3, place, tied."""
+    return _league_table(data_version(), f)
 
 
 @st.cache_data(show_spinner=False)
@@ -452,7 +652,7 @@ def attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.Da
 _INDICATOR_COLUMNS = """
     i.indicator_id, i.goal_id, i.name, i.value, i.unit, i.value_text, i.qualifier,
     i.target, i.target_text, i.completion_pct, i.growth_pct, i.rank, i.rank_scope,
-    i.rank_is_top_n, i.higher_is_better, i.quote, i.confidence, i.confidence_reason
+    i.rank_is_top_n, i.is_forecast, i.higher_is_better, i.quote, i.target_basis, i.confidence, i.confidence_reason
 """
 
 
@@ -516,6 +716,42 @@ def ranked_figures(f: Filters, scope_group: str, limit: int | None = None) -> tu
 
 
 @st.cache_data(show_spinner=False)
+def _rank_statements(version: str, f: Filters, scope_group: str, limit: int) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        f"""
+        WITH ranked AS (
+            SELECT i.indicator_id, i.dept_id, d.name AS dept_name, d.full_name AS dept_full_name,
+                   i.name, i.value_text, i.unit, i.rank, i.rank_scope, i.rank_is_top_n, i.is_forecast, i.quote,
+                   d.sort_order,
+                   min(i.rank) FILTER (WHERE NOT i.is_forecast) OVER (PARTITION BY i.dept_id) AS best_rank,
+                   count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) OVER (PARTITION BY i.dept_id) AS firsts
+            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            JOIN departments d ON d.dept_id = i.dept_id
+            WHERE i.rank IS NOT NULL AND {_SCOPE_GROUP_SQL} = $scope_group
+        )
+        SELECT * EXCLUDE (sort_order, best_rank), count(*) OVER () AS total
+        FROM ranked
+        ORDER BY firsts DESC, best_rank NULLS LAST, sort_order, dept_id,
+                 is_forecast, rank, rank_is_top_n, indicator_id
+        LIMIT $limit
+        """,
+        {"scope_group": scope_group, "limit": int(limit)},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def rank_statements(f: Filters, scope_group: str, limit: int = 400) -> tuple[pl.DataFrame, int]:
+    """Ranked figures of one scope group, grouped by department (departments with most stated
+    全省第1 first, then best rank), each department's achieved ranks best first, forecasts last.
+    With the department's full name and ``is_forecast``."""
+    if scope_group not in SCOPE_GROUPS:
+        raise ValueError(f"unknown scope group {scope_group!r}")
+    return _rank_statements(data_version(), f, scope_group, int(limit))
+
+
+@st.cache_data(show_spinner=False)
 def _target_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
     frame = _query(
         f"""
@@ -544,6 +780,76 @@ def target_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, 
     return _target_figures(data_version(), f, limit)
 
 
+# Goals worst first by status, in one place (the order of STATUSES reversed: not met first).
+_STATUS_WORST_FIRST: tuple[str, ...] = ("not_met", "at_risk", "pending", "on_track", "achieved", "exceeded")
+
+
+@st.cache_data(show_spinner=False)
+def _target_gaps(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        f"""
+        WITH measured AS (
+            SELECT i.indicator_id, i.goal_id, i.dept_id, d.name AS dept_name, g.seq, g.title AS goal_title,
+                   g.status, i.name, i.value, i.unit, i.value_text, i.target, i.target_text, i.target_basis,
+                   i.completion_pct, i.higher_is_better, i.is_forecast, i.quote,
+                   {_PCT_OF_TARGET_SQL} AS pct_of_target,
+                   i.value - i.target AS gap, d.sort_order
+            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            JOIN departments d ON d.dept_id = i.dept_id
+            JOIN goals g ON g.goal_id = i.goal_id
+            WHERE i.target IS NOT NULL OR i.completion_pct IS NOT NULL
+        )
+        SELECT * EXCLUDE (sort_order), pct_of_target - 100 AS gap_pct, count(*) OVER () AS total
+        FROM measured WHERE pct_of_target IS NOT NULL
+        ORDER BY pct_of_target, sort_order, indicator_id
+        LIMIT $limit
+        """,
+        {"limit": limit},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def target_gaps(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Every figure with a target or a completion rate, furthest below its target first:
+    pct_of_target, gap (value − target, base units; null without a target value) and
+    gap_pct (pct_of_target − 100), with the goal's title and status."""
+    return _target_gaps(data_version(), f, limit)
+
+
+@st.cache_data(show_spinner=False)
+def _title_target_goals(version: str, f: Filters, limit: int) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        """
+        SELECT g.goal_id, g.dept_id, d.name AS dept_name, g.seq, g.title, g.status,
+               (SELECT list(i.value_text ORDER BY i.indicator_id) FROM indicators i
+                WHERE i.goal_id = g.goal_id) AS figures,
+               count(*) OVER () AS total
+        FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
+        JOIN departments d ON d.dept_id = g.dept_id
+        WHERE regexp_matches(g.title, '[0-9]')
+          AND NOT EXISTS (
+              SELECT 1 FROM indicators i
+              WHERE i.goal_id = g.goal_id AND (i.target IS NOT NULL OR i.completion_pct IS NOT NULL)
+          )
+        ORDER BY list_position($worst_first, g.status), d.sort_order, g.seq
+        LIMIT $limit
+        """,
+        {"worst_first": list(_STATUS_WORST_FIRST), "limit": int(limit)},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def title_target_goals(f: Filters, limit: int = 500) -> tuple[pl.DataFrame, int]:
+    """Goals whose title has a number (a possible target) but none of whose figures is paired
+    with a target: the targets the source states without an annual figure to compare. Worst
+    status first; the goal's figures as written in ``figures``."""
+    return _title_target_goals(data_version(), f, limit)
+
+
 # --- export ---------------------------------------------------------------------------------
 
 
@@ -565,7 +871,7 @@ def _export(version: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
         SELECT i.indicator_id, i.goal_id, i.dept_id, d.name AS dept_name, i.year, i.name,
                i.value, i.unit, i.value_text, i.qualifier, i.target, i.target_text,
                i.completion_pct, i.growth_pct, i.rank, i.rank_scope, i.rank_is_top_n,
-               i.higher_is_better, i.quote, i.confidence, i.confidence_reason
+               i.higher_is_better, i.quote, i.target_basis, i.is_forecast, i.confidence, i.confidence_reason
         FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
         JOIN departments d ON d.dept_id = i.dept_id
         ORDER BY d.sort_order, i.goal_id, i.indicator_id
@@ -587,14 +893,21 @@ _CACHED = (
     _departments,
     _department_choices,
     _departments_by_id,
+    _departments_matching,
     _themes,
     _sectors,
     _tiles,
     _status_by_department,
+    _status_worst_first,
+    _problem_departments,
     _top3_leaderboard,
+    _league_table,
     _goal_page,
     _indicators_of_goals,
     _ranked_figures,
+    _rank_statements,
     _target_figures,
+    _target_gaps,
+    _title_target_goals,
     _export,
 )

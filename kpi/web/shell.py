@@ -39,6 +39,15 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("goals", "page_goals", ":material/list_alt:"),
 )
 
+# Streamlit's own English chrome that settings cannot turn off (docs/chinese-ui.md): the
+# hover toolbars of charts and tables (fullscreen, search — English tooltips; the data are
+# in the 查看数据 tables and the downloads) and text inputs' "Press Enter to apply" (the
+# search commits as one types).
+CHROME_CSS = (
+    "<style>[data-testid=stElementToolbar]{display:none !important}"
+    "[data-testid=InputInstructions]{display:none !important}</style>"
+)
+
 
 def page_file(url_path: str) -> Path:
     return PAGES_DIR / f"{url_path}{PAGE_FILE_SUFFIX}"
@@ -203,6 +212,7 @@ def run_app() -> None:
                 t("url_ignored", lang, params=names.join(t(URL_FILTER_PARAMS[p], lang) for p in ignored)),
                 icon=":material/link_off:",
             )
+        st.html(CHROME_CSS)
         with running_inside_app():
             page.run()
     except DATA_ERRORS as error:

@@ -21,7 +21,7 @@ PAGES = {
     "/departments": "departments",
     "/goals": "goals",
 }
-CHART_PAGES = {"/", "/rankings", "/targets"}
+CHART_PAGES = {"/", "/targets"}  # the rankings are sentences
 
 
 def tiles(page: Page) -> dict[str, str]:
@@ -61,7 +61,7 @@ def test_overview_on_a_phone_shows_the_tiles(open_page, goals: pl.DataFrame) -> 
     page = open_page("/", width=390, height=844)
     shown = tiles(page)
     assert shown[t("tile_goals")] == str(goals.height)
-    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 2
+    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 1
     assert no_horizontal_overflow(page)
 
 
@@ -82,7 +82,7 @@ def test_a_shared_link_reproduces_the_filtered_view_in_a_fresh_browser(
     page = open_page("/rankings")
     _choose(page, t("departments"), dept["dept_name"])
     _choose(page, t("status"), i18n.STATUS_LABELS["zh"]["achieved"])
-    search = page.locator("[data-testid=stSidebar] input[type=text]").last
+    search = page.locator("[data-testid=stSidebar] input[type=search]").last
     search.fill("亿元")
     search.press("Enter")
     wait_idle(page)
@@ -98,7 +98,7 @@ def test_a_shared_link_reproduces_the_filtered_view_in_a_fresh_browser(
     query = parse_qs(urlsplit(page.url).query)
     assert query["dept"] == [dept["dept_id"]] and query["status"] == ["achieved"] and query["q"] == ["亿元"]
 
-    page.get_by_role("button", name=t("share")).click()
+    page.get_by_role("button", name=t("share_show")).click()
     link = page.locator("[data-testid=stPopoverBody] code").inner_text().strip()
     shared = parse_qs(urlsplit(link).query)
     assert shared["year"] == [str(year)]
@@ -115,7 +115,7 @@ def test_a_shared_link_reproduces_the_filtered_view_in_a_fresh_browser(
 
 def test_clicking_a_department_in_a_chart_filters_to_it(open_page, goals: pl.DataFrame) -> None:
     page = open_page("/")
-    chart = page.locator("[data-testid=stVegaLiteChart]").nth(1)  # the top-3 leaderboard
+    chart = page.locator("[data-testid=stVegaLiteChart]").first  # the status mix, worst first
     chart.scroll_into_view_if_needed()
     box = chart.bounding_box()
     # The first (longest) bar is the top row: click its middle.

@@ -195,7 +195,7 @@ def test_a_shared_link_with_filters_works_through_the_proxy(
     assert f"共 {chosen.height} 条目标" in captions
 
     # The share link names the proxy's address and sub-path.
-    page.get_by_role("button", name=t("share")).click()
+    page.get_by_role("button", name=t("share_show")).click()
     link = page.locator("[data-testid=stPopoverBody] code").inner_text().strip()
     parts = urlsplit(link)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{proxy[0]}/goals"

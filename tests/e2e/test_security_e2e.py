@@ -154,9 +154,9 @@ def hover_charts(page: Page) -> list[str]:
     texts = []
     for chart in page.locator("[data-testid=stVegaLiteChart]").all():
         chart.scroll_into_view_if_needed()
-        box = chart.bounding_box()
-        for fx, y in ((0.3, 17), (0.15, 17), (0.5, 51), (0.2, 85)):
-            page.mouse.move(box["x"] + box["width"] * fx, box["y"] + y)
+        # The marks themselves (SVG), wherever wrapped labels put the rows.
+        for mark in chart.locator("svg g.role-mark path").all()[:4]:
+            mark.hover(force=True)
             page.wait_for_timeout(150)
             tip = page.locator("#vg-tooltip-element")
             if tip.count() and tip.is_visible():
@@ -186,7 +186,8 @@ def test_hostile_text_is_shown_literally_in_cards(watched, hostile_server: tuple
     card = view.page.locator(f".st-key-goal_{goal['goal_id']}")
     title = card.locator(".kpi-title")
     # Title, department badge and status reason: literal text, no markup inside.
-    assert title.inner_text() == f"{goal['seq']}. {goal['title']}"
+    # Numbered with its department (a list of several departments' goals).
+    assert title.inner_text() == f"{department['name']} {goal['seq']}. {goal['title']}"
     assert goal["title"].startswith(FORMULA)
     assert title.locator("strong").count() == 1  # the card's own bold title, nothing inside
     assert title.locator(MARKUP_TAGS.replace("strong, ", "")).count() == 0
@@ -226,14 +227,14 @@ def test_downloads_hold_the_text_as_written(watched, hostile_server: tuple[str, 
     with view.page.expect_download() as download:
         view.page.get_by_role("button", name=t("download_csv_goals")).click()
     content = Path(download.value.path()).read_bytes().decode("utf-8-sig")
-    rows = {row["goal_id"]: row for row in csv.DictReader(io.StringIO(content))}
+    rows = {row["目标编号"]: row for row in csv.DictReader(io.StringIO(content))}
     expected = data.goals.select("goal_id", "title", "result", "status_reason").rows(named=True)
 
     def as_csv_cell(text: str) -> str:  # OWASP's apostrophe before a cell Excel would run
         return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
     assert {r["goal_id"]: tuple(as_csv_cell(r[k]) for k in ("title", "result", "status_reason")) for r in expected} == {
-        goal_id: (row["title"], row["result"], row["status_reason"]) for goal_id, row in rows.items()
+        goal_id: (row["目标任务"], row["完成情况（原文）"], row["状态依据"]) for goal_id, row in rows.items()
     }
     assert any(row["title"].startswith("'" + FORMULA) for row in rows.values())
     view.assert_nothing_ran()

@@ -540,3 +540,20 @@ def test_never_crashes_and_quotes_are_verbatim(text):
         assert f.name and len(f.name) <= 30
         assert f.rank is None or f.rank_scope
     title_target(text)
+
+
+# ---------------------------------------------------------------- forecasts
+
+
+@pytest.mark.parametrize(
+    ("text", "value_text", "forecast"),
+    [
+        ("全市住房保障覆盖率预计达到30%以上，有望全省第1。", "30%", True),
+        ("交通共富指数预计全省第1。", "第1", True),
+        ("农村居民人均可支配收入增长7.5%，预计排名全省前四。", "7.5%", True),
+        ("税占比达88.7%，居全省第1。", "88.7%", False),
+        ("列入省重大产业项目16个，争取预支土地指标2822亩。", "2822亩", False),
+    ],
+)
+def test_forecasts_are_marked(text: str, value_text: str, forecast: bool) -> None:
+    assert by_text(extract_figures(text), value_text).is_forecast is forecast

@@ -13,6 +13,8 @@ from kpi.pipeline.numbers import format_pct
 from kpi.web import i18n, queries
 from kpi.web.i18n import t
 
+# The forecast wording the 全省第一 tiles' help text excludes (预计, 有望, …).
+FORECAST_WORDS = "预计|有望|预期|可望"
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 
@@ -31,7 +33,8 @@ def open_lazy_expanders(app: AppTest) -> int:
 def card_titles(app: AppTest) -> list[str]:
     """The goal cards' titles as shown ("3. 目标…"), in page order, from their HTML."""
     bodies = [block.value for block in app.get("html")]
-    return [html.unescape(title) for body in bodies for title in _CARD_TITLE.findall(body)]
+    # Tags stripped: a search in force marks its term inside titles.
+    return [html.unescape(re.sub(r"<[^>]+>", "", title)) for body in bodies for title in _CARD_TITLE.findall(body)]
 
 
 _CARD_TITLE = re.compile(r'<p class="kpi-title"[^>]*><strong>(.*?)</strong></p>', re.S)
@@ -52,15 +55,57 @@ def expected_tiles(goals: pl.DataFrame, indicators: pl.DataFrame) -> dict[str, f
     counts = {status: goals.filter(pl.col("status") == status).height for status in queries.STATUSES}
     # 待核 (low-confidence) figures are not counted until staff confirm them.
     chosen = indicators.filter(pl.col("confidence") == "high").join(goals.select("goal_id"), on="goal_id", how="semi")
-    firsts = chosen.filter((pl.col("rank") == 1) & (pl.col("rank_scope") == "全省") & ~pl.col("rank_is_top_n")).height
+    stated = chosen.filter((pl.col("rank") == 1) & (pl.col("rank_scope") == "全省") & ~pl.col("rank_is_top_n"))
+    # Independent of the pipeline's is_forecast: the forecast words the tiles' help text names.
+    forecast = pl.col("quote").str.contains(FORECAST_WORDS)
+    firsts, forecast_firsts = stated.filter(~forecast).height, stated.filter(forecast).height
     met = counts["exceeded"] + counts["achieved"]
     return {
         "goals": goals.height,
         **counts,
         "at_risk_or_not_met": counts["at_risk"] + counts["not_met"],
         "provincial_firsts": firsts,
+        "forecast_firsts": forecast_firsts,
         "met_share": met / goals.height if goals.height else 0.0,
     }
+
+
+_CN = "零一二三四五六七八九"
+
+
+def search_terms(term: str) -> list[str]:
+    """What a search for ``term`` looks for: the term lower-cased, with Chinese digits as Arabic
+    ones, and the reverse (全省第一 → 全省第1)."""
+    term = " ".join(term.split())[:50].lower()
+    arabic = "".join(str(_CN.index(c)) if c in _CN else {"〇": "0", "两": "2"}.get(c, c) for c in term)
+    chinese = "".join(_CN[int(c)] if c in "0123456789" else c for c in term)
+    return [v for v in dict.fromkeys([term, arabic, chinese]) if v]
+
+
+def search_matches(goals: pl.DataFrame, departments: pl.DataFrame, themes: pl.DataFrame, term: str) -> pl.DataFrame:
+    """The goals a search finds, computed with Polars: title, narrative, the department's short
+    and full name, a theme's Chinese or English name."""
+    words = search_terms(term)
+    if not words:
+        return goals
+    names = departments.select("dept_id", _short=pl.col("name"), _full=pl.col("full_name"))
+    found = goals.join(names, on="dept_id", how="left")
+    theme_ids = themes.filter(
+        pl.any_horizontal(
+            pl.col("name").str.to_lowercase().str.contains(w, literal=True)
+            | pl.col("name_en").fill_null("").str.to_lowercase().str.contains(w, literal=True)
+            for w in words
+        )
+    ).get_column("theme_id")
+    hit = (
+        pl.any_horizontal(
+            pl.col(c).str.to_lowercase().str.contains(w, literal=True)
+            for c in ("title", "result", "_short", "_full")
+            for w in words
+        )
+        | pl.col("themes").list.eval(pl.element().is_in(theme_ids.to_list())).list.any()
+    )
+    return found.filter(hit).drop("_short", "_full")
 
 
 def tile_labels(lang: str = "zh") -> dict[str, str]:
@@ -70,6 +115,7 @@ def tile_labels(lang: str = "zh") -> dict[str, str]:
         labels[status] = i18n.status_label(status, lang)
     labels["at_risk_or_not_met"] = f"{i18n.STATUS_ICONS['at_risk']} {t('tile_risk', lang)}"
     labels["provincial_firsts"] = t("tile_first", lang)
+    labels["forecast_firsts"] = t("tile_forecast_first", lang)
     labels["met_share"] = t("tile_met_share", lang)
     return labels
 

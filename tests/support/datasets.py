@@ -52,6 +52,7 @@ def tiny_dataset() -> Dataset:
                     "rank": 1,
                     "rank_scope": "全省",
                     "rank_is_top_n": False,
+                    "is_forecast": False,
                     "higher_is_better": True,
                     "quote": "完成改造66个，超额完成6个，完成率110%，列全省第1",
                     "confidence": "high",

@@ -354,7 +354,9 @@ def test_production_settings_in_the_project_config(monkeypatch: pytest.MonkeyPat
     assert config.get_option("server.enableCORS") is True
     assert config.get_option("client.showErrorDetails") == "none"
     assert config.get_option("browser.gatherUsageStats") is False
-    assert config.get_option("client.toolbarMode") == "viewer"
+    # No ⋮ menu (its items are English) and no English table/chart export (docs/chinese-ui.md).
+    assert config.get_option("client.toolbarMode") == "minimal"
+    assert config.get_option("client.disableDataExport") is True
     # No full garbage collection after every run (docs/performance.md, "Concurrent viewers").
     assert config.get_option("runner.postScriptGC") is False
     # Each comes from the project's file, not from a default.

@@ -72,7 +72,11 @@ def test_status_mix_in_english(year: int) -> None:
     frame, _ = queries.status_by_department(Filters(year))
     spec = _spec(charts.status_mix(frame, "en"))
     assert spec["encoding"]["color"]["scale"]["domain"][0] == "Exceeded"
-    assert all(name in i18n.DEPARTMENT_NAMES_EN.values() for name in spec["encoding"]["y"]["sort"])
+    # Long English names are wrapped into lines, never cut.
+    names = [label.replace("\n", " ") for label in spec["encoding"]["y"]["sort"]]
+    assert all(name in i18n.DEPARTMENT_NAMES_EN.values() for name in names)
+    assert spec["encoding"]["y"]["axis"]["labelLimit"] == 0
+    assert any("\n" in label for label in spec["encoding"]["y"]["sort"])
 
 
 def test_leaderboard_keeps_query_order(year: int) -> None:
@@ -104,6 +108,11 @@ def test_rank_chart_best_first_ranges_for_top_n(year: int) -> None:
     assert _colors(spec) <= SAFE
 
 
+def _bullet_figures(spec: dict) -> list[str]:
+    data = spec["datasets"][spec["data"]["name"]] if "data" in spec else next(iter(spec["datasets"].values()))
+    return [row["figures"] for row in data]
+
+
 def test_bullet_chart_prints_source_figures_on_a_percent_scale(year: int) -> None:
     frame, _ = queries.target_figures(Filters(year))
     spec = _spec(charts.bullet_chart(frame, "zh"))
@@ -113,7 +122,10 @@ def test_bullet_chart_prints_source_figures_on_a_percent_scale(year: int) -> Non
     ref_data = spec["datasets"][reference[0]["data"]["name"]]
     assert ref_data == [{"target": 100.0}]
     text = [layer for layer in layers if layer["mark"]["type"] == "text"][0]
-    assert text["encoding"]["text"]["field"] == "figures"
+    assert text["encoding"]["text"]["field"] == "pct_text"
+    # The source's figures are the last lines of each row's label, where the plot cannot clip them.
+    for key, figures in zip(layers[0]["encoding"]["y"]["sort"], _bullet_figures(spec), strict=True):
+        assert "".join(key.split("\n")[1:]).replace(" ", "").endswith(figures.replace(" ", ""))
     data = pl.DataFrame(
         spec["datasets"][spec["data"]["name"]] if "data" in spec else next(iter(spec["datasets"].values()))
     )
@@ -179,3 +191,22 @@ def test_spec_is_the_validated_spec_for_every_builder(year: int) -> None:
         assert fast == charts.BUILDERS[name](frame, *args).to_dict(validate=True)
         assert "config" in fast and "datasets" in fast
         assert "continuousWidth" not in json.dumps(fast)  # no Altair default theme, as Streamlit draws it
+
+
+def test_wrap_label_never_drops_a_character_and_keeps_lines_short() -> None:
+    for text in ("Economy and Information Technology Bureau · 提升建设规范化残疾儿童定点康复机构", "约2.3万套（间）"):
+        lines = charts.wrap_label(text)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+        assert all(sum(1 if ord(c) < 0x1100 else 2 for c in line) <= charts.LABEL_WIDTH for line in lines)
+
+
+def test_every_chart_a_page_shows_is_clickable(year: int) -> None:
+    f = Filters(year)
+    for chart in (
+        charts.status_mix(queries.status_worst_first(f)[0], "zh"),
+        charts.bullet_chart(queries.target_gaps(f)[0], "zh"),
+    ):
+        spec = _spec(chart)
+        params = [p for layer in [spec, *_layers(spec)] for p in layer.get("params", [])]
+        assert {p["name"] for p in params} == {charts.DEPT_SELECTION}
+        assert params[0]["select"]["fields"] == ["dept_id"]

@@ -32,7 +32,7 @@ from kpi.contract.storage import read_dataset, write_dataset
 from kpi.web import auth, exports, markup, queries
 from kpi.web.i18n import LANGS, t
 from kpi.web.queries import SEARCH_MAX_CHARS, Filters
-from tests.support.apptest import APP, ROOT, open_lazy_expanders
+from tests.support.apptest import APP, ROOT, open_lazy_expanders, search_matches
 from tests.support.datasets import (
     FORMULA,
     HOSTILE_DEPT_ID,
@@ -114,13 +114,7 @@ def expected_goals(tables: dict[str, pl.DataFrame], chosen: dict[str, list[str]]
             goals = goals.filter(pl.col(column).is_in(chosen[param]))
     if chosen["theme"]:
         goals = goals.filter(pl.col("themes").list.eval(pl.element().is_in(chosen["theme"])).list.any())
-    term = " ".join(chosen["q"][0].split())[:SEARCH_MAX_CHARS].lower()
-    if term:
-        goals = goals.filter(
-            pl.col("title").str.to_lowercase().str.contains(term, literal=True)
-            | pl.col("result").str.to_lowercase().str.contains(term, literal=True)
-        )
-    return goals.height
+    return search_matches(goals, tables["departments"], tables["themes"], chosen["q"][0]).height
 
 
 def check_link(raw: dict[str, list[str]], tables: dict[str, pl.DataFrame]) -> None:
@@ -255,11 +249,7 @@ def test_any_search_is_a_literal_substring_match(hostile_data: Dataset, data) ->
     text = data.draw(st.sampled_from(goals.get_column("title").to_list() + goals.get_column("result").to_list()))
     start = data.draw(st.integers(0, len(text) - 1))
     term = data.draw(st.one_of(st.just(text[start : start + data.draw(st.integers(1, 12))]), RANDOM_TEXT))
-    expected_term = " ".join(term.split())[:SEARCH_MAX_CHARS].lower()
-    expected = goals.filter(
-        pl.col("title").str.to_lowercase().str.contains(expected_term, literal=True)
-        | pl.col("result").str.to_lowercase().str.contains(expected_term, literal=True)
-    ).height
+    expected = search_matches(goals, hostile_data.departments, hostile_data.themes, term).height
     assert queries.goal_page(Filters(year, q=term), 1, 0)[1] == expected
 
 
@@ -286,7 +276,11 @@ def test_no_sql_is_built_from_a_value() -> None:
         # The local fragments get only string constants.
         appends = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
         if appends and isinstance(node.func.value, ast.Name) and node.func.value.id == "conditions":
-            assert all(isinstance(arg, ast.Constant) for arg in node.args), ast.unparse(node)
+            # A string constant, or a module constant (_UPPER_CASE) built from constants.
+            assert all(
+                isinstance(arg, ast.Constant) or (isinstance(arg, ast.Name) and re.fullmatch(r"_[A-Z0-9_]+", arg.id))
+                for arg in node.args
+            ), ast.unparse(node)
         targets = [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
         if isinstance(node, ast.Assign) and {"order", "restrict"} & set(targets):
             names = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
@@ -335,6 +329,10 @@ def test_hostile_text_is_never_markup(hostile_data: Dataset, page: str, lang: st
         for active in MARKUP:
             assert active not in body, body  # ... but only escaped (\*\*x\*\*, \<img …)
     for body in html_bodies:
+        # The copy button's fixed script is the one script (it reads the escaped link, runs nothing of it).
+        if 'class="kpi-copy"' in body:
+            assert body.count("<script") == 1 and body.endswith(markup.COPY_SCRIPT)
+            body = body.removesuffix(markup.COPY_SCRIPT)
         assert "<img" not in body and "<script" not in body and "<svg" not in body, body  # &lt;img …
     # Tables hold the text itself.
     assert open_lazy_expanders(app) > 0 and app.dataframe  # the tables are drawn once opened
@@ -384,21 +382,21 @@ def test_downloads_hold_the_text_as_written(hostile_data: Dataset) -> None:
     f = Filters(year)
     goals = hostile_data.goals.sort("goal_id")
     rows = list(csv.DictReader(io.StringIO(exports.goals_csv(f).decode("utf-8-sig"))))
-    assert sorted((r["goal_id"], r["title"], r["result"]) for r in rows) == [
+    assert sorted((r["目标编号"], r["目标任务"], r["完成情况（原文）"]) for r in rows) == [
         (goal_id, as_csv_cell(title), as_csv_cell(result))
         for goal_id, title, result in zip(goals["goal_id"], goals["title"], goals["result"], strict=True)
     ]
-    assert any(r["title"].startswith("'" + FORMULA) for r in rows)
+    assert any(r["目标任务"].startswith("'" + FORMULA) for r in rows)
     indicator_rows = list(csv.DictReader(io.StringIO(exports.indicators_csv(f).decode("utf-8-sig"))))
-    assert {r["name"] for r in indicator_rows} == {as_csv_cell(n) for n in hostile_data.indicators["name"]}
+    assert {r["指标"] for r in indicator_rows} == {as_csv_cell(n) for n in hostile_data.indicators["name"]}
 
     book = openpyxl.load_workbook(io.BytesIO(exports.workbook(f)))
     sheet = book["目标"]
     header = [cell.value for cell in sheet[1]]
-    titles = [row[header.index("title")] for row in sheet.iter_rows(min_row=2)]
+    titles = [row[header.index("目标任务")] for row in sheet.iter_rows(min_row=2)]
     assert sorted(cell.value for cell in titles) == sorted(goals.get_column("title"))
     assert any(cell.value.startswith(FORMULA) for cell in titles)
     assert all(cell.data_type == "s" for cell in titles)  # text, not a formula
     figures = book["指标"]
-    names = [row[[c.value for c in figures[1]].index("name")] for row in figures.iter_rows(min_row=2)]
+    names = [row[[c.value for c in figures[1]].index("指标")] for row in figures.iter_rows(min_row=2)]
     assert all(URL in cell.value and cell.hyperlink is None for cell in names)  # text, not a link

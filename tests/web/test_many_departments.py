@@ -130,6 +130,36 @@ def test_the_overview_lists_five_goals_needing_attention_a_page(many: pl.DataFra
     assert total > ui.ATTENTION_PER_PAGE == 5
     app = _app()
     first_page = queries.attention_goals(Filters(year), 5, 0)[0]
-    assert card_titles(app) == [f"{g['seq']}. {g['title']}" for g in first_page.iter_rows(named=True)]
+    assert card_titles(app) == [f"{g['dept_name']} {g['seq']}. {g['title']}" for g in first_page.iter_rows(named=True)]
     pages = -(-total // 5)
     assert f"{t('goal_count', n=total)}　{t('page_of', page=1, pages=pages)}" in [c.value for c in app.main.caption]
+
+
+def test_no_department_with_a_problem_is_behind_show_all(many: pl.DataFrame) -> None:
+    year = queries.years()[0]
+    frame, total, hidden = queries.status_worst_first(Filters(year))
+    problems = queries.problem_departments(Filters(year))
+    assert total == DEPARTMENTS > queries.SHOW_ALL_DEPARTMENTS
+    shown = frame.unique("dept_id", maintain_order=True).get_column("dept_id").to_list()
+    with_problem = problems.get_column("dept_id").to_list()
+    assert 0 < len(with_problem) < DEPARTMENTS - queries.PROBLEMS_TOP_N
+    # The laggards first, in the same order, then the best departments without a problem.
+    assert shown[: len(with_problem)] == with_problem
+    assert len(shown) == len(with_problem) + queries.PROBLEMS_TOP_N
+    assert hidden == total - len(shown)
+    everything, _, none_hidden = queries.status_worst_first(Filters(year), show_all=True)
+    assert (everything.get_column("dept_id").n_unique(), none_hidden) == (DEPARTMENTS, 0)
+
+
+def test_targets_list_shortfalls_first_with_their_gap(many: pl.DataFrame) -> None:
+    year = queries.years()[0]
+    frame, total = queries.target_gaps(Filters(year), 50)
+    below = frame.filter(pl.col("pct_of_target") < 100)
+    assert below.height > 0 and total > frame.height
+    # Shortfalls first; each gap negative, written in the source's unit with a minus sign.
+    assert frame.head(below.height).get_column("indicator_id").to_list() == below.get_column("indicator_id").to_list()
+    for row in below.iter_rows(named=True):
+        if row["gap"] is not None:
+            text = ui.gap_text(row, "zh")
+            assert "−" in text and (row["unit"] in text or "百分点" in text)
+        assert ui.gap_pct_text(row).lstrip("约").startswith("−")

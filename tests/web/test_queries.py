@@ -11,8 +11,9 @@ import pytest
 from kpi.contract.schema import STATUSES, TABLES
 from kpi.contract.storage import table_path
 from kpi.web import queries
+from kpi.web.i18n import t
 from kpi.web.queries import Filters
-from tests.support.apptest import expected_tiles
+from tests.support.apptest import FORECAST_WORDS, expected_tiles, search_matches
 
 HOSTILE = "'; drop table goals;--"
 
@@ -30,6 +31,21 @@ def test_tiles_for_the_full_year(year: int, goals: pl.DataFrame, indicators: pl.
     tiles = queries.tiles(Filters(year))
     assert tiles == pytest.approx(expected_tiles(goals, indicators))
     assert tiles["goals"] == goals.height
+
+
+def test_forecast_firsts_are_counted_apart(year: int, indicators: pl.DataFrame) -> None:
+    # The source's 14 "全省第1" include 有望全省第1 (housing) and 预计全省第1 (transport).
+    tiles = queries.tiles(Filters(year))
+    stated = indicators.filter((pl.col("rank") == 1) & (pl.col("rank_scope") == "全省") & ~pl.col("rank_is_top_n"))
+    assert stated.height == 14
+    assert (tiles["provincial_firsts"], tiles["forecast_firsts"]) == (12, 2)
+
+
+def test_tile_help_texts_name_what_they_count() -> None:
+    # The words the tests exclude (FORECAST_WORDS) are the words the help texts name.
+    for word in ("预计", "有望"):
+        assert word in FORECAST_WORDS
+        assert word in t("tile_first_help") and word in t("tile_forecast_first_help")
 
 
 def test_tiles_for_one_department(year: int, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
@@ -57,14 +73,31 @@ def test_tiles_by_sector_and_theme(year: int, goals: pl.DataFrame, indicators: p
 
 @pytest.mark.parametrize("term", ["减负", "全省第1", "数字", "%"])
 def test_search_matches_titles_and_narratives_literally(
-    term: str, year: int, goals: pl.DataFrame, indicators: pl.DataFrame
+    term: str, year: int, goals: pl.DataFrame, indicators: pl.DataFrame, tables: dict[str, pl.DataFrame]
 ) -> None:
-    chosen = goals.filter(
-        pl.col("title").str.contains(term, literal=True) | pl.col("result").str.contains(term, literal=True)
-    )
+    chosen = search_matches(goals, tables["departments"], tables["themes"], term)
     tiles = queries.tiles(Filters(year, q=term))
     assert tiles == pytest.approx(expected_tiles(chosen, indicators))
     assert 0 < tiles["goals"] < goals.height  # "%" is a literal percent sign, not a wildcard
+
+
+def test_search_finds_department_names_themes_and_chinese_numerals(
+    year: int, goals: pl.DataFrame, tables: dict[str, pl.DataFrame]
+) -> None:
+    departments, themes = tables["departments"], tables["themes"]
+    finance = departments.filter(pl.col("name") == "市财政局").row(0, named=True)
+    for term in ("财政局", finance["full_name"]):
+        found = set(queries.goal_page(Filters(year, q=term), 100, 0)[0].get_column("goal_id"))
+        # Every goal of the department, not only those whose text names it.
+        assert set(goals.filter(pl.col("dept_id") == finance["dept_id"]).get_column("goal_id")) <= found
+    theme = themes.row(0, named=True)
+    found = set(queries.goal_page(Filters(year, q=theme["name"]), 100, 0)[0].get_column("goal_id"))
+    assert set(goals.filter(pl.col("themes").list.contains(theme["theme_id"])).get_column("goal_id")) <= found
+    # 全省第一 — the tile's own words — finds the narratives that write 全省第1.
+    written = goals.filter(pl.col("result").str.contains("全省第1", literal=True))
+    first = set(queries.goal_page(Filters(year, q="全省第一"), 100, 0)[0].get_column("goal_id"))
+    assert written.height > 0 and set(written.get_column("goal_id")) <= first
+    assert len(first) == search_matches(goals, departments, themes, "全省第一").height
 
 
 def test_search_does_not_match_across_title_and_narrative(year: int, goals: pl.DataFrame) -> None:
@@ -115,7 +148,9 @@ def test_status_mix_top_n(year: int) -> None:
 
 def test_top3_leaderboard(year: int, indicators: pl.DataFrame) -> None:
     frame, total = queries.top3_leaderboard(Filters(year))
-    top3 = indicators.filter((pl.col("rank") <= 3) & (pl.col("rank_scope") == "全省"))
+    top3 = indicators.filter(
+        (pl.col("rank") <= 3) & (pl.col("rank_scope") == "全省") & ~pl.col("quote").str.contains(FORECAST_WORDS)
+    )
     expected = top3.group_by("dept_id").len()
     assert dict(zip(frame["dept_id"], frame["top3"], strict=True)) == dict(
         zip(expected["dept_id"], expected["len"], strict=True)
@@ -359,3 +394,109 @@ def test_one_page_run_reads_one_version_while_an_import_publishes_another(
     # The next run sees the new version whole.
     fresh = AppTest.from_function(_page_run_during_an_import, default_timeout=60).run()
     assert fresh.session_state["departments_seen"] == seed.departments.height - 1
+
+
+PROBLEM_STATUSES = ["not_met", "at_risk", "pending"]
+
+
+def _per_department(goals: pl.DataFrame) -> pl.DataFrame:
+    return goals.group_by("dept_id", "sort_order").agg(
+        total=pl.len(),
+        not_met=(pl.col("status") == "not_met").sum(),
+        at_risk=(pl.col("status") == "at_risk").sum(),
+        pending=(pl.col("status") == "pending").sum(),
+        met=pl.col("status").is_in(["exceeded", "achieved"]).sum(),
+        exceeded=(pl.col("status") == "exceeded").sum(),
+    )
+
+
+def test_status_chart_lists_departments_worst_first(year: int, goals: pl.DataFrame) -> None:
+    frame, total, hidden = queries.status_worst_first(Filters(year))
+    per = _per_department(goals).with_columns(
+        met_share=pl.col("met") / pl.col("total"), exceeded_share=pl.col("exceeded") / pl.col("total")
+    )
+    expected = per.sort(
+        ["not_met", "at_risk", "pending", "met_share", "exceeded_share", "total", "sort_order"],
+        descending=[True, True, True, False, False, True, False],
+    )
+    shown = frame.unique("dept_id", maintain_order=True).get_column("dept_id").to_list()
+    assert shown == expected.get_column("dept_id").to_list()
+    # 14 departments (≤ 20): every one shown, none behind "show all".
+    assert (total, hidden) == (goals.get_column("dept_id").n_unique(), 0)
+    problem_depts = goals.filter(pl.col("status").is_in(PROBLEM_STATUSES)).get_column("dept_id").unique()
+    assert set(shown[: problem_depts.len()]) == set(problem_depts)
+    for dept_id, part in frame.group_by("dept_id"):
+        chosen = goals.filter(pl.col("dept_id") == dept_id[0])
+        assert dict(zip(part["status"], part["goals"], strict=True)) == dict(
+            chosen.group_by("status").len().iter_rows()
+        )
+
+
+def test_problem_departments_are_every_department_with_a_problem(year: int, goals: pl.DataFrame) -> None:
+    frame = queries.problem_departments(Filters(year))
+    expected = _per_department(goals.filter(pl.col("status").is_in(PROBLEM_STATUSES)))
+    assert set(frame.get_column("dept_id")) == set(expected.get_column("dept_id"))
+    assert frame.height >= 1
+    for row in frame.iter_rows(named=True):
+        chosen = goals.filter(pl.col("dept_id") == row["dept_id"])
+        for status in PROBLEM_STATUSES:
+            assert row[status] == chosen.filter(pl.col("status") == status).height
+
+
+def test_league_table_separates_departments_and_shows_ties(
+    year: int, goals: pl.DataFrame, indicators: pl.DataFrame
+) -> None:
+    frame = queries.league_table(Filters(year))
+    achieved = indicators.filter(~pl.col("quote").str.contains(FORECAST_WORDS) & (pl.col("rank_scope") == "全省"))
+    ranks = achieved.group_by("dept_id").agg(
+        firsts=((pl.col("rank") == 1) & ~pl.col("rank_is_top_n")).sum(), top3=(pl.col("rank") <= 3).sum()
+    )
+    expected = (
+        _per_department(goals)
+        .join(ranks, on="dept_id", how="left")
+        .with_columns(pl.col("firsts", "top3").fill_null(0), share=pl.col("met") / pl.col("total"))
+        .with_columns(key=pl.struct(pl.col("share"), "firsts", "top3"))
+        .with_columns(place=pl.col("key").rank("min", descending=True))
+    )
+    got = {row["dept_id"]: row for row in frame.iter_rows(named=True)}
+    assert set(got) == set(expected.get_column("dept_id"))
+    for row in expected.iter_rows(named=True):
+        shown = got[row["dept_id"]]
+        assert (shown["met"], shown["total"], shown["firsts"], shown["top3"]) == (
+            row["met"],
+            row["total"],
+            row["firsts"],
+            row["top3"],
+        )
+        assert shown["place"] == row["place"]
+        assert shown["tied"] == (expected.filter(pl.col("key") == row["key"]).height > 1)
+    assert frame.get_column("place").to_list() == sorted(frame.get_column("place").to_list())
+    # Ranks break the ties of ten departments at 100% met: more than two places among them.
+    full = frame.filter(pl.col("met") == pl.col("total"))
+    assert full.get_column("place").n_unique() > 2
+
+
+def test_target_gaps_list_every_figure_with_a_target_worst_first(year: int, indicators: pl.DataFrame) -> None:
+    frame, total = queries.target_gaps(Filters(year))
+    with_target = indicators.filter(pl.col("target").is_not_null() | pl.col("completion_pct").is_not_null())
+    assert sorted(frame.get_column("indicator_id")) == sorted(with_target.get_column("indicator_id"))
+    assert total == with_target.height > 0
+    pcts = frame.get_column("pct_of_target").to_list()
+    assert pcts == sorted(pcts)
+    for row in frame.join(with_target.select("indicator_id", v="value", tg="target"), on="indicator_id").iter_rows(
+        named=True
+    ):
+        assert row["gap"] == pytest.approx(row["v"] - row["tg"])
+        assert row["gap_pct"] == pytest.approx(row["pct_of_target"] - 100)
+
+
+def test_goal_title_targets_without_a_figure_are_listed(year: int, goals: pl.DataFrame) -> None:
+    # 规上工业增加值全年同比增长8.5% (难度较大): the narrative gives only 8-11月累计回升1.3%.
+    frame, total = queries.title_target_goals(Filters(year))
+    listed = set(frame.get_column("goal_id"))
+    industry = goals.filter(pl.col("title").str.contains("规上工业增加值全年同比增长8.5%"))
+    assert industry.height == 1 and industry.get_column("goal_id")[0] in listed
+    # Worst status first.
+    order = ["not_met", "at_risk", "pending", "on_track", "achieved", "exceeded"]
+    positions = [order.index(s) for s in frame.get_column("status")]
+    assert positions == sorted(positions) and total == frame.height
