@@ -43,6 +43,7 @@ INDICATOR_HEADERS: dict[str, str] = {
     "rank_label": "排名",
     "forecast_label": "是否预测",
     "direction_label": "指标方向",
+    "check_label": "待核",
     "quote": "原文",
     "indicator_id": "指标编号",
 }
@@ -87,6 +88,10 @@ def _export_frames(f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
         ),
         forecast_label=pl.when(pl.col("is_forecast")).then(pl.lit("是（预计/有望）")).otherwise(pl.lit("否")),
         direction_label=pl.when(pl.col("higher_is_better")).then(pl.lit("越高越好")).otherwise(pl.lit("越低越好")),
+        # 待核 figures are exported, marked as on the goal's table, so a reader can tell them apart.
+        check_label=pl.when(pl.col("confidence") == "low")
+        .then(pl.lit(i18n.t("figure_unconfirmed", "zh", reason="")) + pl.col("confidence_reason").fill_null(""))
+        .otherwise(pl.lit("")),
     )
     goals = goals.select(list(GOAL_HEADERS)).rename(GOAL_HEADERS)
     indicators = indicators.select(list(INDICATOR_HEADERS)).rename(INDICATOR_HEADERS)
@@ -153,6 +158,7 @@ def notes_frame(f: Filters) -> pl.DataFrame:
             "原文写明；由超额数推算（实际数减“超额完成”数，精确）；由完成率推算（实际数÷完成率，近似，目标值前标“约”）",
         ),
         ("是否预测", "原文以“预计”“有望”等写出的数值或名次，未计入“全省第一”等统计"),
+        ("待核", "提取时不确定的数值标“待核”并写明原因，经人工核实前不计入统计、图表、排名和目标对比"),
     ]
     return pl.DataFrame(rows, schema=["项目", "内容"], orient="row")
 

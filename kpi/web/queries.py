@@ -545,7 +545,7 @@ def _league_table(version: str, f: Filters) -> pl.DataFrame:
             SELECT i.dept_id,
                    count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) AS firsts,
                    count(*) FILTER (WHERE {_PROVINCIAL_TOP3_SQL}) AS top3
-            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
             WHERE i.rank IS NOT NULL
             GROUP BY i.dept_id
         ),
@@ -725,7 +725,7 @@ def _rank_statements(version: str, f: Filters, scope_group: str, limit: int) -> 
                    d.sort_order,
                    min(i.rank) FILTER (WHERE NOT i.is_forecast) OVER (PARTITION BY i.dept_id) AS best_rank,
                    count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) OVER (PARTITION BY i.dept_id) AS firsts
-            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
             JOIN departments d ON d.dept_id = i.dept_id
             WHERE i.rank IS NOT NULL AND {_SCOPE_GROUP_SQL} = $scope_group
         )
@@ -794,7 +794,7 @@ def _target_gaps(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFr
                    i.completion_pct, i.higher_is_better, i.is_forecast, i.quote,
                    {_PCT_OF_TARGET_SQL} AS pct_of_target,
                    i.value - i.target AS gap, d.sort_order
-            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
             JOIN departments d ON d.dept_id = i.dept_id
             JOIN goals g ON g.goal_id = i.goal_id
             WHERE i.target IS NOT NULL OR i.completion_pct IS NOT NULL
@@ -820,17 +820,19 @@ def target_gaps(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int
 
 @st.cache_data(show_spinner=False)
 def _title_target_goals(version: str, f: Filters, limit: int) -> tuple[pl.DataFrame, int]:
+    # Only confirmed figures: a 待核 figure paired with a target is not on the targets page
+    # (target_gaps), so its goal is listed here, and the figures written out are counted ones.
     frame = _query(
-        """
+        f"""
         SELECT g.goal_id, g.dept_id, d.name AS dept_name, g.seq, g.title, g.status,
-               (SELECT list(i.value_text ORDER BY i.indicator_id) FROM indicators i
+               (SELECT list(i.value_text ORDER BY i.indicator_id) FROM {_COUNTED_INDICATORS_SQL}
                 WHERE i.goal_id = g.goal_id) AS figures,
                count(*) OVER () AS total
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN departments d ON d.dept_id = g.dept_id
         WHERE regexp_matches(g.title, '[0-9]')
           AND NOT EXISTS (
-              SELECT 1 FROM indicators i
+              SELECT 1 FROM {_COUNTED_INDICATORS_SQL}
               WHERE i.goal_id = g.goal_id AND (i.target IS NOT NULL OR i.completion_pct IS NOT NULL)
           )
         ORDER BY list_position($worst_first, g.status), d.sort_order, g.seq

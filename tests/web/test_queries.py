@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import re
 import shutil
 from pathlib import Path
 
@@ -9,8 +12,8 @@ import polars as pl
 import pytest
 
 from kpi.contract.schema import STATUSES, TABLES
-from kpi.contract.storage import table_path
-from kpi.web import queries
+from kpi.contract.storage import read_dataset, table_path, write_dataset
+from kpi.web import exports, queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
 from tests.support.apptest import FORECAST_WORDS, expected_tiles, search_matches
@@ -309,9 +312,9 @@ def test_kpi_data_dir_and_clear_caches_pick_up_new_files(
 def test_unconfirmed_figures_are_shown_but_not_counted(
     data_directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, year: int
 ) -> None:
-    for name in TABLES:
-        shutil.copy(table_path(data_directory, name), table_path(tmp_path, name))
-    indicators = pl.read_parquet(table_path(tmp_path, "indicators"))
+    data = read_dataset(data_directory)
+    write_dataset(data, tmp_path)
+    indicators = data.indicators
     first = indicators.filter(
         (pl.col("rank") == 1) & (pl.col("rank_scope") == "全省") & ~pl.col("rank_is_top_n") & (pl.col("year") == year)
     ).row(0, named=True)
@@ -325,20 +328,54 @@ def test_unconfirmed_figures_are_shown_but_not_counted(
     queries.clear_caches()
     before = queries.tiles(Filters(year))["provincial_firsts"]
     ranked_before = queries.ranked_figures(Filters(year), "province")[1]
-    indicators.with_columns(
+    league_before = dict(queries.league_table(Filters(year)).select("dept_id", "firsts").iter_rows())
+    statements_before = queries.rank_statements(Filters(year), "province")[1]
+    gaps_before = queries.target_gaps(Filters(year))[1]
+    goals = data.goals
+    confirmed = indicators.filter(~pl.col("indicator_id").is_in(doubtful))
+    unsure = indicators.with_columns(
         confidence=pl.when(pl.col("indicator_id").is_in(doubtful)).then(pl.lit("low")).otherwise("confidence"),
         confidence_reason=pl.when(pl.col("indicator_id").is_in(doubtful))
         .then(pl.lit("名称取自句首（兜底规则），请核对"))
         .otherwise("confidence_reason"),
-    ).write_parquet(table_path(tmp_path, "indicators"))
+    )
+    write_dataset(dataclasses.replace(data, indicators=unsure), tmp_path)
     queries.clear_caches()
     assert queries.tiles(Filters(year))["provincial_firsts"] == before - 1
     assert queries.ranked_figures(Filters(year), "province")[1] == ranked_before - (
         1 + (targeted["rank"] is not None and str(targeted["rank_scope"]).startswith("全省"))
     )
     assert targeted["indicator_id"] not in queries.target_figures(Filters(year))[0].get_column("indicator_id")
+    # The views of problems first: league table, ranks as sentences, misses against targets.
+    league = queries.league_table(Filters(year)).filter(pl.col("dept_id") == first["dept_id"])
+    assert league.get_column("firsts").to_list() == [league_before[first["dept_id"]] - 1]
+    stated = queries.rank_statements(Filters(year), "province")[0].get_column("indicator_id")
+    assert first["indicator_id"] not in stated and stated.len() == statements_before - 1 - (
+        targeted["rank"] is not None and str(targeted["rank_scope"]).startswith("全省")
+    )
+    gaps = queries.target_gaps(Filters(year))[0].get_column("indicator_id")
+    assert targeted["indicator_id"] not in gaps and gaps.len() == gaps_before - 1
+    # A goal whose only figure against a target is 待核 has no confirmed target figure: when its
+    # title states a number, it is listed among the goals with a target but no figure.
+    others = confirmed.filter(
+        (pl.col("goal_id") == targeted["goal_id"]) & (pl.col("indicator_id") != targeted["indicator_id"])
+    )
+    title = goals.filter(pl.col("goal_id") == targeted["goal_id"]).get_column("title")[0]
+    listed = queries.title_target_goals(Filters(year))[0]
+    expect_listed = (
+        re.search(r"[0-9]", title) is not None
+        and others.filter(pl.col("target").is_not_null() | pl.col("completion_pct").is_not_null()).is_empty()
+    )
+    assert (targeted["goal_id"] in listed.get_column("goal_id")) == expect_listed
+    for row in listed.filter(pl.col("goal_id") == targeted["goal_id"]).iter_rows(named=True):
+        assert row["figures"] == others.sort("indicator_id").get_column("value_text").to_list()
+    # Shown, marked, in the goal's table and in the download.
     shown = queries.indicators_of_goals((first["goal_id"],), (year,))
     assert shown.filter(pl.col("indicator_id") == first["indicator_id"]).get_column("confidence").to_list() == ["low"]
+    exported = pl.read_csv(io.BytesIO(exports.indicators_csv(Filters(year))))
+    marks = dict(zip(exported.get_column("指标编号"), exported.get_column("待核").fill_null(""), strict=True))
+    assert all(marks[i].startswith("待核") and "兜底规则" in marks[i] for i in doubtful)
+    assert sum(1 for mark in marks.values() if mark) == len(doubtful)
     queries.clear_caches()
 
 
@@ -447,7 +484,12 @@ def test_league_table_separates_departments_and_shows_ties(
     year: int, goals: pl.DataFrame, indicators: pl.DataFrame
 ) -> None:
     frame = queries.league_table(Filters(year))
-    achieved = indicators.filter(~pl.col("quote").str.contains(FORECAST_WORDS) & (pl.col("rank_scope") == "全省"))
+    # Only confirmed figures count (待核 ones wait for staff), and never a forecast.
+    achieved = indicators.filter(
+        (pl.col("confidence") == "high")
+        & ~pl.col("quote").str.contains(FORECAST_WORDS)
+        & (pl.col("rank_scope") == "全省")
+    )
     ranks = achieved.group_by("dept_id").agg(
         firsts=((pl.col("rank") == 1) & ~pl.col("rank_is_top_n")).sum(), top3=(pl.col("rank") <= 3).sum()
     )
@@ -478,7 +520,9 @@ def test_league_table_separates_departments_and_shows_ties(
 
 def test_target_gaps_list_every_figure_with_a_target_worst_first(year: int, indicators: pl.DataFrame) -> None:
     frame, total = queries.target_gaps(Filters(year))
-    with_target = indicators.filter(pl.col("target").is_not_null() | pl.col("completion_pct").is_not_null())
+    with_target = indicators.filter(
+        (pl.col("confidence") == "high") & (pl.col("target").is_not_null() | pl.col("completion_pct").is_not_null())
+    )
     assert sorted(frame.get_column("indicator_id")) == sorted(with_target.get_column("indicator_id"))
     assert total == with_target.height > 0
     pcts = frame.get_column("pct_of_target").to_list()
