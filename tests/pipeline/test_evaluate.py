@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kpi.contract.schema import TABLES
+from kpi.contract.storage import current_version_id, table_path
 from kpi.pipeline.evaluate import evaluate, readable
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -29,7 +31,9 @@ def test_extraction_quality_on_real_texts(name: str) -> None:
 
 
 def test_the_command_prints_the_measures_and_leaves_the_data_alone(tmp_path: Path) -> None:
-    before = {p.name: p.read_bytes() for p in (ROOT / "data").glob("*.parquet")}
+    # Through the storage API: the data directory holds versions, not flat table files.
+    before = {name: table_path(ROOT / "data", name).read_bytes() for name in TABLES}
+    version = current_version_id(ROOT / "data")
     run = subprocess.run(
         [sys.executable, "-m", "kpi.evaluate", str(DATA / "evaluate-dev.json")],
         cwd=ROOT,
@@ -40,7 +44,8 @@ def test_the_command_prints_the_measures_and_leaves_the_data_alone(tmp_path: Pat
     assert run.returncode == 0, run.stderr
     for label in ("召回率（数值）", "召回率（严格", "准确率", "名称可读", "待核指标"):
         assert label in run.stdout
-    assert {p.name: p.read_bytes() for p in (ROOT / "data").glob("*.parquet")} == before
+    assert {name: table_path(ROOT / "data", name).read_bytes() for name in TABLES} == before
+    assert current_version_id(ROOT / "data") == version
 
 
 def test_a_malformed_set_is_a_chinese_message(tmp_path: Path) -> None:

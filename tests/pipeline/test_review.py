@@ -10,7 +10,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from kpi.contract.storage import read_dataset, write_dataset
+from kpi.contract.schema import TABLES
+from kpi.contract.storage import current_version_id, read_dataset, table_path, write_dataset
 from kpi.pipeline import ingest, review
 from kpi.pipeline.build import CURATION_DIR, RAW_FILE, build_dataset
 from kpi.pipeline.curation import load_curation
@@ -40,6 +41,12 @@ def place(tmp_path: Path, seed_files: Path) -> tuple[Path, Path]:
     assert plan.ok, plan.problems
     ingest.apply_import(plan)
     return data, curation
+
+
+def _files(data: Path, curation: Path) -> dict[str, object]:
+    """The version in force, its tables' bytes (through the storage API) and the curation files."""
+    tables = {name: table_path(data, name).read_bytes() for name in TABLES}
+    return {"version": current_version_id(data), **tables, **{p.name: p.read_bytes() for p in curation.glob("*.csv")}}
 
 
 def item_of(data: Path, value_text: str) -> review.QueueItem:
@@ -120,10 +127,10 @@ def test_a_decision_that_does_not_apply_writes_nothing(
 ) -> None:
     data, curation = place
     item = item_of(data, "853.2亿元")
-    before = {p.name: p.read_bytes() for p in [*data.glob("*.parquet"), *curation.glob("*.csv")]}
+    before = _files(data, curation)
     with pytest.raises(review.ReviewError, match=message):
         review.decide(data, item.indicator_id, action, value, reason, curation)
-    assert {p.name: p.read_bytes() for p in [*data.glob("*.parquet"), *curation.glob("*.csv")]} == before
+    assert _files(data, curation) == before
 
 
 def test_a_corrected_value_must_be_written_in_the_result(place: tuple[Path, Path]) -> None:
