@@ -283,7 +283,10 @@ def test_rankings_read_as_sentences_grouped_by_department(
 ) -> None:
     app = make_app(page="rankings")
     text = " ".join(card_text(app).split())
-    province = indicators.filter(pl.col("rank_scope").str.starts_with("全省") & pl.col("rank").is_not_null())
+    # Confirmed figures only: a 待核 rank is not stated until staff confirm it.
+    province = indicators.filter(
+        (pl.col("confidence") == "high") & pl.col("rank_scope").str.starts_with("全省") & pl.col("rank").is_not_null()
+    )
     departments = tables["departments"].join(province.select("dept_id").unique(), on="dept_id", how="semi")
     for full_name in departments.get_column("full_name"):
         assert full_name in text  # full names, not cut
