@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from kpi.contract.storage import read_dataset, write_dataset
 from kpi.web import i18n, queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
@@ -304,3 +307,48 @@ def test_the_copy_button_carries_the_share_link(make_app, year: int) -> None:
     assert url == app.code[0].value  # the same link the sidebar shows
     query = parse_qs(urlsplit(url).query)
     assert query["year"] == [str(year)] and query["q"] == ["减负"] and query["status"] == ["exceeded"]
+
+
+def test_an_unconfirmed_figure_is_left_off_the_rankings_and_targets_pages(
+    make_app, data_directory: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, year: int
+) -> None:
+    data = read_dataset(data_directory)
+    of_year = data.indicators.filter(pl.col("year") == year)
+    # One provincial rank and one figure against a target, each the only figure of its sentence.
+    alone = of_year.filter(pl.col("quote").is_unique())
+    ranked = alone.filter(pl.col("rank_scope").str.starts_with("全省") & pl.col("rank").is_not_null()).row(
+        0, named=True
+    )
+    with_target = of_year.filter(pl.col("target").is_not_null())
+    targeted = with_target.filter(
+        pl.col("value_text").is_unique() & pl.col("rank").is_null() & (pl.col("goal_id") != ranked["goal_id"])
+    ).row(0, named=True)
+    doubtful = [ranked["indicator_id"], targeted["indicator_id"]]
+    unsure = data.indicators.with_columns(
+        confidence=pl.when(pl.col("indicator_id").is_in(doubtful)).then(pl.lit("low")).otherwise("confidence"),
+        confidence_reason=pl.when(pl.col("indicator_id").is_in(doubtful))
+        .then(pl.lit("名称取自句首（兜底规则），请核对"))
+        .otherwise("confidence_reason"),
+    )
+    write_dataset(dataclasses.replace(data, indicators=unsure), tmp_path)
+    monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path))
+    queries.clear_caches()
+
+    rankings = " ".join(card_text(make_app(page="rankings")).split())
+    assert ranked["quote"] not in rankings
+    others = alone.filter(
+        pl.col("rank_scope").str.starts_with("全省") & (pl.col("indicator_id") != ranked["indicator_id"])
+    )
+    assert others.height and all(quote in rankings for quote in others.get_column("quote"))
+    targets = make_app(page="targets")
+    assert not targets.exception
+    shown = " ".join(card_text(targets).split())
+    assert f"实际 {targeted['value_text']}" not in shown
+    confirmed = with_target.filter(pl.col("indicator_id") != targeted["indicator_id"])
+    assert all(f"实际 {value}" in shown for value in confirmed.get_column("value_text"))
+    # The goal's own table still lists it, marked 待核 with the reason.
+    goals = make_app({"dept": targeted["dept_id"], "q": targeted["value_text"]}, page="goals")
+    open_lazy_expanders(goals)
+    tables = [frame.value for frame in goals.dataframe]
+    marked = [f for f in tables if t("col_check") in f.columns and f[t("col_figure")].to_list().count(targeted["name"])]
+    assert marked and any(str(check).startswith("待核") for f in marked for check in f[t("col_check")].to_list())
