@@ -568,7 +568,7 @@ def _league_table(version: str, f: Filters) -> pl.DataFrame:
 
 def league_table(f: Filters) -> pl.DataFrame:
     """The 赛马 league table: departments by share of goals met (超额完成 + 已完成), then stated
-    全省第1 figures, then 全省前三 figures (forecasts never counted); equal on all three is a
+    全省第1 figures, then 全省前三 figures (confirmed ones only, forecasts never counted); equal on all three is a
     tie, with the same ``place`` (1, 1, 3 …) and ``tied`` true.
     Columns: dept_id, name, full_name, total, met, met_share, firsts, top3, place, tied."""
     return _league_table(data_version(), f)
@@ -745,7 +745,7 @@ def _rank_statements(version: str, f: Filters, scope_group: str, limit: int) -> 
 def rank_statements(f: Filters, scope_group: str, limit: int = 400) -> tuple[pl.DataFrame, int]:
     """Ranked figures of one scope group, grouped by department (departments with most stated
     全省第1 first, then best rank), each department's achieved ranks best first, forecasts last.
-    With the department's full name and ``is_forecast``."""
+    With the department's full name and ``is_forecast``. Confirmed figures only (no 待核)."""
     if scope_group not in SCOPE_GROUPS:
         raise ValueError(f"unknown scope group {scope_group!r}")
     return _rank_statements(data_version(), f, scope_group, int(limit))
@@ -814,7 +814,7 @@ def _target_gaps(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFr
 def target_gaps(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
     """Every figure with a target or a completion rate, furthest below its target first:
     pct_of_target, gap (value − target, base units; null without a target value) and
-    gap_pct (pct_of_target − 100), with the goal's title and status."""
+    gap_pct (pct_of_target − 100), with the goal's title and status. Confirmed figures only (no 待核)."""
     return _target_gaps(data_version(), f, limit)
 
 
