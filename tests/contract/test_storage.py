@@ -20,8 +20,10 @@ def test_round_trip(tmp_path):
     assert back.indicators.row(0, named=True)["value_text"] == "66个"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "departments.parquet",
+        "goal_targets.parquet",
         "goals.parquet",
         "indicators.parquet",
+        "periods.parquet",
         "themes.parquet",
     ]
 

@@ -190,7 +190,7 @@ def test_check_mode(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["--out", str(out)]) == 0
     assert main(["--out", str(out), "--check"]) == 0
-    goals = pl.read_parquet(out / "goals.parquet").with_columns(title=pl.lit("被改动"))
+    goals = pl.read_parquet(out / "goals.parquet").with_columns(status_reason=pl.lit("被改动"))
     goals.write_parquet(out / "goals.parquet")
     assert main(["--out", str(out), "--check"]) == 1
     assert "goals" in capsys.readouterr().err

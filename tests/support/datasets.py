@@ -1,6 +1,7 @@
 """Datasets made for tests: a tiny one that satisfies the contract (for tests that then break
 it on purpose), and the bundled data with hostile text in every name and narrative."""
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +22,8 @@ def tiny_dataset() -> Dataset:
                 {
                     "goal_id": "2022-dept_a-1",
                     "year": 2022,
+                    "period": "FY",
+                    "goal_key": "2022-dept_a-1",
                     "dept_id": "dept_a",
                     "seq": 1,
                     "title": "无障碍改造",
@@ -28,6 +31,8 @@ def tiny_dataset() -> Dataset:
                     "status": "exceeded",
                     "status_reason": "叙述称超额完成",
                     "themes": ["livelihood"],
+                    "light": "green",
+                    "light_reason": "无障碍改造66个，完成全年目标的110%，时序进度100%",
                 }
             ],
             schema=TABLES["goals"],
@@ -62,6 +67,23 @@ def tiny_dataset() -> Dataset:
             [{"theme_id": "livelihood", "name": "民生保障", "name_en": "Livelihood", "keywords": ["民生"]}],
             schema=TABLES["themes"],
         ),
+        periods=pl.DataFrame(
+            [
+                {
+                    "period_id": "2022-FY",
+                    "year": 2022,
+                    "period": "FY",
+                    "label": "全年",
+                    "end_date": date(2022, 12, 31),
+                    "time_progress_pct": 100.0,
+                    "source_title": "某市2022年度目标任务完成情况",
+                    "as_of": "2022-12",
+                }
+            ],
+            schema=TABLES["periods"],
+        ),
+        # No targets: tests rewrite the title freely; tests of targets build their own.
+        goal_targets=pl.DataFrame(schema=TABLES["goal_targets"]),
     )
 
 
@@ -126,4 +148,11 @@ def hostile_dataset(source: Path) -> Dataset:
     )
     indicators = data.indicators.with_columns(dept_id=renamed, name=pl.col("name") + XSS_IMG + "**x** " + URL)
     themes = data.themes.with_columns(name=pl.col("name") + XSS_SCRIPT + "**x**")
-    return Dataset(departments=departments, goals=goals, indicators=indicators, themes=themes)
+    return Dataset(
+        departments=departments,
+        goals=goals,
+        indicators=indicators,
+        themes=themes,
+        periods=data.periods,
+        goal_targets=data.goal_targets,
+    )
