@@ -368,8 +368,9 @@ def _check_goal_targets(targets: pl.DataFrame, goals: pl.DataFrame) -> list[str]
             problems.append(f"{where}：方向 {row['direction']!r} 不是有效值（{'/'.join(TARGET_DIRECTIONS)}）")
         if row["basis"] not in GOAL_TARGET_BASES:
             problems.append(f"{where}：来源 {row['basis']!r} 不是有效值（{'/'.join(GOAL_TARGET_BASES)}）")
-        if row["kind"] in ("amount", "rate") and row["value"] is None:
-            problems.append(f"{where}：数量或比率目标缺少目标值")
+        # A relative rate (与经济增长基本同步) has no number; an amount always has one.
+        if row["kind"] == "amount" and row["value"] is None:
+            problems.append(f"{where}：数量目标缺少目标值")
         # A target typed into the 目标值 column quotes that cell; every other one the goal text.
         if row["basis"] != "file" and row["quote"] not in title:
             problems.append(f"{where}：引文「{row['quote']}」在目标任务中找不到")

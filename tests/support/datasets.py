@@ -156,3 +156,46 @@ def hostile_dataset(source: Path) -> Dataset:
         periods=data.periods,
         goal_targets=data.goal_targets,
     )
+
+
+# --- a multi-period data set from real reports ---------------------------------------------------------
+
+REAL_REPORTS = Path(__file__).resolve().parents[1] / "data" / "real_reports" / "reports.csv"
+IMPORT_HEADER = ["年度", "期间", "部门", "序号", "目标任务", "完成情况"]
+
+
+def real_report_rows() -> list[dict[str, str]]:
+    """The rows of the real progress reports that name their department (the import needs one)."""
+    import csv
+
+    with REAL_REPORTS.open(encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row["部门"]]
+
+
+def real_reports_csv(rows: list[dict[str, str]] | None = None) -> bytes:
+    """The real progress reports as an import file (UTF-8 CSV, the template's columns plus 期间)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(IMPORT_HEADER)
+    for row in rows if rows is not None else real_report_rows():
+        writer.writerow([row[c] for c in IMPORT_HEADER])
+    return buffer.getvalue().encode("utf-8")
+
+
+def multi_period_data(directory: Path, source: Path) -> Path:
+    """The bundled data (``source``) plus the real multi-period reports, imported the way staff do."""
+    import shutil
+
+    from kpi.contract.schema import TABLES
+    from kpi.pipeline.ingest import apply_import, plan_import
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in TABLES:
+        shutil.copy2(source / f"{name}.parquet", directory / f"{name}.parquet")
+    plan = plan_import(real_reports_csv(), "real-reports.csv", directory)
+    assert plan.ok, plan.problems
+    apply_import(plan)
+    return directory
