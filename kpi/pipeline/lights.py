@@ -10,6 +10,9 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    with a completion rate (its own target, stated or implied) is such a measure too. Green at or above the time
    progress, yellow up to ``amount_yellow_gap`` points below it, red further below. For a
    ceiling (控制在…以内) the share must stay at or under the time progress, the other way round.
+   A figure measures a target when the extractor paired them (the title's target is the
+   figure's) or its name shares two telling characters with the target's words; otherwise
+   the target is not measured (unsure is kept out).
 3. **Rate targets** (增长8.5%): the rate itself is compared, growth is not prorated. Green at
    or above the target (for 左右, up to ``rate_about_tolerance`` below still counts; a range
    4.5-5.0% counts from its low end), yellow up to ``rate_yellow_gap`` points below, red
@@ -87,8 +90,18 @@ def _share_light(share: float, progress: float, is_full_year: bool, thresholds: 
     return "yellow" if share >= progress - thresholds["amount_yellow_gap"] else "red"
 
 
+# Characters too common in figure names to tie a figure to a target by themselves.
+_COMMON_CHARS = set("增长速同比完成实现年全的率目标累计值总额数量亿万元个家")
+
+
 def _overlap(a: str, b: str) -> int:
-    return len(set(a) & set(b))
+    return len((set(a) - _COMMON_CHARS) & (set(b) - _COMMON_CHARS))
+
+
+def _related(figure: Mapping, target: GoalTarget) -> bool:
+    """The figure measures what the target names: two telling characters in common
+    (规上工业增加值 ~ 规上工业增加值增长8.5%; GDP is not 居民消费价格指数涨幅)."""
+    return _overlap(figure["name"], target.quote) >= 2
 
 
 def _amount_measure(
@@ -99,7 +112,10 @@ def _amount_measure(
         return None
     # The figure the extractor already paired with this target, else the closest by name.
     paired = [f for f in same_unit if f["target"] is not None and abs(f["target"] - target.value) < 1e-6]
-    figure = (paired or sorted(same_unit, key=lambda f: -_overlap(f["name"], target.quote)))[0]
+    related = sorted((f for f in same_unit if _related(f, target)), key=lambda f: -_overlap(f["name"], target.quote))
+    if not paired and not related:
+        return None  # no figure of the narrative measures this target: unsure, so not measured
+    figure = (paired or related)[0]
     if figure["completion_pct"] is not None and figure.get("target_basis") == "completion":
         share = figure["completion_pct"]
     elif target.value:
@@ -137,6 +153,7 @@ def _rate_actual(target: GoalTarget, figures: Sequence[Mapping]) -> Mapping | No
     with_growth = [f for f in figures if f["growth_pct"] is not None]
     percents = [f for f in figures if f["unit"] == target.unit and f["rank"] is None]
     pool = (with_growth or percents) if growth else (percents or with_growth)
+    pool = [f for f in pool if _related(f, target) or (f["target"] is not None and f["target"] == target.value)]
     if not pool:
         return None
     return sorted(pool, key=lambda f: -_overlap(f["name"], target.quote))[0]
@@ -177,6 +194,9 @@ def _rank_measure(target: GoalTarget, figures: Sequence[Mapping], result: str) -
         for f in figures
         if f["rank"] is not None and (not target.rank_scope or (f["rank_scope"] or "").startswith(target.rank_scope))
     ]
+    # With several ranked figures, the one the target names (a single one needs no name).
+    if len(ranked) > 1:
+        ranked = [f for f in ranked if _overlap(f["name"], target.quote) >= 2] or ranked
     if not ranked or target.value is None:
         return None
     figure = min(ranked, key=lambda f: f["rank"])

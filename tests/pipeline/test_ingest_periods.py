@@ -9,7 +9,7 @@ import pytest
 from kpi.contract.storage import read_dataset
 from kpi.pipeline import ingest
 from kpi.pipeline.spreadsheet import COLUMNS
-from tests.support.datasets import multi_period_data, real_report_rows, real_reports_csv
+from tests.support.datasets import HUZHOU_2023, IMPORT_HEADER, multi_period_data, real_report_rows, real_reports_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ def test_one_file_with_several_periods_imports_each_as_its_own_goal_row(data):
     rows = real_report_rows()
     bundled = read_dataset(ROOT / "data").goals.get_column("goal_id")
     imported = dataset.goals.filter(~pl.col("goal_id").is_in(bundled.implode()))
-    assert imported.height == len(rows)
+    assert imported.height == len(rows) + len(HUZHOU_2023)
     assert set(imported.get_column("period")) == {"Q1", "H1", "Q1-3", "M1-11", "FY"}
     # Each (year, period) has its row in periods.parquet with the time progress and a caption.
     periods = {(r["year"], r["period"]): r for r in dataset.periods.iter_rows(named=True)}
@@ -50,9 +50,9 @@ def test_the_same_goal_is_linked_across_the_periods_of_its_year(data):
 
 
 def test_reimporting_changes_nothing_and_a_changed_period_row_updates_only_that_row(data):
-    plan = ingest.plan_import(real_reports_csv(), "again.csv", data)
+    rows = real_report_rows() + [dict(zip(IMPORT_HEADER, row, strict=True)) for row in HUZHOU_2023]
+    plan = ingest.plan_import(real_reports_csv(rows), "again.csv", data)
     assert plan.ok and not plan.has_changes
-    rows = real_report_rows()
     changed = [dict(r) for r in rows]
     first_h1 = next(i for i, r in enumerate(changed) if r["期间"] == "上半年")
     changed[first_h1]["完成情况"] += "另有新进展。"

@@ -87,15 +87,15 @@ def test_a_share_the_text_states_is_the_share():
 @pytest.mark.parametrize(
     ("title", "growth", "expected"),
     [
-        ("增加值增长8.5%", "增长8.5%", "green"),
-        ("增加值增长8.5%", "增长9.1%", "green"),
-        ("增加值增长8.5%", "增长8.4%", "yellow"),
-        ("增加值增长8.5%", "增长6.5%", "yellow"),  # exactly 2 points below
-        ("增加值增长8.5%", "增长6.4%", "red"),
-        ("增加值增长6%左右", "增长5.5%", "green"),  # 左右: half a point below still counts
-        ("增加值增长6%左右", "增长5.4%", "yellow"),
-        ("增加值增长4.5-5.0%", "增长4.5%", "green"),  # a range counts from its low end
-        ("增加值增长4.5-5.0%", "增长4.3%", "yellow"),
+        ("规上工业增加值增长8.5%", "增长8.5%", "green"),
+        ("规上工业增加值增长8.5%", "增长9.1%", "green"),
+        ("规上工业增加值增长8.5%", "增长8.4%", "yellow"),
+        ("规上工业增加值增长8.5%", "增长6.5%", "yellow"),  # exactly 2 points below
+        ("规上工业增加值增长8.5%", "增长6.4%", "red"),
+        ("规上工业增加值增长6%左右", "增长5.5%", "green"),  # 左右: half a point below still counts
+        ("规上工业增加值增长6%左右", "增长5.4%", "yellow"),
+        ("规上工业增加值增长4.5-5.0%", "增长4.5%", "green"),  # a range counts from its low end
+        ("规上工业增加值增长4.5-5.0%", "增长4.3%", "yellow"),
     ],
 )
 def test_a_rate_target_compares_the_rate_not_a_prorated_share(title, growth, expected):

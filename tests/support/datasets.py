@@ -185,8 +185,38 @@ def real_reports_csv(rows: list[dict[str, str]] | None = None) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+# Three Huzhou goals reported at 一季度 and 上半年 2023, written for the tests in the style of the
+# source (not sentences of a real report): each moves its light between the two periods.
+HUZHOU_2023 = [
+    # 6亿元 of 20亿元 = 30% at 25%: green; 7亿元 = 35% at 50%: red (worse)
+    ["2023", "一季度", "市农业农村局", "1", "兑现惠农资金20亿元", "一季度兑现惠农资金6亿元。"],
+    ["2023", "上半年", "市农业农村局", "1", "兑现惠农资金20亿元", "上半年兑现惠农资金7亿元。"],
+    # rank 6 outside 前五: red; rank 3 within it: green (better), 进位 3 位
+    [
+        "2023",
+        "一季度",
+        "市经信局",
+        "1",
+        "规上工业增加值同比增长8.5%，力争全省排名进入前五",
+        "规上工业增加值同比增长8.6%，增速居全省第6位。",
+    ],
+    [
+        "2023",
+        "1—6月",
+        "市经信局",
+        "1",
+        "规上工业增加值同比增长8.5%，力争全省排名进入前五",
+        "规上工业增加值同比增长9%，增速居全省第3位。",
+    ],
+    # 22% at 25%: yellow; 55% at 50%: green (better)
+    ["2023", "一季度", "市交通运输局", "1", "完成交通投资100亿元", "完成交通投资22亿元。"],
+    ["2023", "上半年", "市交通运输局", "1", "完成交通投资100亿元", "完成交通投资55亿元。"],
+]
+
+
 def multi_period_data(directory: Path, source: Path) -> Path:
-    """The bundled data (``source``) plus the real multi-period reports, imported the way staff do."""
+    """The bundled data (``source``) plus the real multi-period reports and ``HUZHOU_2023``,
+    imported the way staff do (one file holding every period)."""
     import shutil
 
     from kpi.contract.schema import TABLES
@@ -195,7 +225,8 @@ def multi_period_data(directory: Path, source: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for name in TABLES:
         shutil.copy2(source / f"{name}.parquet", directory / f"{name}.parquet")
-    plan = plan_import(real_reports_csv(), "real-reports.csv", directory)
+    rows = real_report_rows() + [dict(zip(IMPORT_HEADER, row, strict=True)) for row in HUZHOU_2023]
+    plan = plan_import(real_reports_csv(rows), "real-reports.csv", directory)
     assert plan.ok, plan.problems
     apply_import(plan)
     return directory
