@@ -384,7 +384,8 @@ def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str 
         x=alt.X("share:Q", scale=x_scale), text=alt.Text("figures:N")
     )
     chart = alt.layer(bars, marker, marker_label, text).properties(height=_height(len(keys)))
-    return _finish(chart)
+    # SVG: the marker is a real element (screen readers, and the browser tests, find it).
+    return _finish(chart).properties(usermeta={"embedOptions": {"renderer": "svg"}})
 
 
 BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {
