@@ -257,12 +257,19 @@ def goal_histories(goals: pl.DataFrame, lang: str) -> dict[str, str]:
     if "goal_key" not in goals.columns or goals.height == 0:
         return {}
     history = queries.goal_history(tuple(goals.get_column("goal_key").to_list()))
+    # One query for the rank movements of the page's goals per (year, period) they belong to.
+    moves: dict[str, list[dict]] = {}
+    previous_of: dict[tuple[int, str], str | None] = {}
+    for (year, period), group in goals.group_by("year", "period", maintain_order=True):
+        previous_of[(year, period)] = previous = queries.previous_period(year, period)
+        if previous:
+            for move in queries.rank_moves(tuple(group.get_column("goal_id").to_list()), year, previous).to_dicts():
+                moves.setdefault(move["goal_id"], []).append(move)
     out: dict[str, str] = {}
     for goal in goals.iter_rows(named=True):
         rows = history.filter(pl.col("goal_key") == goal["goal_key"]).to_dicts()
-        previous = queries.previous_period(goal["year"], goal["period"])
-        moves = queries.rank_moves((goal["goal_id"],), goal["year"], previous).to_dicts() if previous else []
-        texts = [rank_move_text(m, previous, lang) for m in moves]
+        previous = previous_of.get((goal["year"], goal["period"]))
+        texts = [rank_move_text(m, previous, lang) for m in moves.get(goal["goal_id"], [])]
         if len(rows) > 1 or texts:
             out[goal["goal_id"]] = markup.history_html(rows, texts, lang)
     return out
