@@ -378,8 +378,8 @@ def light_changes(f: Filters, lang: str) -> None:
         st.caption(t("changes_first_period", lang))
         return
     st.caption(t("changes_caption", lang, previous=i18n.period_label(previous, lang)))
-    frame = queries.light_changes(f, previous)
-    if frame.height == 0:
+    frame, total = top_n_or_all(lambda limit: queries.light_changes(f, previous, limit), "changes_all", lang, TOP_N)
+    if total == 0:
         empty(lang, "changes_none")
         return
     table = frame.select(

@@ -34,6 +34,10 @@ MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
 ATTENTION_STATUSES: tuple[str, ...] = ("not_met", "at_risk", "pending")
 SCOPE_GROUPS: tuple[str, ...] = ("province", "nation", "other")
 SEARCH_MAX_CHARS = 50
+# The tables the dashboard queries, loaded into memory. goal_targets is not shown as such
+# (its figures reach the screen through the lights and the indicators): at a province's scale
+# it is a million rows the dashboard would hold for nothing.
+QUERIED_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name != "goal_targets")
 
 # One definition of scope grouping, used by every ranking query.
 _SCOPE_GROUP_SQL = """
@@ -103,7 +107,7 @@ def data_problems(directory: Path | None = None, deep: bool = False) -> list[str
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _connection(directory: str, version: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
-    for name in TABLES:
+    for name in QUERIED_TABLES:
         # Tables, not views: each query would otherwise decode the Parquet columns again
         # (3–4× slower on a million figures). Loaded once per data version and process.
         # The relation API takes the path as a value, so no path is spliced into SQL.
@@ -639,8 +643,8 @@ def light_attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple
 
 
 @st.cache_data(show_spinner=False)
-def _light_changes(version: str, f: Filters, previous: str) -> pl.DataFrame:
-    return _query(
+def _light_changes(version: str, f: Filters, previous: str, limit: int | None) -> tuple[pl.DataFrame, int]:
+    frame = _query(
         f"""
         WITH prev AS (
             SELECT goal_key, light AS previous_light FROM goals
@@ -648,23 +652,33 @@ def _light_changes(version: str, f: Filters, previous: str) -> pl.DataFrame:
         )
         SELECT g.goal_id, g.goal_key, d.name AS dept_name, g.seq, g.title, g.light, g.light_reason,
                prev.previous_light,
-               list_position($severity, g.light) - list_position($severity, prev.previous_light) AS change
+               list_position($severity, g.light) - list_position($severity, prev.previous_light) AS change,
+               count(*) OVER () AS total
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN prev ON prev.goal_key = g.goal_key
         JOIN departments d ON d.dept_id = g.dept_id
         WHERE prev.previous_light <> g.light
         ORDER BY change DESC, {_LIGHT_ORDER_SQL}, d.sort_order, g.seq
+        LIMIT $limit
         """,
-        {"year": int(f.year), "previous": previous, "severity": sorted(LIGHT_SEVERITY, key=LIGHT_SEVERITY.get)},
+        {
+            "year": int(f.year),
+            "previous": previous,
+            "severity": sorted(LIGHT_SEVERITY, key=LIGHT_SEVERITY.get),
+            "limit": limit,
+        },
         scope=_scope(f),
     )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
 
 
-def light_changes(f: Filters, previous: str) -> pl.DataFrame:
-    """Goals whose light differs from the ``previous`` period of the same year: worse first.
+def light_changes(f: Filters, previous: str, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Goals whose light differs from the ``previous`` period of the same year, worse first
+    (at most ``limit``), and how many there are.
 
     ``change`` > 0 is worse (e.g. green → red), < 0 better; ``none`` counts as the mildest."""
-    return _light_changes(data_version(), f, previous)
+    return _light_changes(data_version(), f, previous, limit)
 
 
 @st.cache_data(show_spinner=False)

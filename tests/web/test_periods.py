@@ -118,7 +118,8 @@ def test_needs_attention_lists_red_before_yellow(data):
 
 
 def test_changes_since_the_previous_period_worse_first(data):
-    frame = queries.light_changes(Filters(2023, period="H1"), "Q1")
+    frame, total = queries.light_changes(Filters(2023, period="H1"), "Q1")
+    assert total == frame.height == 3
     changes = {row["title"]: (row["previous_light"], row["light"]) for row in frame.iter_rows(named=True)}
     assert changes["兑现惠农资金20亿元"] == ("green", "red")
     assert changes["规上工业增加值同比增长8.5%，力争全省排名进入前五"] == ("red", "green")
