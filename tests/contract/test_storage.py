@@ -37,13 +37,15 @@ def variant(n: int) -> Dataset:
     """tiny_dataset with its department and goal renamed after ``n``: every table differs."""
     data = tiny_dataset()
     dept, goal = f"dept_{n}", f"2022-dept_{n}-1"
-    return Dataset(
+    return replace(
+        data,
         departments=data.departments.with_columns(dept_id=pl.lit(dept), name=pl.lit(f"市{n}局")),
         goals=data.goals.with_columns(goal_id=pl.lit(goal), dept_id=pl.lit(dept), title=pl.lit(f"标题{n}")),
         indicators=data.indicators.with_columns(
             indicator_id=pl.lit(f"{goal}-01"), goal_id=pl.lit(goal), dept_id=pl.lit(dept)
         ),
         themes=data.themes.with_columns(name_en=pl.lit(f"Livelihood {n}")),
+        goal_targets=data.goal_targets.with_columns(goal_id=pl.lit(goal)),
     )
 
 
@@ -55,8 +57,10 @@ def test_round_trip_writes_a_version_and_points_current_at_it(tmp_path):
     assert os.readlink(tmp_path / "current") == f"versions/{version}"
     assert sorted(p.name for p in (tmp_path / "versions" / version).iterdir()) == [
         "departments.parquet",
+        "goal_targets.parquet",
         "goals.parquet",
         "indicators.parquet",
+        "periods.parquet",
         "themes.parquet",
     ]
     # Outside tools read the current version as plain Parquet files.
@@ -233,11 +237,10 @@ def test_a_second_writer_waits_then_is_refused_in_chinese(tmp_path):
 _KILLED_WRITER = """
 import os, signal, sys
 import polars as pl
-from kpi.contract.schema import Dataset
+from kpi.contract.schema import TABLES, Dataset
 from kpi.contract.storage import write_dataset
 target = sys.argv[2]
-tables = {name: pl.read_parquet(os.path.join(sys.argv[3], name + ".parquet")) for name in
-          ("departments", "goals", "indicators", "themes")}
+tables = {name: pl.read_parquet(os.path.join(sys.argv[3], name + ".parquet")) for name in TABLES}
 def step(name):
     if name == target:
         os.kill(os.getpid(), signal.SIGKILL)
