@@ -1,10 +1,14 @@
-"""Vocabularies the pipeline and the web app share: status codes and their Chinese labels.
+"""Vocabularies the pipeline and the web app share: status codes, report periods, lights and
+goal-target kinds with their Chinese labels, and the light thresholds file's reader.
 
 Import files are written and read in Chinese, and the dashboard shows the same words,
 so the labels live in the contract rather than in either side.
 """
 
 from __future__ import annotations
+
+import csv
+from pathlib import Path
 
 STATUSES: tuple[str, ...] = ("exceeded", "achieved", "on_track", "pending", "at_risk", "not_met")
 
@@ -87,11 +91,8 @@ LIGHT_THRESHOLD_KEYS: tuple[str, ...] = (
 )
 
 
-def read_light_thresholds(path) -> dict[str, float]:
+def read_light_thresholds(path: str | Path) -> dict[str, float]:
     """The thresholds of ``light_thresholds.csv``; ValueError (Chinese) naming the row when wrong."""
-    import csv
-    from pathlib import Path
-
     path = Path(path)
     values: dict[str, float] = {}
     with path.open(encoding="utf-8-sig", newline="") as handle:
