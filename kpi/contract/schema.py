@@ -9,6 +9,7 @@ names the table, the row and the column, so staff can fix the input.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -16,6 +17,7 @@ from kpi.contract.vocab import (
     FULL_YEAR,
     LIGHTS,
     PERIOD_CODES,
+    PERIOD_LABELS_ZH,
     STATUSES,
     TARGET_DIRECTIONS,
     TARGET_KINDS,
@@ -219,6 +221,35 @@ def _upgrade_goals(frame: pl.DataFrame) -> pl.DataFrame:
     if "light_reason" not in frame.columns:
         frame = frame.with_columns(pl.lit("旧版数据，尚未判断进度").alias("light_reason"))
     return frame
+
+
+# Tables a version written before report periods existed lacks; read_dataset fills them in.
+DERIVED_WHEN_MISSING = ("periods", "goal_targets")
+
+
+def derived_table(name: str, goals: pl.DataFrame) -> pl.DataFrame:
+    """The table an old version lacks: no goal targets, and one 全年 period per year of its goals
+    (every goal of such a version is a 全年 goal)."""
+    if name == "goal_targets":
+        return pl.DataFrame(schema=GOAL_TARGETS_SCHEMA)
+    if name != "periods":
+        raise ValueError(f"table {name!r} is not derived")
+    years = sorted(set(goals.get_column("year").to_list())) if "year" in goals.columns else []
+    rows = [
+        {
+            "period_id": period_id_for(year, FULL_YEAR),
+            "year": year,
+            "period": FULL_YEAR,
+            "label": PERIOD_LABELS_ZH[FULL_YEAR],
+            "end_date": date(year, 12, 31),
+            "time_progress_pct": time_progress_pct(FULL_YEAR),
+            "source_title": f"{year}年{PERIOD_LABELS_ZH[FULL_YEAR]}目标任务完成情况",
+            "as_of": f"{year}-12",
+        }
+        for year in years
+        if year is not None
+    ]
+    return pl.DataFrame(rows, schema=PERIODS_SCHEMA)
 
 
 def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:

@@ -294,3 +294,31 @@ def test_a_server_start_removes_what_a_crash_left_unless_a_writer_is_at_work(tmp
         f"{storage.STAGING_PREFIX}crashed",
     ]
     assert tree(tmp_path) == before
+
+
+def test_a_version_from_before_report_periods_is_read_with_one_full_year_period_per_year(tmp_path):
+    dataset = tiny_dataset()
+    old_goals = dataset.goals.drop("period", "goal_key", "light", "light_reason")
+    for name, frame in {**dataset.tables(), "goals": old_goals}.items():
+        if name not in ("periods", "goal_targets"):
+            frame.write_parquet(tmp_path / f"{name}.parquet")
+    read = read_dataset(tmp_path)
+    years = sorted(set(dataset.goals["year"].to_list()))
+    assert read.periods.select("year", "period", "time_progress_pct").rows() == [(y, "FY", 100.0) for y in years]
+    assert read.goal_targets.height == 0
+    assert set(read.goals["period"].to_list()) == {"FY"}
+    # the dashboard reads the files themselves: it names what is missing and how to fill it in
+    problems = health.dataset_problems(tmp_path)
+    assert any("periods.parquet（期间表）：文件不存在" in p and "kpi.build" in p for p in problems)
+    write_dataset(read, tmp_path)  # the first write completes the version
+    assert health.dataset_problems(tmp_path) == []
+    assert read_dataset(tmp_path).periods.height == len(years)
+
+
+def test_a_dataset_without_goal_targets_is_healthy_but_one_without_periods_is_not(tmp_path):
+    dataset = tiny_dataset()
+    write_dataset(replace(dataset, goal_targets=dataset.goal_targets.clear()), tmp_path)
+    assert health.dataset_problems(tmp_path) == []
+    path = table_path(tmp_path, "periods")
+    pl.read_parquet(path).clear().write_parquet(path)
+    assert health.dataset_problems(tmp_path) == ["periods.parquet（期间表）：没有任何数据行"]
