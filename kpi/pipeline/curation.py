@@ -100,13 +100,18 @@ class Curation:
     target_overrides: dict[tuple[str, int], list[TargetOverride]] = field(default_factory=dict)
     light_thresholds: dict[str, float] = field(default_factory=dict)
     period_sources: dict[tuple[int, str], PeriodSource] = field(default_factory=dict)
-    # Rows with a 年度 (year column): decisions of the review queue on imported goals, by (year, dept, seq).
-    dated_overrides: dict[tuple[int, str, int], list[IndicatorOverride]] = field(default_factory=dict)
+    # Rows with a 年度 (year column): decisions of the review queue on imported goals, by
+    # (year, period, dept, seq); an empty period column is 全年.
+    dated_overrides: dict[tuple[int, str, str, int], list[IndicatorOverride]] = field(default_factory=dict)
 
-    def overrides_for(self, year: int, dept_name: str, seq: int, seed_year: int) -> list[IndicatorOverride]:
-        """The curated fixes of one goal: undated rows are about the seed year's source."""
-        undated = self.indicator_overrides.get((dept_name, seq), []) if year == seed_year else []
-        return [*undated, *self.dated_overrides.get((year, dept_name, seq), [])]
+    def overrides_for(
+        self, year: int, dept_name: str, seq: int, seed_year: int, period: str = FULL_YEAR
+    ) -> list[IndicatorOverride]:
+        """The curated fixes of one goal of one period: undated rows are about the seed year's
+        全年 source; a dated row applies to its own year and period only (each period's
+        narrative is another text)."""
+        undated = self.indicator_overrides.get((dept_name, seq), []) if (year, period) == (seed_year, FULL_YEAR) else []
+        return [*undated, *self.dated_overrides.get((year, period, dept_name, seq), [])]
 
 
 def _read(path: Path, required: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
@@ -175,7 +180,7 @@ def load_curation(directory: Path) -> Curation:
         status_overrides[(row["dept_name"], _int(where, row["seq"]))] = StatusOverride(row["status"], row["reason"])
 
     indicator_overrides: dict[tuple[str, int], list[IndicatorOverride]] = {}
-    dated_overrides: dict[tuple[int, str, int], list[IndicatorOverride]] = {}
+    dated_overrides: dict[tuple[int, str, str, int], list[IndicatorOverride]] = {}
     for where, row in _read(
         directory / "indicator_overrides.csv", ("dept_name", "seq", "value_text", "field", "value", "reason")
     ):
@@ -183,9 +188,14 @@ def load_curation(directory: Path) -> Curation:
         if row["field"] not in INDICATOR_FIELDS:
             raise CurationError(f"{where}：field「{row['field']}」无效，应为 {'/'.join(INDICATOR_FIELDS)}")
         override = IndicatorOverride(row["value_text"], row["field"], row["value"], row["reason"], where)
+        period = parse_period(row.get("period") or "")
+        if period is None:
+            raise CurationError(f"{where}：无法识别的期间「{row['period']}」")
         if row.get("year"):
-            dated_key = (_int(where, row["year"], "年度"), row["dept_name"], _int(where, row["seq"]))
+            dated_key = (_int(where, row["year"], "年度"), period, row["dept_name"], _int(where, row["seq"]))
             dated_overrides.setdefault(dated_key, []).append(override)
+        elif period != FULL_YEAR:
+            raise CurationError(f"{where}：写明期间（period）的校订也须写明年度（year）")
         else:
             indicator_overrides.setdefault((row["dept_name"], _int(where, row["seq"])), []).append(override)
 

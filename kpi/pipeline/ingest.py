@@ -488,7 +488,7 @@ def _analyse(
     # Curated fixes were written for the seed year's sentences; they apply while those figures remain.
     # Dated rows (the review queue's decisions on imported goals) apply to their own year.
     seed = row.year == SOURCE_YEAR and row.period == FULL_YEAR
-    overrides = curation.overrides_for(row.year, row.department, row.seq, SOURCE_YEAR if seed else -1)
+    overrides = curation.overrides_for(row.year, row.department, row.seq, SOURCE_YEAR if seed else -1, row.period)
     target_overrides = curation.target_overrides.get((row.department, row.seq), ()) if seed else ()
     arguments = {
         "year": row.year,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -76,13 +77,14 @@ def test_a_rename_is_recorded_applied_and_survives_a_reimport(
         "value": "地区生产总值（全年）",
         "reason": "表格行：指标名称在目标列",
         "year": "2024",
+        "period": "",  # 全年
     }
     assert len(history_entries(data)) >= 2  # the data before the decision is kept as a version
 
     # Re-import into a fresh copy of the seed: the decision is applied again.
     fresh = tmp_path / "fresh"
     seed = read_dataset(seed_files)
-    write_dataset(type(seed)(seed.departments, seed.goals, seed.indicators.clear(), seed.themes), fresh)
+    write_dataset(replace(seed, indicators=seed.indicators.clear()), fresh)
     plan = ingest.plan_import(upload(ROWS), "进度.csv", fresh, curation)
     assert plan.ok, plan.problems
     again = plan.dataset.indicators.filter(pl.col("value_text") == "853.2亿元").row(0, named=True)

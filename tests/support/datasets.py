@@ -219,14 +219,10 @@ HUZHOU_2023 = [
 def multi_period_data(directory: Path, source: Path) -> Path:
     """The bundled data (``source``) plus the real multi-period reports and ``HUZHOU_2023``,
     imported the way staff do (one file holding every period)."""
-    import shutil
-
-    from kpi.contract.schema import TABLES
+    from kpi.contract.storage import read_dataset, write_dataset
     from kpi.pipeline.ingest import apply_import, plan_import
 
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in TABLES:
-        shutil.copy2(source / f"{name}.parquet", directory / f"{name}.parquet")
+    write_dataset(read_dataset(source), directory)  # the current version of ``source``, as a new directory
     rows = real_report_rows() + [dict(zip(IMPORT_HEADER, row, strict=True)) for row in HUZHOU_2023]
     plan = plan_import(real_reports_csv(rows), "real-reports.csv", directory)
     assert plan.ok, plan.problems
