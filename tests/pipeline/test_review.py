@@ -139,3 +139,45 @@ def test_a_corrected_value_must_be_written_in_the_result(place: tuple[Path, Path
         31.0,
         "high",
     )
+
+
+def test_a_decision_on_a_period_goal_applies_to_that_period_only_keeps_its_targets_and_relights_it(
+    tmp_path: Path, seed_files: Path
+) -> None:
+    data = tmp_path / "data"
+    write_dataset(read_dataset(seed_files), data)
+    curation = tmp_path / "curation"
+    shutil.copytree(CURATION_DIR, curation)
+    rows = [
+        ["2024", "上半年", "市统计局", "2", "地区生产总值达到1600亿元", "9.7 | 853.2亿元 | 完成 | 2"],
+        ["2024", "", "市统计局", "2", "地区生产总值达到1600亿元", "9.7 | 853.2亿元 | 完成 | 2"],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([["年度", "期间", "部门", "序号", "目标任务", "完成情况"], *rows])
+    plan = ingest.plan_import(buffer.getvalue().encode("utf-8"), "进度.csv", data, curation)
+    assert plan.ok, plan.problems
+    ingest.apply_import(plan)
+    queue = [i for i in review.review_queue(data) if i.value_text == "853.2亿元"]
+    assert sorted(i.period for i in queue) == ["FY", "H1"]
+    half = next(i for i in queue if i.period == "H1")
+    before = read_dataset(data)
+    goal_before = before.goals.filter(pl.col("goal_id") == half.goal_id).row(0, named=True)
+    targets_before = before.goal_targets.filter(pl.col("goal_id") == half.goal_id)
+    assert targets_before.height == 1 and goal_before["light"] == "none"  # a 待核 figure decides no light
+
+    review.decide(data, half.indicator_id, "rename", "地区生产总值", "表格行：指标名称在目标列", curation)
+
+    after = read_dataset(data)
+    assert after.goal_targets.filter(pl.col("goal_id") == half.goal_id).equals(targets_before)
+    goal = after.goals.filter(pl.col("goal_id") == half.goal_id).row(0, named=True)
+    # 853.2 of 1600 亿元 at 上半年 (时序进度 50%): 53.33%, ahead of time — decided by the confirmed figure
+    assert goal["light"] == "green" and "853.2亿元" in goal["light_reason"], goal["light_reason"]
+    assert [i.period for i in review.review_queue(data) if i.value_text == "853.2亿元"] == ["FY"]
+    row = list(csv.DictReader((curation / "indicator_overrides.csv").open(encoding="utf-8")))[-1]
+    assert (row["year"], row["period"], row["value"]) == ("2024", "H1", "地区生产总值")
+    # A re-import of the same file applies the decision again, to the 上半年 goal only.
+    again = ingest.plan_import(buffer.getvalue().encode("utf-8"), "进度.csv", data, curation)
+    assert again.ok, again.problems
+    figures = again.dataset.indicators.filter(pl.col("value_text") == "853.2亿元")
+    by_goal = dict(zip(figures["goal_id"], figures["confidence"], strict=True))
+    assert by_goal[half.goal_id] == "high" and sorted(by_goal.values()) == ["high", "low"]
