@@ -731,7 +731,7 @@ def _progress_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.D
             SELECT i.indicator_id, i.goal_id, g.goal_key, d.name AS dept_name, g.seq, g.title AS goal_title,
                    i.name, i.value_text, i.target_text, i.quote, g.light,
                    {_AMOUNT_SHARE_SQL} AS share, p.time_progress_pct, d.sort_order
-            FROM indicators i SEMI JOIN fg ON fg.goal_id = i.goal_id
+            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
             JOIN goals g ON g.goal_id = i.goal_id
             JOIN departments d ON d.dept_id = i.dept_id
             JOIN periods p ON p.year = g.year AND p.period = g.period
@@ -760,7 +760,7 @@ def _goal_history(version: str, goal_keys: tuple[str, ...]) -> pl.DataFrame:
     return _query(
         f"""
         SELECT g.goal_key, g.year, g.period, p.label, p.end_date, p.time_progress_pct, g.light, g.light_reason,
-               (SELECT min({_AMOUNT_SHARE_SQL}) FROM indicators i WHERE i.goal_id = g.goal_id) AS share
+               (SELECT min({_AMOUNT_SHARE_SQL}) FROM {_COUNTED_INDICATORS_SQL} WHERE i.goal_id = g.goal_id) AS share
         FROM goals g JOIN periods p ON p.year = g.year AND p.period = g.period
         WHERE list_contains($keys, g.goal_key)
         ORDER BY g.goal_key, p.end_date
@@ -778,16 +778,16 @@ def goal_history(goal_keys: tuple[str, ...]) -> pl.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=256)
 def _rank_moves(version: str, goal_ids: tuple[str, ...], year: int, previous: str) -> pl.DataFrame:
     return _query(
-        """
+        f"""
         WITH cur AS (
             SELECT i.indicator_id, i.goal_id, i.name, i.rank_scope, i.rank, g.goal_key
-            FROM indicators i JOIN goals g ON g.goal_id = i.goal_id
+            FROM {_COUNTED_INDICATORS_SQL} JOIN goals g ON g.goal_id = i.goal_id
             WHERE i.year = $year AND list_contains($goal_ids, i.goal_id)
               AND i.rank IS NOT NULL AND NOT i.rank_is_top_n
         ),
         prev AS (
             SELECT i.name, i.rank_scope, i.rank AS previous_rank, g.goal_key
-            FROM indicators i JOIN goals g ON g.goal_id = i.goal_id
+            FROM {_COUNTED_INDICATORS_SQL} JOIN goals g ON g.goal_id = i.goal_id
             WHERE g.year = $year AND g.period = $previous AND i.rank IS NOT NULL AND NOT i.rank_is_top_n
         )
         SELECT cur.indicator_id, cur.goal_id, cur.name, cur.rank_scope, cur.rank, prev.previous_rank,

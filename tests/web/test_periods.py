@@ -5,13 +5,14 @@ the changes since the previous period, the progress view and the goal cards' his
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi.contract.storage import read_dataset
+from kpi.contract.storage import read_dataset, write_dataset
 from kpi.web import filters, i18n, queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
@@ -173,3 +174,22 @@ def test_a_goal_card_shows_its_series_and_its_rank_movement(data):
     assert history.get_column("light").to_list() == ["red", "green"]
     moves = queries.rank_moves(("2023-H1-economy_it-1",), 2023, "Q1")
     assert moves.select("previous_rank", "rank", "move").row(0) == (6, 3, 3)
+
+
+def test_figures_marked_for_review_are_left_out_of_progress_history_and_rank_moves(multi, tmp_path, monkeypatch):
+    dataset = read_dataset(multi)
+    unsure = (pl.col("value_text") == "55亿元") | (pl.col("goal_id") == "2023-Q1-economy_it-1") & pl.col(
+        "rank"
+    ).is_not_null()
+    marked = dataset.indicators.with_columns(
+        pl.when(unsure).then(pl.lit("low")).otherwise(pl.col("confidence")).alias("confidence"),
+        pl.when(unsure).then(pl.lit("测试：待核")).otherwise(pl.col("confidence_reason")).alias("confidence_reason"),
+    )
+    assert marked.filter(pl.col("confidence") == "low").height >= 2
+    directory = tmp_path / "data"
+    write_dataset(replace(dataset, indicators=marked), directory)
+    monkeypatch.setenv("KPI_DATA_DIR", str(directory))
+    queries.clear_caches()
+    frame, _ = queries.progress_figures(Filters(2023, period="H1"))
+    assert frame.height > 0 and "55亿元" not in frame.get_column("value_text").to_list()
+    assert queries.rank_moves(("2023-H1-economy_it-1",), 2023, "Q1").height == 0
