@@ -117,7 +117,10 @@ def targets_of_rows(rows: Sequence[dict]) -> list[GoalTarget]:
 
 
 def relight(goal: dict, indicators: Sequence[dict], targets: Sequence[dict], curation: Curation) -> dict:
-    """The goal row with its light decided afresh (after a status or target change)."""
+    """The goal row with its light decided afresh (after a status or target change).
+
+    待核 figures decide no light; when the goal has some and gets no light, the reason says so."""
+    unsure = sum(1 for i in indicators if i.get("confidence", "high") != "high")
     light, reason = decide_light(
         period=goal["period"],
         status=goal["status"],
@@ -127,6 +130,8 @@ def relight(goal: dict, indicators: Sequence[dict], targets: Sequence[dict], cur
         figures=[i for i in indicators if i.get("confidence", "high") == "high"],  # 待核 figures decide no light
         thresholds=curation.light_thresholds,
     )
+    if unsure and light == "none":
+        reason = f"{reason}（另有 {unsure} 个待核指标未计入，核对后再判断）"
     return {**goal, "light": light, "light_reason": reason}
 
 

@@ -164,6 +164,7 @@ def test_a_decision_on_a_period_goal_applies_to_that_period_only_keeps_its_targe
     goal_before = before.goals.filter(pl.col("goal_id") == half.goal_id).row(0, named=True)
     targets_before = before.goal_targets.filter(pl.col("goal_id") == half.goal_id)
     assert targets_before.height == 1 and goal_before["light"] == "none"  # a 待核 figure decides no light
+    assert "1 个待核指标未计入" in goal_before["light_reason"]
 
     review.decide(data, half.indicator_id, "rename", "地区生产总值", "表格行：指标名称在目标列", curation)
 
