@@ -334,7 +334,9 @@ def _page_run_during_an_import() -> None:
             goals=data.goals.filter(pl.col("dept_id") != dropped),
             indicators=data.indicators.filter(pl.col("dept_id") != dropped),
             goal_targets=data.goal_targets.filter(
-                pl.col("goal_id").is_in(data.goals.filter(pl.col("dept_id") == dropped).get_column("goal_id")).not_()
+                pl.col("goal_id")
+                .is_in(data.goals.filter(pl.col("dept_id") == dropped).get_column("goal_id").implode())
+                .not_()
             ),
         ),
         directory,
