@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 
 from kpi.contract.schema import validate
-from kpi.contract.storage import read_dataset
+from kpi.contract.storage import WriterBusyError, read_dataset, writer_lock
 from kpi.contract.vocab import FULL_YEAR
 from kpi.pipeline.build import CURATION_DIR, SOURCE_YEAR, analyse_goal, relight
 from kpi.pipeline.curation import CurationError, IndicatorOverride, load_curation
@@ -148,8 +148,18 @@ def _append(path: Path, row: dict[str, str]) -> None:
 def decide(
     directory: Path, indicator_id: str, action: str, value: str = "", reason: str = "", curation: Path | None = None
 ) -> str:
-    """Apply one decision to the data and record it in the curation files; returns a Chinese summary."""
-    curation = curation or curation_dir()
+    """Apply one decision to the data and record it in the curation files; returns a Chinese summary.
+
+    Holds the data directory's writer lock from reading the goal to publishing it, so an
+    import published meanwhile is neither lost nor overwritten by the decision."""
+    try:
+        with writer_lock(directory):
+            return _decide(directory, indicator_id, action, value, reason, curation or curation_dir())
+    except WriterBusyError as exc:
+        raise ReviewError(str(exc)) from None
+
+
+def _decide(directory: Path, indicator_id: str, action: str, value: str, reason: str, curation: Path) -> str:
     item = next((i for i in review_queue(directory) if i.indicator_id == indicator_id), None)
     if item is None:
         raise ReviewError("该指标已不在待核列表中（可能已被处理或数据已更新），请刷新页面")

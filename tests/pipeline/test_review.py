@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from kpi.contract.storage import read_dataset, write_dataset
+from kpi.contract.storage import current_version_id, read_dataset, write_dataset, writer_lock
 from kpi.pipeline import ingest, review
 from kpi.pipeline.build import CURATION_DIR, RAW_FILE, build_dataset
 from kpi.pipeline.curation import load_curation
@@ -182,3 +183,31 @@ def test_a_decision_on_a_period_goal_applies_to_that_period_only_keeps_its_targe
     figures = again.dataset.indicators.filter(pl.col("value_text") == "853.2亿元")
     by_goal = dict(zip(figures["goal_id"], figures["confidence"], strict=True))
     assert by_goal[half.goal_id] == "high" and sorted(by_goal.values()) == ["high", "low"]
+
+
+def test_a_decision_waits_for_the_writer_and_changes_nothing_when_it_stays_busy(
+    place: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, curation = place
+    item = item_of(data, "853.2亿元")
+    overrides = (curation / "indicator_overrides.csv").read_bytes()
+    version = current_version_id(data)
+    holding, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with writer_lock(data):
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        monkeypatch.setenv("KPI_LOCK_TIMEOUT", "0")
+        with pytest.raises(review.ReviewError, match="另一个导入或恢复正在写入数据"):
+            review.decide(data, item.indicator_id, "confirm", "", "核对原文无误", curation)
+    finally:
+        release.set()
+        thread.join()
+    assert (curation / "indicator_overrides.csv").read_bytes() == overrides
+    assert current_version_id(data) == version
