@@ -1,4 +1,5 @@
-"""总览 (/): the tiles, goals by status per department, the provincial top-3 leaderboard, 需关注."""
+"""总览 (/): the light tiles, the tiles, goals by status per department, the provincial top-3
+leaderboard, 需关注 (red, then yellow lights) and the lights changed since the previous period."""
 
 import polars as pl
 import streamlit as st
@@ -12,6 +13,8 @@ f, lang = page_context()
 st.title(t("page_overview", lang))
 ui.source_caption(f, lang)
 
+ui.light_legend(f.period, lang)
+ui.light_tiles(f, lang)
 counts = ui.kpi_tiles(f, lang)
 if counts["goals"] == 0:
     ui.empty(lang)
@@ -43,9 +46,20 @@ else:
             )
             ui.chart_with_data("top3_leaderboard", frame, (lang,), table, "chart_leaderboard", lang, clickable=True)
     st.subheader(t("attention", lang))
-    st.caption(t("attention_caption", lang))
+    st.caption(
+        t(
+            "attention_lights_caption",
+            lang,
+            red=i18n.light_label("red", f.period, lang),
+            yellow=i18n.light_label("yellow", f.period, lang),
+        )
+    )
     attention = ui.paged_goals(
-        lambda limit, offset: queries.attention_goals(f, limit, offset), "attention_page", lang, ui.ATTENTION_PER_PAGE
+        lambda limit, offset: queries.light_attention_goals(f, limit, offset),
+        "attention_page",
+        lang,
+        ui.ATTENTION_PER_PAGE,
     )
     if attention == 0:
         ui.empty(lang, "attention_none")
+    ui.light_changes(f, lang)

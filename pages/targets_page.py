@@ -1,4 +1,5 @@
-"""目标对比 (/targets): actual against target on a common % scale, for figures with a target."""
+"""目标对比 (/targets): progress against the time elapsed (时序进度), then actual against
+target on a common % scale, for figures with a target."""
 
 import polars as pl
 import streamlit as st
@@ -11,6 +12,11 @@ from kpi.web.shell import page_context
 f, lang = page_context()
 st.title(t("page_targets", lang))
 ui.source_caption(f, lang)
+
+st.subheader(t("progress", lang))
+ui.progress_view(f, lang)
+
+st.subheader(t("page_targets", lang))
 st.caption(t("targets_caption", lang))
 
 frame, total = ui.top_n_or_all(lambda limit: queries.target_figures(f, limit), "targets_all", lang, ui.TARGETS_TOP_N)
