@@ -33,11 +33,12 @@ from pathlib import Path
 
 from bench.browser import cold_start, measure_server, summary
 from bench.script_times import BARE_APP, ROOT
+from kpi.contract.schema import TABLES
 
 WORK = Path("/tmp/kpi-bench")
 LARGE_DEFAULT = WORK / "synth-5000x10"
 STANDIN_DEFAULT = WORK / "standin-14x1"
-TABLES = ("departments", "goals", "indicators", "themes")
+# Every table of the contract: a set generated before a table was added is generated again.
 SCRIPT_LIMIT_MS = 300
 MEMORY_LIMIT_MB = 1536
 

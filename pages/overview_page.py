@@ -1,5 +1,6 @@
-"""总览 (/): problems first — the departments needing attention, the tiles, goals by status per
-department (worst first), the 赛马 league table, 需关注, and the goals of a clicked department."""
+"""总览 (/): problems first — the departments needing attention, the light tiles, the tiles, goals
+by status per department (worst first), the 赛马 league table, 需关注 (red, then yellow lights),
+the goals of a clicked department and the lights changed since the previous period."""
 
 import polars as pl
 import streamlit as st
@@ -22,6 +23,8 @@ with st.container(key="problems"):
     else:
         st.caption(t("problems_none", lang))
 
+ui.light_legend(f.period, lang)
+ui.light_tiles(f, lang)
 counts = ui.kpi_tiles(f, lang)
 if counts["goals"] == 0:
     ui.empty(lang)
@@ -57,9 +60,20 @@ else:
                 lambda limit, offset: queries.goal_page(f, limit, offset), "overview_dept_page", lang, prefix="dept_"
             )
     st.subheader(t("attention", lang))
-    st.caption(t("attention_caption", lang))
+    st.caption(
+        t(
+            "attention_lights_caption",
+            lang,
+            red=i18n.light_label("red", f.period, lang),
+            yellow=i18n.light_label("yellow", f.period, lang),
+        )
+    )
     attention = ui.paged_goals(
-        lambda limit, offset: queries.attention_goals(f, limit, offset), "attention_page", lang, ui.ATTENTION_PER_PAGE
+        lambda limit, offset: queries.light_attention_goals(f, limit, offset),
+        "attention_page",
+        lang,
+        ui.ATTENTION_PER_PAGE,
     )
     if attention == 0:
         ui.empty(lang, "attention_none")
+    ui.light_changes(f, lang)

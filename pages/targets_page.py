@@ -1,6 +1,6 @@
-"""目标对比 (/targets): every figure with a target, furthest below target first, shortfalls
-included, the gap in the source's units and in %; then the goal-title targets no figure can be
-compared with."""
+"""目标对比 (/targets): progress against the time elapsed (时序进度); then every figure with a
+target, furthest below target first, shortfalls included, the gap in the source's units and in %;
+then the goal-title targets no figure can be compared with."""
 
 import polars as pl
 import streamlit as st
@@ -13,6 +13,11 @@ from kpi.web.shell import page_context
 f, lang = page_context()
 st.title(t("page_targets", lang))
 ui.source_caption(f, lang)
+
+st.subheader(t("progress", lang))
+ui.progress_view(f, lang)
+
+st.subheader(t("page_targets", lang))
 st.caption(t("targets_caption", lang))
 
 frame, total = ui.top_n_or_all(lambda limit: queries.target_gaps(f, limit), "targets_all", lang, ui.TARGETS_TOP_N)

@@ -4,7 +4,7 @@ Both checks look at one version: the one ``current`` names when it is resolved
 (``kpi.contract.storage.current_version``), or a version directory given itself.
 ``dataset_problems()`` is the check run before every page (once per version of the
 files): each file present and not a symlink, a readable Parquet footer, the
-contract's columns and types, at least one row, and that the tables agree with each
+contract's columns and types, at least one row (but in goal_targets), and that the tables agree with each
 other (every goal's department and themes exist, every figure's goal exists and its
 quote is in that goal's narrative) — reading only those key columns. With
 ``deep=True`` it also decodes every row, to name the broken file after a query
@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
-from kpi.contract.schema import TABLE_LABELS, TABLES, ContractError
+from kpi.contract.schema import DERIVED_WHEN_MISSING, TABLE_LABELS, TABLES, ContractError
 from kpi.contract.storage import current_version, data_dir, link_problem
 
 FileSignature = tuple[tuple[int, int, int] | None, ...]
@@ -50,6 +50,10 @@ def resolve(directory: Path | None = None) -> tuple[Path | None, list[str]]:
     return (None, [f"数据版本 {version.name}：{problem}"]) if problem else (version, [])
 
 
+# Tables the dashboard cannot show anything without. Goal targets may be empty (no goal of the
+# data states a target); every goal belongs to a period, so periods has rows whenever goals do.
+ROWS_REQUIRED = frozenset({"departments", "goals", "indicators", "themes", "periods"})
+
 # Contract types a Parquet file may use instead: any integer width where Int32 is expected.
 _INTEGER_TYPES = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32)
 _TYPE_WORDS = {
@@ -77,6 +81,8 @@ def file_problems(path: Path, name: str, deep: bool) -> list[str]:
     if linked:
         return [f"{where}：{linked}"]
     if not path.is_file():
+        if name in DERIVED_WHEN_MISSING:
+            return [f"{where}：文件不存在（报告期间出现之前的旧版数据；重新导入或运行 python -m kpi.build 即可补齐）"]
         return [f"{where}：文件不存在"]
     try:
         rows = pq.read_metadata(path).num_rows
@@ -94,7 +100,7 @@ def file_problems(path: Path, name: str, deep: bool) -> list[str]:
         if column in schema and not _type_fits(schema[column], dtype):
             actual = _type_word(schema[column])
             problems.append(f"{where}：列「{column}」应为{_type_word(dtype)}，实际为{actual}")
-    if rows == 0:
+    if rows == 0 and name in ROWS_REQUIRED:
         problems.append(f"{where}：没有任何数据行")
     return problems
 

@@ -20,7 +20,9 @@ Readers resolve ``current`` once (``current_version``) and read every table from
 that one directory, so they never mix two versions. A directory without
 ``current`` (the layout before versions: the tables directly in ``DIR``) is still
 read as it is; the first write to it migrates it: the old files (and any old
-``history/<timestamp>/`` backups) become versions, then the flat files go.
+``history/<timestamp>/`` backups) become versions, then the flat files go. A
+version written before report periods (no ``periods``/``goal_targets`` file) is
+read with one 全年 period per year of its goals and no goal targets.
 
 Symlinks are refused everywhere but ``current`` itself: a version or a table file
 that is a link is not read, and ``current`` must point to ``versions/<id>``.
@@ -46,7 +48,15 @@ from pathlib import Path
 
 import polars as pl
 
-from kpi.contract.schema import TABLE_LABELS, TABLES, ContractError, Dataset, validate
+from kpi.contract.schema import (
+    DERIVED_WHEN_MISSING,
+    TABLE_LABELS,
+    TABLES,
+    ContractError,
+    Dataset,
+    derived_table,
+    validate,
+)
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 PUBLISHED_MODE = 0o644
@@ -150,6 +160,8 @@ def read_dataset(directory: Path | None = None) -> Dataset:
         if problem:
             raise ContractError(f"文件 {path.name}（{TABLE_LABELS[name]}）：{problem}")
         if not path.exists():
+            if name in DERIVED_WHEN_MISSING:
+                continue  # a version from before report periods: filled in below
             raise ContractError(f"数据目录中缺少文件 {path.name}（{TABLE_LABELS[name]}）")
         try:
             frames[name] = pl.read_parquet(path)
@@ -157,6 +169,9 @@ def read_dataset(directory: Path | None = None) -> Dataset:
             raise ContractError(
                 f"文件 {path.name}（{TABLE_LABELS[name]}）无法读取，可能已损坏：{type(exc).__name__}"
             ) from None
+    for name in DERIVED_WHEN_MISSING:
+        if name not in frames:
+            frames[name] = derived_table(name, frames["goals"])
     return validate(Dataset(**frames))
 
 

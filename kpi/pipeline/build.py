@@ -15,13 +15,24 @@ from pathlib import Path
 
 import polars as pl
 
-from kpi.contract.schema import TABLES, ContractError, Dataset, validate
+from kpi.contract.schema import TABLES, ContractError, Dataset, goal_id_for, goal_key_for, validate
 from kpi.contract.storage import DEFAULT_DATA_DIR, read_dataset, write_dataset
+from kpi.contract.vocab import FULL_YEAR
 from kpi.pipeline.cli import ChineseArgumentParser
-from kpi.pipeline.curation import Curation, CurationError, IndicatorOverride, check_line_ends, load_curation
+from kpi.pipeline.curation import (
+    Curation,
+    CurationError,
+    IndicatorOverride,
+    TargetOverride,
+    check_line_ends,
+    load_curation,
+)
 from kpi.pipeline.figures import Figure, extract_figures
+from kpi.pipeline.lights import decide_light
+from kpi.pipeline.periods import default_source_title, period_row
 from kpi.pipeline.source import SourceError, parse_source
 from kpi.pipeline.status import infer_status
+from kpi.pipeline.targets import GoalTarget, parse_goal_targets, target_value
 from kpi.pipeline.themes import assign_themes
 
 RAW_FILE = DEFAULT_DATA_DIR / "raw" / "huzhou-2022-department-goals.txt"
@@ -29,8 +40,99 @@ CURATION_DIR = DEFAULT_DATA_DIR / "curation"
 SOURCE_YEAR = 2022
 
 
-def goal_id_for(year: int, dept_id: str, seq: int) -> str:
-    return f"{year}-{dept_id}-{seq}"
+__all__ = ["analyse_goal", "build_dataset", "frames", "goal_id_for", "goal_key_for", "themes_frame"]
+
+
+def apply_target_overrides(
+    targets: list[GoalTarget], overrides: Sequence[TargetOverride], title: str
+) -> list[GoalTarget]:
+    """Curated fixes of the targets read from a goal text; each is checked against the text."""
+    targets = list(targets)
+    for override in overrides:
+        if override.quote not in title:
+            raise CurationError(f"{override.where}：引文「{override.quote}」不在目标任务「{title}」中")
+        if override.action in ("correct", "drop"):
+            matches = [i for i, t in enumerate(targets) if override.quote in t.quote or t.quote in override.quote]
+            if len(matches) != 1:
+                raise CurationError(
+                    f"{override.where}：「{override.quote}」应恰好对应该目标的一个目标值，实际对应 {len(matches)} 个"
+                )
+            del targets[matches[0]]
+        if override.action in ("add", "correct"):
+            try:
+                value, unit, scope = target_value(override.kind, override.value_text, override.quote)
+            except ValueError as exc:
+                raise CurationError(f"{override.where}：{exc}") from None
+            targets.append(
+                GoalTarget(
+                    override.kind,
+                    override.direction,
+                    value,
+                    unit,
+                    override.value_text or None,
+                    override.quote,
+                    rank_scope=scope,
+                    basis="curated",
+                )
+            )
+    return targets
+
+
+def target_rows(goal_id: str, targets: Sequence[GoalTarget]) -> list[dict]:
+    return [
+        {
+            "target_id": f"{goal_id}-t{n:02d}",
+            "goal_id": goal_id,
+            "kind": t.kind,
+            "direction": t.direction,
+            "value": t.value,
+            "value_high": t.value_high,
+            "unit": t.unit,
+            "value_text": t.value_text,
+            "rank_scope": t.rank_scope,
+            "stretch": t.stretch,
+            "basis": t.basis,
+            "quote": t.quote,
+        }
+        for n, t in enumerate(targets, start=1)
+    ]
+
+
+def targets_of_rows(rows: Sequence[dict]) -> list[GoalTarget]:
+    return [
+        GoalTarget(
+            r["kind"],
+            r["direction"],
+            r["value"],
+            r["unit"],
+            r["value_text"],
+            r["quote"],
+            value_high=r["value_high"],
+            rank_scope=r["rank_scope"],
+            stretch=r["stretch"],
+            basis=r["basis"],
+        )
+        for r in rows
+    ]
+
+
+def relight(goal: dict, indicators: Sequence[dict], targets: Sequence[dict], curation: Curation) -> dict:
+    """The goal row with its light decided afresh (after a status or target change).
+
+    待核 figures decide no light; when the goal has some and gets no light, the reason says so."""
+    unsure = sum(1 for i in indicators if i.get("confidence", "high") != "high")
+    light, reason = decide_light(
+        period=goal["period"],
+        status=goal["status"],
+        status_reason=goal["status_reason"],
+        result=goal["result"],
+        targets=targets_of_rows(targets),
+        figures=[i for i in indicators if i.get("confidence", "high") == "high"],  # 待核 figures decide no light
+        thresholds=curation.light_thresholds,
+    )
+    if unsure and light == "none":
+        reason = f"{reason}（另有 {unsure} 个待核指标未计入，核对后再判断）"
+    return {**goal, "light": light, "light_reason": reason}
 
 
 def apply_indicator_overrides(
@@ -127,22 +229,30 @@ def analyse_goal(
     status: tuple[str, str] | None = None,
     themes: Sequence[str] | None = None,
     overrides: Sequence[IndicatorOverride] = (),
-) -> tuple[dict, list[dict]]:
-    """One goal's row and its indicator rows: figures, status and themes by the shared rules.
+    period: str = FULL_YEAR,
+    target_overrides: Sequence[TargetOverride] = (),
+    extra_targets: Sequence[GoalTarget] = (),
+) -> tuple[dict, list[dict], list[dict]]:
+    """One goal's row, its indicator rows and its target rows: figures, targets, status,
+    themes and light by the shared rules.
 
     ``status`` and ``themes`` are given when a person decided them (a curated
     override, or a filled-in column of an imported file); otherwise inferred.
+    ``extra_targets`` are targets typed into an import file's 目标值 column.
     """
-    goal_id = goal_id_for(year, dept_id, seq)
+    goal_id = goal_id_for(year, dept_id, seq, period)
     figures = apply_indicator_overrides(extract_figures(result, title), overrides, result)
+    targets = apply_target_overrides(parse_goal_targets(title), target_overrides, title) + list(extra_targets)
     status_code, status_reason = status or infer_status(
         result,
-        [f.completion_pct for f in figures if f.confidence == "high"],  # 待核 figures decide no light
+        [f.completion_pct for f in figures if f.confidence == "high"],  # 待核 figures decide no status
     )
     keywords = {t.theme_id: t.keywords for t in curation.themes.values()}
     goal = {
         "goal_id": goal_id,
         "year": year,
+        "period": period,
+        "goal_key": goal_key_for(year, dept_id, seq),
         "dept_id": dept_id,
         "seq": seq,
         "title": title,
@@ -178,7 +288,9 @@ def analyse_goal(
         }
         for n, f in enumerate(figures, start=1)
     ]
-    return goal, indicators
+    targets_table = target_rows(goal_id, targets)
+    goal = relight(goal, indicators, targets_table, curation)
+    return goal, indicators, targets_table
 
 
 def themes_frame(curation: Curation) -> pl.DataFrame:
@@ -191,13 +303,39 @@ def themes_frame(curation: Curation) -> pl.DataFrame:
     )
 
 
-def frames(departments: list[dict], goals: list[dict], indicators: list[dict], themes: pl.DataFrame) -> Dataset:
+def frames(
+    departments: list[dict],
+    goals: list[dict],
+    indicators: list[dict],
+    themes: pl.DataFrame,
+    periods: list[dict] | None = None,
+    goal_targets: list[dict] | None = None,
+) -> Dataset:
     return Dataset(
         departments=pl.DataFrame(departments, schema=TABLES["departments"]),
         goals=pl.DataFrame(goals, schema=TABLES["goals"]),
         indicators=pl.DataFrame(indicators, schema=TABLES["indicators"]),
         themes=themes,
+        periods=pl.DataFrame(periods or [], schema=TABLES["periods"]),
+        goal_targets=pl.DataFrame(goal_targets or [], schema=TABLES["goal_targets"]),
     )
+
+
+def period_rows(goals: Sequence[dict], curation: Curation, known: Sequence[dict] = ()) -> list[dict]:
+    """One row per (year, period) the goals use: the row already stored, else the curated
+    source (periods.csv), else a caption naming the import — sorted by year and period."""
+    rows = {(r["year"], r["period"]): r for r in known}
+    for year, period in sorted({(g["year"], g["period"]) for g in goals}):
+        if (year, period) in rows:
+            continue
+        source = curation.period_sources.get((year, period))
+        if source is not None:
+            rows[(year, period)] = period_row(year, period, source.source_title, source.as_of)
+        else:
+            row = period_row(year, period, default_source_title(year, period), "")
+            rows[(year, period)] = {**row, "as_of": row["end_date"].strftime("%Y-%m")}
+    used = {(g["year"], g["period"]) for g in goals}
+    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], rows[k]["end_date"])) if k in used]
 
 
 def build_dataset(raw_text: str, curation: Curation, year: int = SOURCE_YEAR) -> Dataset:
@@ -206,6 +344,7 @@ def build_dataset(raw_text: str, curation: Curation, year: int = SOURCE_YEAR) ->
     departments: list[dict] = []
     goals: list[dict] = []
     indicators: list[dict] = []
+    targets: list[dict] = []
     seen_goals: set[tuple[str, int]] = set()
     source_names = [name for page in pages for name in page.dept_names]
     for name in curation.departments:
@@ -229,7 +368,7 @@ def build_dataset(raw_text: str, curation: Curation, year: int = SOURCE_YEAR) ->
             key = (source_goal.dept_name, source_goal.seq)
             info = curation.departments[source_goal.dept_name]
             override = curation.status_overrides.get(key)
-            goal, goal_indicators = analyse_goal(
+            goal, goal_indicators, goal_targets = analyse_goal(
                 year=year,
                 dept_id=info.dept_id,
                 seq=source_goal.seq,
@@ -239,14 +378,18 @@ def build_dataset(raw_text: str, curation: Curation, year: int = SOURCE_YEAR) ->
                 default_themes=info.default_themes,
                 status=(override.status, f"人工校订：{override.reason}") if override else None,
                 overrides=curation.overrides_for(year, source_goal.dept_name, source_goal.seq, SOURCE_YEAR),
+                target_overrides=curation.target_overrides.get(key, ()),
             )
             seen_goals.add(key)
             goals.append(goal)
             indicators.extend(goal_indicators)
-    unused = (set(curation.status_overrides) | set(curation.indicator_overrides)) - seen_goals
+            targets.extend(goal_targets)
+    curated = set(curation.status_overrides) | set(curation.indicator_overrides) | set(curation.target_overrides)
+    unused = curated - seen_goals
     if unused:
         raise CurationError(f"整理文件中的目标 {sorted(unused)} 在源文件中不存在")
-    return validate(frames(departments, goals, indicators, themes_frame(curation)))
+    periods = period_rows(goals, curation)
+    return validate(frames(departments, goals, indicators, themes_frame(curation), periods, targets))
 
 
 def same_data(left: Dataset, right: Dataset) -> list[str]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpi.contract.schema import STATUSES
+from kpi.contract.vocab import FULL_YEAR, TARGET_DIRECTIONS, TARGET_KINDS, read_light_thresholds
+from kpi.pipeline.periods import parse_period
 from kpi.pipeline.source import NarrativeBreaks
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -20,6 +22,7 @@ SLUG = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 # checked a figure the rules were unsure of (待核) against the text; value corrects the figure as
 # written (value = the right figure, e.g. 5.1690万剂次, which must occur in the goal's result).
 INDICATOR_FIELDS = ("name", "target_text", "higher_is_better", "drop", "confirm", "value")
+TARGET_ACTIONS = ("add", "correct", "drop")
 
 
 class CurationError(ValueError):
@@ -59,19 +62,56 @@ class IndicatorOverride:
 
 
 @dataclass(frozen=True)
+class TargetOverride:
+    """Add, correct or drop one target of a goal's text (``target_overrides.csv``).
+
+    ``quote`` names the target: for ``correct`` and ``drop`` the quote of exactly one
+    parsed target; for ``add`` and ``correct`` the words of the goal text that state it
+    (checked against the text). ``value_text`` (e.g. 20亿元, 8.5%, 前五) is the target's
+    number as written, inside the quote; empty for a milestone.
+    """
+
+    action: str
+    quote: str
+    kind: str
+    direction: str
+    value_text: str
+    reason: str
+    where: str
+
+
+@dataclass(frozen=True)
+class PeriodSource:
+    """The source document of one report period: its title and the date it speaks for."""
+
+    year: int
+    period: str
+    source_title: str
+    as_of: str
+
+
+@dataclass(frozen=True)
 class Curation:
     departments: dict[str, DepartmentInfo]
     themes: dict[str, Theme]
     narrative_breaks: NarrativeBreaks
     status_overrides: dict[tuple[str, int], StatusOverride]
     indicator_overrides: dict[tuple[str, int], list[IndicatorOverride]]
-    # Rows with a 年度 (year column): decisions of the review queue on imported goals, by (year, dept, seq).
-    dated_overrides: dict[tuple[int, str, int], list[IndicatorOverride]] = field(default_factory=dict)
+    target_overrides: dict[tuple[str, int], list[TargetOverride]] = field(default_factory=dict)
+    light_thresholds: dict[str, float] = field(default_factory=dict)
+    period_sources: dict[tuple[int, str], PeriodSource] = field(default_factory=dict)
+    # Rows with a 年度 (year column): decisions of the review queue on imported goals, by
+    # (year, period, dept, seq); an empty period column is 全年.
+    dated_overrides: dict[tuple[int, str, str, int], list[IndicatorOverride]] = field(default_factory=dict)
 
-    def overrides_for(self, year: int, dept_name: str, seq: int, seed_year: int) -> list[IndicatorOverride]:
-        """The curated fixes of one goal: undated rows are about the seed year's source."""
-        undated = self.indicator_overrides.get((dept_name, seq), []) if year == seed_year else []
-        return [*undated, *self.dated_overrides.get((year, dept_name, seq), [])]
+    def overrides_for(
+        self, year: int, dept_name: str, seq: int, seed_year: int, period: str = FULL_YEAR
+    ) -> list[IndicatorOverride]:
+        """The curated fixes of one goal of one period: undated rows are about the seed year's
+        全年 source; a dated row applies to its own year and period only (each period's
+        narrative is another text)."""
+        undated = self.indicator_overrides.get((dept_name, seq), []) if (year, period) == (seed_year, FULL_YEAR) else []
+        return [*undated, *self.dated_overrides.get((year, period, dept_name, seq), [])]
 
 
 def _read(path: Path, required: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
@@ -140,7 +180,7 @@ def load_curation(directory: Path) -> Curation:
         status_overrides[(row["dept_name"], _int(where, row["seq"]))] = StatusOverride(row["status"], row["reason"])
 
     indicator_overrides: dict[tuple[str, int], list[IndicatorOverride]] = {}
-    dated_overrides: dict[tuple[int, str, int], list[IndicatorOverride]] = {}
+    dated_overrides: dict[tuple[int, str, str, int], list[IndicatorOverride]] = {}
     for where, row in _read(
         directory / "indicator_overrides.csv", ("dept_name", "seq", "value_text", "field", "value", "reason")
     ):
@@ -148,11 +188,57 @@ def load_curation(directory: Path) -> Curation:
         if row["field"] not in INDICATOR_FIELDS:
             raise CurationError(f"{where}：field「{row['field']}」无效，应为 {'/'.join(INDICATOR_FIELDS)}")
         override = IndicatorOverride(row["value_text"], row["field"], row["value"], row["reason"], where)
+        period = parse_period(row.get("period") or "")
+        if period is None:
+            raise CurationError(f"{where}：无法识别的期间「{row['period']}」")
         if row.get("year"):
-            dated_key = (_int(where, row["year"], "年度"), row["dept_name"], _int(where, row["seq"]))
+            dated_key = (_int(where, row["year"], "年度"), period, row["dept_name"], _int(where, row["seq"]))
             dated_overrides.setdefault(dated_key, []).append(override)
+        elif period != FULL_YEAR:
+            raise CurationError(f"{where}：写明期间（period）的校订也须写明年度（year）")
         else:
             indicator_overrides.setdefault((row["dept_name"], _int(where, row["seq"])), []).append(override)
+
+    target_overrides: dict[tuple[str, int], list[TargetOverride]] = {}
+    for where, row in _read(
+        directory / "target_overrides.csv",
+        ("dept_name", "seq", "action", "quote", "kind", "direction", "value_text", "reason"),
+    ):
+        _need(where, row, "dept_name", "seq", "action", "quote", "reason")
+        if row["action"] not in TARGET_ACTIONS:
+            raise CurationError(f"{where}：action「{row['action']}」无效，应为 {'/'.join(TARGET_ACTIONS)}")
+        if row["action"] != "drop":
+            _need(where, row, "kind", "direction")
+            if row["kind"] not in TARGET_KINDS:
+                raise CurationError(f"{where}：kind「{row['kind']}」无效，应为 {'/'.join(TARGET_KINDS)}")
+            if row["direction"] not in TARGET_DIRECTIONS:
+                raise CurationError(f"{where}：direction「{row['direction']}」无效，应为 {'/'.join(TARGET_DIRECTIONS)}")
+            if row["kind"] in ("amount", "rate", "rank") and not row["value_text"]:
+                raise CurationError(f"{where}：数量、比率或排名目标需要填写 value_text")
+            if row["value_text"] and row["value_text"] not in row["quote"]:
+                raise CurationError(f"{where}：value_text「{row['value_text']}」不在引文「{row['quote']}」中")
+        key = (row["dept_name"], _int(where, row["seq"]))
+        target_overrides.setdefault(key, []).append(
+            TargetOverride(
+                row["action"], row["quote"], row["kind"], row["direction"], row["value_text"], row["reason"], where
+            )
+        )
+
+    try:
+        thresholds = read_light_thresholds(directory / "light_thresholds.csv")
+    except FileNotFoundError:
+        raise CurationError(f"找不到整理文件 {directory / 'light_thresholds.csv'}") from None
+    except ValueError as exc:
+        raise CurationError(str(exc)) from None
+
+    period_sources: dict[tuple[int, str], PeriodSource] = {}
+    for where, row in _read(directory / "periods.csv", ("year", "period", "source_title", "as_of")):
+        _need(where, row, "year", "source_title", "as_of")
+        code = parse_period(row["period"]) or ""
+        if not code:
+            raise CurationError(f"{where}：无法识别的期间「{row['period']}」")
+        year = _int(where, row["year"], "年度")
+        period_sources[(year, code)] = PeriodSource(year, code or FULL_YEAR, row["source_title"], row["as_of"])
 
     return Curation(
         departments,
@@ -160,6 +246,9 @@ def load_curation(directory: Path) -> Curation:
         NarrativeBreaks(frozenset(joins), frozenset(breaks)),
         status_overrides,
         indicator_overrides,
+        target_overrides,
+        thresholds,
+        period_sources,
         dated_overrides,
     )
 

@@ -294,7 +294,7 @@ class _Fig:
 # A stage reached by part of the items just counted (…项目已开工16个): the verb alone names nothing.
 _STAGE_VERB_RE = re.compile(r"^(?:开工|实施|完成|建成|投产|落地|签约|开业|竣工|启动|完工|通过|验收|办结|到位)$")
 _COMPLETION_WORDS_RE = re.compile(
-    r"完成率|完成比例|完成进度|进度|完成|已|工程量|年度|全年|目标|计划|任务|的|达到|达|为|占|分别"
+    r"完成率|完成比例|完成进度|进度|完成|已|工程量|年度|全年度|全年|年初|当年|本年|目标|计划|预算|任务|的|达到|达|为|占|分别"
 )
 _FALLBACK_NAME = "名称取自句首、目标或上一个指标（兜底规则），请核对"
 _UNPAIRED = "列举项与数值个数不一致，未能一一对应"

@@ -3,13 +3,14 @@
     python -m kpi.ingest FILE [--data-dir DIR] [--dry-run]
     python -m kpi.ingest --restore TIMESTAMP [--data-dir DIR]
 
-One row per goal: 年度, 部门, 序号, 目标任务, 完成情况, optional 状态 and 主题
-(English headers year, department, seq, goal, result, status, themes also work).
+One row per goal and report period: 年度, 部门, 序号, 目标任务, 完成情况, optional 期间
+(empty = 全年), 目标值, 状态 and 主题 (English headers year, department, period, seq, goal,
+target, result, status, themes also work). One file may hold several periods.
 
 The import runs in two stages. ``plan_import`` reads the file
 (``kpi.pipeline.spreadsheet``), checks every row and lists every problem at once
 (row, column, what is wrong); when there is none, it merges the rows into the current dataset by (year, department,
-seq), analysing new or changed goals with the seed build's own rules
+period, seq), analysing new or changed goals with the seed build's own rules
 (``kpi.pipeline.build.analyse_goal``). ``apply_import`` then backs the current files up
 under ``DIR/history/<timestamp>/`` (``kpi.pipeline.history``) and writes the new ones with
 ``kpi.contract.storage.write_dataset`` (temporary files, validation, rename). A plan
@@ -29,13 +30,14 @@ from pathlib import Path
 
 import polars as pl
 
-from kpi.contract.schema import TABLES, ContractError, Dataset, validate
+from kpi.contract.schema import TABLES, ContractError, Dataset, goal_id_for, validate
 from kpi.contract.storage import WriterBusyError, data_dir, fingerprint, read_dataset, table_path, writer_lock
-from kpi.contract.vocab import STATUS_LABELS_ZH, STATUSES
-from kpi.pipeline.build import SOURCE_YEAR, analyse_goal, frames, goal_id_for, themes_frame
+from kpi.contract.vocab import FULL_YEAR, PERIOD_LABELS_ZH, STATUS_LABELS_ZH, STATUSES
+from kpi.pipeline.build import SOURCE_YEAR, analyse_goal, frames, period_rows, relight, themes_frame
 from kpi.pipeline.cli import ChineseArgumentParser
 from kpi.pipeline.curation import Curation, CurationError, Theme, load_curation
 from kpi.pipeline.history import HistoryError, entry_path, restore, write_with_history
+from kpi.pipeline.periods import PERIOD_FORMS_ZH, parse_period
 from kpi.pipeline.review import curation_dir as configured_curation_dir
 from kpi.pipeline.spreadsheet import (
     COLUMNS,
@@ -49,6 +51,7 @@ from kpi.pipeline.spreadsheet import (
     problem_order,
     read_table,
 )
+from kpi.pipeline.targets import GoalTarget, target_value
 from kpi.pipeline.themes import parse_theme_list
 
 NEW_DEPARTMENT_SECTOR = "待分类"
@@ -75,6 +78,8 @@ class FileRow:
     result: str
     status: str | None  # status code when the 状态 column is filled
     themes: tuple[str, ...] | None  # theme ids when the 主题 column is filled
+    period: str = FULL_YEAR
+    targets: tuple[GoalTarget, ...] = ()  # from the 目标值 column
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,13 @@ class Change:
     themes: tuple[str, ...]
     indicators: int  # figures of this goal after the import
     changed: tuple[str, ...] = ()  # Chinese names of the changed fields (updates only)
+    period: str = FULL_YEAR
+    light: str = "none"
+    targets: int = 0  # targets of this goal after the import
 
 
 ACTION_LABELS = {"added": "新增", "updated": "更新", "unchanged": "未变"}
+LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "none": "无量化进度"}
 
 
 @dataclass
@@ -131,6 +140,27 @@ class StaleDataError(Exception):
 
 
 # --- checking the rows ----------------------------------------------------------------------
+
+
+def parse_target_cell(text: str) -> tuple[list[GoalTarget], str | None]:
+    """Targets typed into the 目标值 column (20亿元；8.5%；全省前五), or a Chinese problem."""
+    targets = []
+    for part in [p.strip() for p in re.split(r"[；;、\n]", text) if p.strip()]:
+        kind = "rank" if re.search(r"[前第]", part) else "rate" if re.search(r"%|个百分点", part) else "amount"
+        direction = "top_n" if kind == "rank" else "at_most" if re.search(r"以内|以下|不超过", part) else "at_least"
+        number = re.sub(
+            r"^(?:全省|全国|全市)?(?:不低于|不少于|达到|突破|超过|增长|控制在)?|(?:以上|以内|以下|左右)$", "", part
+        )
+        if kind == "rank":
+            number = part
+        try:
+            value, unit, scope = target_value(kind, number, part)
+        except ValueError as exc:
+            return [], f"无法识别的目标值「{part}」：{exc}"
+        if re.search(r"左右", part):
+            direction = "about"
+        targets.append(GoalTarget(kind, direction, value, unit, number, part, rank_scope=scope, basis="file"))
+    return targets, None
 
 
 def _parse_int(text: str) -> int | None:
@@ -180,7 +210,7 @@ def check_rows(table: Table, themes: pl.DataFrame, departments: _Departments) ->
     valid: list[FileRow] = []
     theme_ids = _theme_lookup(themes)
     theme_names = "、".join(themes.get_column("name").to_list())
-    seen: dict[tuple[int, str, int], int] = {}
+    seen: dict[tuple[int, str, str, int], int] = {}
     for number, cells in table.rows:
         values = {key: clean(cells[index]) for key, index in table.columns.items()}
         for key in NAME_FIELDS:  # codes and names: NFKC, so ２０２３ is 2023 and look-alikes are one name
@@ -209,6 +239,14 @@ def check_rows(table: Table, themes: pl.DataFrame, departments: _Departments) ->
             if status is None:
                 labels = "/".join(STATUS_LABELS_ZH.values())
                 problem("status", f"无法识别的状态「{text}」，应为 {labels} 之一，或留空由系统根据完成情况判断")
+        period = parse_period(values.get("period", ""))
+        if period is None:
+            problem("period", f"无法识别的期间「{values['period']}」，应为 {PERIOD_FORMS_ZH}")
+        file_targets: list[GoalTarget] = []
+        if values.get("target"):
+            file_targets, message = parse_target_cell(values["target"])
+            if message:
+                problem("target", message)
         themes_given: tuple[str, ...] | None = None
         if values.get("themes"):
             parts = parse_theme_list(values["themes"])
@@ -221,14 +259,15 @@ def check_rows(table: Table, themes: pl.DataFrame, departments: _Departments) ->
             else:
                 themes_given = tuple(dict.fromkeys(theme_ids[p.lower()] for p in parts))
         department = values.get("department", "")
-        if department and year is not None and seq is not None:
-            key = (year, departments.dept_id(department), seq)
+        if department and year is not None and seq is not None and period is not None:
+            key = (year, period, departments.dept_id(department), seq)
             if key in seen:
                 problems.append(
                     Problem(
                         number,
                         "",
-                        f"年度 {year}、部门 {department}、序号 {seq} 与第{seen[key]}行重复（同一目标只能出现一次）",
+                        f"年度 {year}、期间 {PERIOD_LABELS_ZH[period]}、部门 {department}、序号 {seq} "
+                        f"与第{seen[key]}行重复（同一期间的同一目标只能出现一次）",
                     )
                 )
             else:
@@ -253,6 +292,8 @@ def check_rows(table: Table, themes: pl.DataFrame, departments: _Departments) ->
                 result=join_lines(values["result"]),
                 status=status,
                 themes=themes_given,
+                period=period,
+                targets=tuple(file_targets),
             )
         )
     return valid, problems
@@ -323,10 +364,13 @@ def _merge(plan: ImportPlan, rows: list[FileRow], current: Dataset, curation: Cu
     """Upsert the rows into ``current``; fills the plan's changes, counts, warnings and dataset."""
     dept_rows = current.departments.sort("sort_order").to_dicts()
     goals = current.goals.to_dicts()
-    position = {(g["year"], g["dept_id"], g["seq"]): i for i, g in enumerate(goals)}
+    position = {(g["year"], g["period"], g["dept_id"], g["seq"]): i for i, g in enumerate(goals)}
     indicators: dict[str, list[dict]] = {}
     for indicator in current.indicators.iter_rows(named=True):
         indicators.setdefault(indicator["goal_id"], []).append(indicator)
+    targets: dict[str, list[dict]] = {}
+    for target in current.goal_targets.iter_rows(named=True):
+        targets.setdefault(target["goal_id"], []).append(target)
     theme_names = dict(current.themes.select("theme_id", "name").iter_rows())
     fallback = FALLBACK_THEME if FALLBACK_THEME in theme_names else next(iter(theme_names), FALLBACK_THEME)
     next_order = max((d["sort_order"] for d in dept_rows), default=0) + 1
@@ -365,14 +409,22 @@ def _merge(plan: ImportPlan, rows: list[FileRow], current: Dataset, curation: Cu
                         f"新部门「{row.department}」与现有部门「{similar[0]}」很相似，请确认不是笔误或夹带了不可见字符",
                     )
                 )
-        key = (row.year, row.dept_id, row.seq)
-        goal_id = goal_id_for(*key)
+        key = (row.year, row.period, row.dept_id, row.seq)
+        goal_id = goal_id_for(row.year, row.dept_id, row.seq, row.period)
         existing = goals[position[key]] if key in position else None
-        text_same = existing is not None and existing["title"] == row.title and existing["result"] == row.result
+        stored_file_targets = [t["quote"] for t in targets.get(goal_id, []) if t["basis"] == "file"]
+        text_same = (
+            existing is not None
+            and existing["title"] == row.title
+            and existing["result"] == row.result
+            and stored_file_targets == [t.quote for t in row.targets]
+        )
         status_same = row.status is None or (existing is not None and row.status == existing["status"])
         themes_same = row.themes is None or (existing is not None and set(row.themes) == set(existing["themes"]))
         if existing is not None and text_same and status_same and themes_same:
-            plan.changes.append(_change("unchanged", row, existing, len(indicators.get(goal_id, []))))
+            plan.changes.append(
+                _change("unchanged", row, existing, len(indicators.get(goal_id, [])), targets=targets.get(goal_id, []))
+            )
             continue
 
         status = (row.status, f"{STATUS_FROM_FILE}：{STATUS_LABELS_ZH[row.status]}") if row.status else None
@@ -384,8 +436,10 @@ def _merge(plan: ImportPlan, rows: list[FileRow], current: Dataset, curation: Cu
             if row.themes:
                 goal["themes"] = list(row.themes)
             goal_indicators = indicators.get(goal_id, [])
+            goal_targets = targets.get(goal_id, [])
+            goal = relight(goal, goal_indicators, goal_targets, curation)
         else:
-            goal, goal_indicators = _analyse(plan, row, curation, status)
+            goal, goal_indicators, goal_targets = _analyse(plan, row, curation, status)
             if not goal["themes"]:
                 goal["themes"] = [fallback]
                 plan.warnings.append(
@@ -399,7 +453,7 @@ def _merge(plan: ImportPlan, rows: list[FileRow], current: Dataset, curation: Cu
         if existing is None:
             position[key] = len(goals)
             goals.append(goal)
-            plan.changes.append(_change("added", row, goal, len(goal_indicators)))
+            plan.changes.append(_change("added", row, goal, len(goal_indicators), targets=goal_targets))
         else:
             goals[position[key]] = goal
             if not text_same:
@@ -408,27 +462,34 @@ def _merge(plan: ImportPlan, rows: list[FileRow], current: Dataset, curation: Cu
                 label
                 for label, differs in (
                     ("目标任务", existing["title"] != goal["title"]),
+                    ("目标值", stored_file_targets != [t.quote for t in row.targets]),
                     ("完成情况", existing["result"] != goal["result"]),
                     ("状态", existing["status"] != goal["status"]),
                     ("主题", set(existing["themes"]) != set(goal["themes"])),
                 )
                 if differs
             )
-            plan.changes.append(_change("updated", row, goal, len(goal_indicators), changed))
+            plan.changes.append(_change("updated", row, goal, len(goal_indicators), changed, goal_targets))
         indicators[goal_id] = goal_indicators
+        targets[goal_id] = goal_targets
 
     ordered_indicators = [i for g in goals for i in indicators.get(g["goal_id"], [])]
-    plan.dataset = frames(dept_rows, goals, ordered_indicators, current.themes)
+    ordered_targets = [t for g in goals for t in targets.get(g["goal_id"], [])]
+    periods = period_rows(goals, curation, current.periods.to_dicts())
+    plan.dataset = frames(dept_rows, goals, ordered_indicators, current.themes, periods, ordered_targets)
 
 
 def _analyse(
     plan: ImportPlan, row: FileRow, curation: Curation, status: tuple[str, str] | None
-) -> tuple[dict, list[dict]]:
-    """Figures, status and themes of a new or rewritten goal, by the seed build's rules."""
+) -> tuple[dict, list[dict], list[dict]]:
+    """Figures, targets, status, themes and light of a new or rewritten goal, by the seed build's rules."""
     info = curation.departments.get(row.department)
     default_themes = info.default_themes if info else ()
-    # Curated figure fixes were written for the seed year's sentences; they apply while those figures remain.
-    overrides = curation.overrides_for(row.year, row.department, row.seq, SOURCE_YEAR)
+    # Curated fixes were written for the seed year's sentences; they apply while those figures remain.
+    # Dated rows (the review queue's decisions on imported goals) apply to their own year.
+    seed = row.year == SOURCE_YEAR and row.period == FULL_YEAR
+    overrides = curation.overrides_for(row.year, row.department, row.seq, SOURCE_YEAR if seed else -1, row.period)
+    target_overrides = curation.target_overrides.get((row.department, row.seq), ()) if seed else ()
     arguments = {
         "year": row.year,
         "dept_id": row.dept_id,
@@ -439,9 +500,11 @@ def _analyse(
         "default_themes": default_themes,
         "status": status,
         "themes": row.themes,
+        "period": row.period,
+        "extra_targets": row.targets,
     }
     try:
-        return analyse_goal(**arguments, overrides=overrides)
+        return analyse_goal(**arguments, overrides=overrides, target_overrides=target_overrides)
     except CurationError:
         plan.warnings.append(
             Problem(
@@ -453,8 +516,18 @@ def _analyse(
         return analyse_goal(**arguments)
 
 
-def _change(action: str, row: FileRow, goal: dict, indicators: int, changed: tuple[str, ...] = ()) -> Change:
+def _change(
+    action: str,
+    row: FileRow,
+    goal: dict,
+    indicators: int,
+    changed: tuple[str, ...] = (),
+    targets: Sequence[dict] = (),
+) -> Change:
     return Change(
+        period=row.period,
+        light=goal["light"],
+        targets=len(targets),
         action=action,
         row=row.row,
         year=row.year,
@@ -510,24 +583,30 @@ def changes_frame(plan: ImportPlan) -> pl.DataFrame:
             "操作": [ACTION_LABELS[c.action] for c in changes],
             "行号": [c.row for c in changes],
             "年度": [c.year for c in changes],
+            "期间": [PERIOD_LABELS_ZH[c.period] for c in changes],
             "部门": [c.department for c in changes],
             "序号": [c.seq for c in changes],
             "目标任务": [c.title for c in changes],
             "状态": [STATUS_LABELS_ZH[c.status] for c in changes],
             "主题": ["、".join(theme_names.get(t, t) for t in c.themes) for c in changes],
             "指标数": [c.indicators for c in changes],
+            "目标值数": [c.targets for c in changes],
+            "灯色": [LIGHT_LABELS[c.light] for c in changes],
             "改动": ["、".join(c.changed) for c in changes],
         },
         schema={
             "操作": pl.String,
             "行号": pl.Int64,
             "年度": pl.Int64,
+            "期间": pl.String,
             "部门": pl.String,
             "序号": pl.Int64,
             "目标任务": pl.String,
             "状态": pl.String,
             "主题": pl.String,
             "指标数": pl.Int64,
+            "目标值数": pl.Int64,
+            "灯色": pl.String,
             "改动": pl.String,
         },
     )
@@ -561,11 +640,15 @@ def format_report(plan: ImportPlan, result: ImportResult | None = None, dry_run:
     for change in plan.changes:
         if change.action == "unchanged":
             continue
-        detail = f"指标 {change.indicators} 条，状态 {STATUS_LABELS_ZH[change.status]}"
+        detail = (
+            f"指标 {change.indicators} 条，目标值 {change.targets} 个，状态 {STATUS_LABELS_ZH[change.status]}，"
+            f"灯色 {LIGHT_LABELS[change.light]}"
+        )
         if change.changed:
             detail = f"改动：{'、'.join(change.changed)}；" + detail
         lines.append(
-            f"  {ACTION_LABELS[change.action]} 第{change.row}行 {change.year}年 {change.department} {change.seq}."
+            f"  {ACTION_LABELS[change.action]} 第{change.row}行 {change.year}年{PERIOD_LABELS_ZH[change.period]} "
+            f"{change.department} {change.seq}."
             f"{change.title}（{detail}）"
         )
     if not plan.has_changes:

@@ -6,7 +6,10 @@ states it. A decision (confirm, rename, correct the value as written, drop) beco
 ``data/curation/indicator_overrides.csv`` — reviewed like code, checked against the text like
 every curated row (the figure must be found by its value as written; a corrected value must be
 written in the goal's result) — and is re-applied by every rebuild and re-import
-(``kpi.pipeline.build.analyse_goal``). Rows for imported goals carry their year in ``year``.
+(``kpi.pipeline.build.analyse_goal``). Rows for imported goals carry their year in ``year``
+and, for a goal of a report period other than 全年, the period's code in ``period`` (each
+period's narrative is another text). The goal's targets are kept; its status and light are
+decided again from the figures as decided.
 
 ``decide`` checks the decision on the goal first: when it does not apply, nothing is written.
 Otherwise it appends the row and rewrites the goal's figures in the data (backup first, as an
@@ -19,19 +22,20 @@ import csv
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
 
 from kpi.contract.schema import validate
-from kpi.contract.storage import read_dataset
-from kpi.pipeline.build import CURATION_DIR, SOURCE_YEAR, analyse_goal
+from kpi.contract.storage import WriterBusyError, read_dataset, writer_lock
+from kpi.contract.vocab import FULL_YEAR
+from kpi.pipeline.build import CURATION_DIR, SOURCE_YEAR, analyse_goal, relight
 from kpi.pipeline.curation import CurationError, IndicatorOverride, load_curation
 from kpi.pipeline.history import write_with_history
 
 OVERRIDES_FILE = "indicator_overrides.csv"
-OVERRIDE_COLUMNS = ("dept_name", "seq", "value_text", "field", "value", "reason", "year")
+OVERRIDE_COLUMNS = ("dept_name", "seq", "value_text", "field", "value", "reason", "year", "period")
 CURATION_ENV = "KPI_CURATION_DIR"
 # Decision → the field of indicator_overrides.csv that records it.
 ACTIONS: dict[str, str] = {"confirm": "confirm", "rename": "name", "value": "value", "drop": "drop"}
@@ -48,6 +52,7 @@ class QueueItem:
     indicator_id: str
     goal_id: str
     year: int
+    period: str
     dept_name: str
     seq: int
     title: str
@@ -89,6 +94,7 @@ def review_queue(directory: Path) -> list[QueueItem]:
                 indicator_id=row["indicator_id"],
                 goal_id=row["goal_id"],
                 year=goal["year"],
+                period=goal["period"],
                 dept_name=names.get(goal["dept_id"], goal["dept_id"]),
                 seq=goal["seq"],
                 title=goal["title"],
@@ -118,7 +124,8 @@ def _override_row(item: QueueItem, action: str, value: str, reason: str) -> dict
         "field": ACTIONS[action],
         "value": value if action in ("rename", "value") else "",
         "reason": reason,
-        "year": "" if item.year == SOURCE_YEAR else str(item.year),
+        "year": "" if (item.year, item.period) == (SOURCE_YEAR, FULL_YEAR) else str(item.year),
+        "period": "" if item.period == FULL_YEAR else item.period,
     }
 
 
@@ -141,8 +148,18 @@ def _append(path: Path, row: dict[str, str]) -> None:
 def decide(
     directory: Path, indicator_id: str, action: str, value: str = "", reason: str = "", curation: Path | None = None
 ) -> str:
-    """Apply one decision to the data and record it in the curation files; returns a Chinese summary."""
-    curation = curation or curation_dir()
+    """Apply one decision to the data and record it in the curation files; returns a Chinese summary.
+
+    Holds the data directory's writer lock from reading the goal to publishing it, so an
+    import published meanwhile is neither lost nor overwritten by the decision."""
+    try:
+        with writer_lock(directory):
+            return _decide(directory, indicator_id, action, value, reason, curation or curation_dir())
+    except WriterBusyError as exc:
+        raise ReviewError(str(exc)) from None
+
+
+def _decide(directory: Path, indicator_id: str, action: str, value: str, reason: str, curation: Path) -> str:
     item = next((i for i in review_queue(directory) if i.indicator_id == indicator_id), None)
     if item is None:
         raise ReviewError("该指标已不在待核列表中（可能已被处理或数据已更新），请刷新页面")
@@ -152,11 +169,12 @@ def decide(
     loaded = load_curation(curation)
     where = f"{OVERRIDES_FILE}（新增）"
     override = IndicatorOverride(row["value_text"], row["field"], row["value"], row["reason"], where)
-    overrides = [*loaded.overrides_for(item.year, item.dept_name, item.seq, SOURCE_YEAR), override]
+    overrides = [*loaded.overrides_for(item.year, item.dept_name, item.seq, SOURCE_YEAR, item.period), override]
     status = (goal["status"], goal["status_reason"]) if _KEPT_STATUS_RE.match(goal["status_reason"]) else None
     try:
-        new_goal, indicators = analyse_goal(
+        new_goal, indicators, _ = analyse_goal(
             year=item.year,
+            period=item.period,
             dept_id=goal["dept_id"],
             seq=item.seq,
             title=goal["title"],
@@ -169,6 +187,10 @@ def decide(
         )
     except CurationError as exc:
         raise ReviewError(str(exc)) from None
+    # The goal's targets stay as they are (from its text, target_overrides.csv or an import's
+    # 目标值 column); its light is decided again, since the figures it rests on changed.
+    targets = dataset.goal_targets.filter(pl.col("goal_id") == item.goal_id)
+    new_goal = relight(new_goal, indicators, targets.to_dicts(), loaded)
     goals = dataset.goals.filter(pl.col("goal_id") != item.goal_id)
     goals = pl.concat([goals, pl.DataFrame([new_goal], schema=dataset.goals.schema)]).sort(
         pl.col("goal_id").replace_strict(
@@ -179,7 +201,7 @@ def decide(
     new_rows = pl.DataFrame(indicators, schema=dataset.indicators.schema)
     position = dataset.indicators.get_column("goal_id").to_list().index(item.goal_id)
     merged = pl.concat([kept.head(position), new_rows, kept.slice(position)])
-    updated = validate(type(dataset)(dataset.departments, goals, merged, dataset.themes))
+    updated = validate(replace(dataset, goals=goals, indicators=merged))
     _append(curation / OVERRIDES_FILE, row)
     write_with_history(updated, directory, None)
     return f"已记录：{item.dept_name} 目标{item.seq}「{item.value_text}」— {_LABELS[action]}"

@@ -73,8 +73,10 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("year", "年度", "year", True),
     Column("department", "部门", "department", True),
+    Column("period", "期间", "period", False),
     Column("seq", "序号", "seq", True),
     Column("title", "目标任务", "goal", True),
+    Column("target", "目标值", "target", False),
     Column("result", "完成情况", "result", True),
     Column("status", "状态", "status", False),
     Column("themes", "主题", "themes", False),

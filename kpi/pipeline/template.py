@@ -52,6 +52,16 @@ COLUMN_HELP: dict[str, tuple[str, str]] = {
         f"（领域为「{NEW_DEPARTMENT_SECTOR}」），请仔细核对是否笔误。",
         "市财政局",
     ),
+    "period": (
+        "选填。报告期间：一季度、上半年、前三季度、1-N月（如 1-10月）、截至N月底或全年；留空为全年。"
+        "同一文件可包含多个期间，同一目标在各期间用同一序号。",
+        "上半年",
+    ),
+    "target": (
+        "选填。目标任务之外另给的目标值（如 20亿元、8.5%、前五），多个用「；」分隔；"
+        "留空时系统只从目标任务原文中读取目标。",
+        "20亿元",
+    ),
     "seq": ("必填。该部门当年目标的序号，从 1 开始的整数；同一年度、同一部门内不能重复。", "1"),
     "title": ("必填。目标任务原文（不必写序号）。", "全年为企业减负200亿元以上"),
     "result": (
@@ -70,8 +80,8 @@ COLUMN_HELP: dict[str, tuple[str, str]] = {
 
 STEPS = (
     "每行填写一条目标，表头（第1行）不要改动；示例行可以保留，也可以删除。",
-    "年度、部门、序号、目标任务、完成情况为必填；状态、主题可留空，由系统判断。",
-    "年度 + 部门 + 序号 相同的目标视为同一条：内容有变化的会被更新，没有变化的保持不变；文件中没有的目标不会被删除。",
+    "年度、部门、序号、目标任务、完成情况为必填；期间留空为全年；目标值、状态、主题可留空，由系统判断。",
+    "年度 + 期间 + 部门 + 序号 相同的目标视为同一条：内容有变化的会被更新，没有变化的保持不变；文件中没有的目标不会被删除。",
     "保存为 .xlsx（推荐），或在 Excel 中「另存为 → CSV UTF-8（逗号分隔）」。",
     "在驾驶舱「数据管理」页下载本模板、上传文件、核对校验结果和改动预览，确认后导入；"
     "也可由技术人员运行：python -m kpi.ingest 文件名 --dry-run（只检查），再去掉 --dry-run 导入。",
@@ -93,8 +103,10 @@ def example_rows(dataset: Dataset) -> pl.DataFrame:
             {
                 "年度": goal["year"],
                 "部门": name,
+                "期间": None,
                 "序号": seq,
                 "目标任务": goal["title"],
+                "目标值": None,
                 "完成情况": goal["result"],
                 "状态": STATUS_LABELS_ZH[goal["status"]] if "status" in filled else None,
                 "主题": "、".join(theme_names[t] for t in goal["themes"]) if "themes" in filled else None,
@@ -105,8 +117,10 @@ def example_rows(dataset: Dataset) -> pl.DataFrame:
         schema={
             "年度": pl.Int64,
             "部门": pl.String,
+            "期间": pl.String,
             "序号": pl.Int64,
             "目标任务": pl.String,
+            "目标值": pl.String,
             "完成情况": pl.String,
             "状态": pl.String,
             "主题": pl.String,

@@ -380,8 +380,70 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
     return _finish(chart, len(keys))
 
 
+def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str = i18n.DEFAULT_LANG):
+    """Share of the year's target done, one bar per figure coloured by its goal's light, with
+    the period's time progress (时序进度) as a vertical marker; value and target printed as
+    the source writes them. ``frame`` from queries.progress_figures, furthest behind first."""
+    data = (
+        frame.with_row_index("row")
+        .with_columns(
+            dept=each(frame.get_column("dept_name"), lambda n: i18n.department_name(n, lang)),
+            light_text=each(frame.get_column("light"), lambda x: i18n.light_label(x, period, lang)),
+            figures=pl.col("value_text") + " / " + pl.col("target_text").fill_null("—"),
+            zero=pl.lit(0.0),
+        )
+        .with_columns(label=pl.col("dept") + " · " + pl.col("name"))
+    )
+    data = data.with_columns(key=pl.col("row").cast(pl.String) + "|" + pl.col("label"))
+    keys = data.get_column("key").to_list()
+    top = float(data.get_column("share").max() or 100.0)
+    x_scale = alt.Scale(domain=[0, max(110.0, min(top, 200.0)) * 1.7], nice=False, clamp=True)
+    y = alt.Y(
+        "key:N", sort=keys, title=None, axis=alt.Axis(labelExpr="split(datum.label, '|')[1]", labelLimit=LABEL_LIMIT)
+    )
+    tooltip = [
+        alt.Tooltip("dept:N", title=t("col_department", lang)),
+        alt.Tooltip("goal_title:N", title=t("col_goal", lang)),
+        alt.Tooltip("name:N", title=t("col_figure", lang)),
+        alt.Tooltip("value_text:N", title=t("col_value", lang)),
+        alt.Tooltip("target_text:N", title=t("col_target", lang)),
+        alt.Tooltip("share:Q", title=t("col_share", lang), format=".1f"),
+        alt.Tooltip("light_text:N", title=t("col_light", lang)),
+        alt.Tooltip("quote:N", title=t("col_quote", lang)),
+    ]
+    lights = list(i18n.LIGHT_COLORS)
+    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    bars = base.mark_bar(height=10).encode(
+        x=alt.X("share:Q", scale=x_scale, title=t("col_share", lang)),
+        x2="zero:Q",
+        color=alt.Color(
+            "light:N", scale=alt.Scale(domain=lights, range=[i18n.LIGHT_COLORS[x] for x in lights]), legend=None
+        ),
+    )
+    marker_frame = pl.DataFrame({"progress": [float(progress)], "marker": [t("progress_marker", lang)]})
+    marker = (
+        alt.Chart(marker_frame)
+        .mark_rule(color="#222222", strokeWidth=2, strokeDash=[6, 3])
+        .encode(
+            x=alt.X("progress:Q", scale=x_scale),
+            tooltip=[alt.Tooltip("progress:Q", title=t("progress_marker", lang), format=".1f")],
+        )
+    )
+    marker_label = (
+        alt.Chart(marker_frame)
+        .mark_text(align="left", baseline="top", dx=4, dy=-14, fontSize=11, color="#222222")
+        .encode(x=alt.X("progress:Q", scale=x_scale), y=alt.value(0), text="marker:N")
+    )
+    text = base.mark_text(align="left", dx=5, fontSize=11).encode(
+        x=alt.X("share:Q", scale=x_scale), text=alt.Text("figures:N")
+    )
+    chart = alt.layer(bars, marker, marker_label, text).properties(height=_height(len(keys)))
+    # SVG: the marker is a real element (screen readers, and the browser tests, find it).
+    return _finish(chart).properties(usermeta={"embedOptions": {"renderer": "svg"}})
+
+
 BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {
-    build.__name__: build for build in (status_mix, top3_leaderboard, rank_chart, bullet_chart)
+    build.__name__: build for build in (status_mix, top3_leaderboard, rank_chart, bullet_chart, progress_chart)
 }
 
 

@@ -8,6 +8,8 @@ from collections.abc import Callable
 import polars as pl
 import streamlit as st
 
+from kpi.contract.storage import DEFAULT_DATA_DIR
+from kpi.contract.vocab import LIGHTS, read_light_thresholds
 from kpi.pipeline.figures import title_target
 from kpi.pipeline.numbers import format_cn, format_pct
 from kpi.web import charts, filters, i18n, markup, queries
@@ -25,7 +27,22 @@ ATTENTION_PER_PAGE = 5
 
 
 def source_caption(f: Filters, lang: str) -> None:
-    st.caption(t("source_caption", lang, source=i18n.SOURCE_TITLE, year=f.year, as_of=i18n.AS_OF))
+    """The source document, period, as-of date and time progress, from periods.parquet."""
+    info = queries.period_info(f.year, f.period)
+    if info is None:
+        st.caption(t("source_caption_missing", lang, year=f.year))
+        return
+    st.caption(
+        t(
+            "source_caption",
+            lang,
+            source=markup.markdown_literal(info["source_title"]),
+            year=f.year,
+            period=i18n.period_label(f.period, lang),
+            as_of=markup.markdown_literal(info["as_of"]),
+            progress=format_pct(info["time_progress_pct"]),
+        )
+    )
 
 
 def empty(lang: str, key: str = "empty") -> None:
@@ -40,6 +57,11 @@ def percent(share: float) -> str:
 def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
     """The nine KPI tiles; each help text says exactly what is counted."""
     counts = queries.tiles(f)
+    series = queries.tile_series(f)
+    sparkline = {
+        t("tile_goals", lang): series.get_column("goals").to_list(),
+        t("tile_met_share", lang): [round(v * 100, 1) for v in series.get_column("met_share").to_list()],
+    }
     status_tiles = ("exceeded", "achieved", "on_track", "pending")
     specs: list[tuple[str, str, str]] = [(t("tile_goals", lang), str(counts["goals"]), t("tile_goals_help", lang))]
     for status in status_tiles:
@@ -67,7 +89,8 @@ def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
     )
     with st.container(key="kpi_tiles"):
         for label, value, help_text in specs:
-            st.metric(label, value, help=help_text, border=True)
+            line = sparkline.get(label)
+            st.metric(label, value, help=help_text, border=True, chart_data=line if line and len(line) > 1 else None)
     return counts
 
 
@@ -192,14 +215,16 @@ def goal_card(
     lang: str,
     with_department: bool = True,
     prefix: str = "",
+    history: str = "",
 ) -> None:
-    """One goal's card; ``prefix`` keeps the keys apart when a page lists a goal twice."""
+    """One goal's card; ``prefix`` keeps the keys apart when a page lists a goal twice;
+    ``history`` (escaped HTML) is its series across periods."""
     with st.container(border=True, key=f"{prefix}goal_{goal['goal_id']}"):
         figures = indicators.get_column("value_text").to_list() if indicators.height else []
         # One HTML block, not a Markdown title, a row of st.badge and a caption: about nine
         # Streamlit elements a card, and ten cards, cost the browser ≈ 0.2 s on every goal list.
         terms = queries.search_variants(str(st.session_state.get(filters.QUERY) or ""))
-        st.html(markup.goal_card_html(goal, figures, theme_names, lang, with_department, terms))
+        st.html(markup.goal_card_html(goal, figures, theme_names, lang, with_department, terms, history))
         if indicators.height:
             # Lazy, as the charts' tables: the figures are marked in the narrative above, and ten
             # cards of tables cost the browser ≈ 0.2 s on every goal list.
@@ -223,10 +248,113 @@ def goal_cards(goals: pl.DataFrame, lang: str, with_department: bool = True, pre
     indicators = queries.indicators_of_goals(
         tuple(goals.get_column("goal_id").to_list()), tuple(goals.get_column("year").unique().to_list())
     )
+    histories = goal_histories(goals, lang)
     for goal in goals.iter_rows(named=True):
         goal_card(
-            goal, indicators.filter(pl.col("goal_id") == goal["goal_id"]), theme_names, lang, with_department, prefix
+            goal,
+            indicators.filter(pl.col("goal_id") == goal["goal_id"]),
+            theme_names,
+            lang,
+            with_department,
+            prefix,
+            histories.get(goal["goal_id"], ""),
         )
+
+
+def rank_move_text(move: dict, previous: str, lang: str) -> str:
+    n = move["move"]
+    word = t("rank_up", lang, n=n) if n > 0 else t("rank_down", lang, n=-n) if n < 0 else t("rank_same", lang)
+    return t(
+        "rank_move",
+        lang,
+        name=move["name"],
+        scope=move["rank_scope"],
+        rank=move["rank"],
+        previous=i18n.period_label(previous, lang),
+        move=word,
+    )
+
+
+def goal_histories(goals: pl.DataFrame, lang: str) -> dict[str, str]:
+    """goal_id → its history line (escaped HTML) for goals reported in more than one period,
+    with the movement of its ranked figures since the previous period."""
+    if "goal_key" not in goals.columns or goals.height == 0:
+        return {}
+    history = queries.goal_history(tuple(goals.get_column("goal_key").to_list()))
+    # One query for the rank movements of the page's goals per (year, period) they belong to.
+    moves: dict[str, list[dict]] = {}
+    previous_of: dict[tuple[int, str], str | None] = {}
+    for (year, period), group in goals.group_by("year", "period", maintain_order=True):
+        previous_of[(year, period)] = previous = queries.previous_period(year, period)
+        if previous:
+            for move in queries.rank_moves(tuple(group.get_column("goal_id").to_list()), year, previous).to_dicts():
+                moves.setdefault(move["goal_id"], []).append(move)
+    out: dict[str, str] = {}
+    for goal in goals.iter_rows(named=True):
+        rows = history.filter(pl.col("goal_key") == goal["goal_key"]).to_dicts()
+        previous = previous_of.get((goal["year"], goal["period"]))
+        texts = [rank_move_text(m, previous, lang) for m in moves.get(goal["goal_id"], [])]
+        if len(rows) > 1 or texts:
+            out[goal["goal_id"]] = markup.history_html(rows, texts, lang)
+    return out
+
+
+@st.cache_data(show_spinner=False)
+def light_thresholds() -> dict[str, float]:
+    """The thresholds the lights were decided with (data/curation/light_thresholds.csv)."""
+    return read_light_thresholds(DEFAULT_DATA_DIR / "curation" / "light_thresholds.csv")
+
+
+def light_legend(period: str, lang: str) -> None:
+    """The lights' shapes, colours and words, and the rules with their thresholds from the CSV."""
+    items = [(i18n.LIGHT_COLORS[light], i18n.light_label(light, period, lang)) for light in LIGHTS]
+    st.html(markup.legend_html(items))
+    th = light_thresholds()
+
+    def word(light: str, at: str = period) -> str:
+        return f"{i18n.LIGHT_ICONS[light]}{i18n.light_word(light, at, lang)}"
+
+    with st.expander(t("light_legend_title", lang), icon=":material/help:"):
+        st.markdown(
+            markup.markdown_literal(
+                t(
+                    "light_legend",
+                    lang,
+                    green=word("green", "Q1"),
+                    yellow=word("yellow", "Q1"),
+                    red=word("red", "Q1"),
+                    none=word("none", "Q1"),
+                    amount_gap=f"{th['amount_yellow_gap']:g}",
+                    rate_gap=f"{th['rate_yellow_gap']:g}",
+                    about=f"{th['rate_about_tolerance']:g}",
+                    fy_green=f"{th['fy_green_share']:g}",
+                    fy_yellow=f"{th['fy_yellow_share']:g}",
+                    fy_green_label=word("green", "FY"),
+                    fy_yellow_label=word("yellow", "FY"),
+                    fy_red_label=word("red", "FY"),
+                )
+            )
+        )
+
+
+def light_tiles(f: Filters, lang: str) -> dict[str, int]:
+    """Goals per light, each tile with its sparkline across periods and years."""
+    counts = queries.light_counts(f)
+    series = queries.tile_series(f)
+    info = queries.period_info(f.year, f.period)
+    progress = format_pct(info["time_progress_pct"]) if info else ""
+    st.caption(t("light_tiles_caption", lang, period=i18n.period_label(f.period, lang), progress=progress))
+    with st.container(key="light_tiles", horizontal=True):
+        for light in ("red", "yellow", "green", "none"):
+            label = i18n.light_label(light, f.period, lang)
+            st.metric(
+                label,
+                counts[light],
+                help=t("tile_light_help", lang, label=i18n.light_word(light, f.period, lang)),
+                border=True,
+                chart_data=series.get_column(light).to_list() if series.height > 1 else None,
+            )
+    return counts
 
 
 GoalFetch = Callable[[int, int], tuple[pl.DataFrame, int]]
@@ -278,6 +406,71 @@ def paged_goals(
 ) -> int:
     """Goal cards one page at a time; returns the total number of goals."""
     return show_goal_page(fetch_goal_page(fetch, key, page_size), key, lang, page_size, with_department, prefix)
+
+
+def light_changes(f: Filters, lang: str) -> None:
+    """较上期变化: goals whose light changed since the previous period of the year, worse first."""
+    st.subheader(t("changes", lang))
+    previous = queries.previous_period(f.year, f.period)
+    if previous is None:
+        st.caption(t("changes_first_period", lang))
+        return
+    st.caption(t("changes_caption", lang, previous=i18n.period_label(previous, lang)))
+    frame, total = top_n_or_all(lambda limit: queries.light_changes(f, previous, limit), "changes_all", lang, TOP_N)
+    if total == 0:
+        empty(lang, "changes_none")
+        return
+    table = frame.select(
+        department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
+        pl.col("seq").alias(t("col_seq", lang)),
+        pl.col("title").alias(t("col_title", lang)),
+        charts.each(frame.get_column("previous_light"), lambda x: i18n.light_label(x, previous, lang)).alias(
+            t("col_previous_light", lang)
+        ),
+        charts.each(frame.get_column("light"), lambda x: i18n.light_label(x, f.period, lang)).alias(
+            t("col_light", lang)
+        ),
+        charts.each(
+            frame.get_column("change"), lambda c: t("change_worse", lang) if c > 0 else t("change_better", lang)
+        ).alias(t("changes", lang)),
+        pl.col("light_reason").alias(t("light_reason", lang)),
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="light_changes",
+        column_config={t("light_reason", lang): st.column_config.TextColumn(width="large")},
+    )
+
+
+def progress_view(f: Filters, lang: str) -> None:
+    """Every figure with an amount target: share of the year's target against time progress."""
+    info = queries.period_info(f.year, f.period)
+    if info is None:
+        empty(lang, "no_progress")
+        return
+    progress = float(info["time_progress_pct"])
+    st.caption(t("progress_caption", lang, progress=format_pct(progress)))
+    frame, total = top_n_or_all(lambda limit: queries.progress_figures(f, limit), "progress_all", lang, TARGETS_TOP_N)
+    if total == 0:
+        empty(lang, "no_progress")
+        return
+    light_legend(f.period, lang)
+    table = frame.select(
+        department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
+        pl.col("name").alias(t("col_figure", lang)),
+        pl.col("value_text").alias(t("col_value", lang)),
+        pl.col("target_text").alias(t("col_target", lang)),
+        pl.col("share").round(1).alias(t("col_share", lang)),
+        pl.col("time_progress_pct").alias(t("col_time_progress", lang)),
+        pl.col("gap").round(1).alias(t("col_time_gap", lang)),
+        charts.each(frame.get_column("light"), lambda x: i18n.light_label(x, f.period, lang)).alias(
+            t("col_light", lang)
+        ),
+        pl.col("quote").alias(t("col_quote", lang)),
+    )
+    chart_with_data("progress_chart", frame, (f.period, progress, lang), table, "chart_progress", lang)
 
 
 # --- targets ----------------------------------------------------------------------------

@@ -127,6 +127,7 @@ def filter_summary(f: Filters) -> list[tuple[str, str]]:
     themes = _theme_names()
     return [
         ("年度", str(f.year)),
+        ("期间", i18n.period_label(f.period)),
         ("部门", "、".join(departments.get_column("name").to_list()) or everything),
         ("领域", "、".join(f.sectors) or everything),
         ("主题", "、".join(themes.get(theme_id, theme_id) for theme_id in f.theme_ids) or everything),
@@ -149,9 +150,10 @@ def notes_frame(f: Filters) -> pl.DataFrame:
     """The 说明 sheet: what the file holds, the filters, the date of the figures and the source."""
     rows = [("内容", "符合下列筛选条件的目标任务（“目标”表）及其指标（“指标”表）")]
     rows += [(f"筛选：{label}", value) for label, value in filter_summary(f)]
+    info = queries.period_info(f.year, f.period) or {}
     rows += [
-        ("数据截至", i18n.AS_OF),
-        ("数据来源", f"《{i18n.SOURCE_TITLE}》"),
+        ("数据截至", info.get("as_of") or "（无此期间）"),
+        ("数据来源", f"《{info['source_title']}》" if info.get("source_title") else "（无此期间）"),
         ("数值", "“数值（原文）”为原文写法（如 235.4亿元）；“数值（基本单位）”已将万、亿乘开，单位见“单位”列"),
         (
             "目标来源",

@@ -20,12 +20,15 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from kpi.contract.schema import STATUSES
+from kpi.contract.vocab import FULL_YEAR
 from kpi.web import i18n, markup, queries
 from kpi.web.i18n import DEFAULT_LANG, LANGS, t
 from kpi.web.markup import markdown_literal
 from kpi.web.queries import Filters
 
 YEAR, DEPT, SECTOR, THEME, STATUS, QUERY, LANG = "year", "dept", "sector", "theme", "status", "q", "lang"
+# The report period of the year (?period=H1): options are the periods the chosen year reports.
+PERIOD = "period"
 # Bound to the URL by a page (not a filter): the rankings page's scope tab. Shared links carry it.
 RANK_SCOPE = "rank_scope"
 PAGE_PARAMS: dict[str, tuple[str, ...]] = {"rankings": (RANK_SCOPE,)}
@@ -34,7 +37,7 @@ DEPT_FIND = "dept_find"
 # At most this many departments are offered in a picker (plus those already chosen): at a
 # province's scale the full list would be 5,000 options, ≈ 230 KB sent with every page.
 DEPT_OPTION_LIMIT = 200
-CODE_PARAMS: tuple[str, ...] = (LANG, DEPT, THEME, STATUS)
+CODE_PARAMS: tuple[str, ...] = (LANG, DEPT, THEME, STATUS, PERIOD)
 URL_STATE_CONTAINER = "url_state"
 PUBLIC_URL_ENV = "KPI_PUBLIC_URL"
 DEFAULT_PUBLIC_URL = "http://localhost:8501"
@@ -70,6 +73,9 @@ def clear_filters() -> None:
     st.session_state[QUERY] = ""
     if years:
         st.session_state[YEAR] = years[0]
+        codes = queries.period_codes(years[0])
+        if codes:
+            st.session_state[PERIOD] = codes[0]
 
 
 def _texts(values: object) -> tuple[str, ...]:
@@ -114,16 +120,19 @@ def render_department_find(container, lang: str) -> None:
         )
 
 
-def _bound_codes() -> None:
-    """The code-valued widgets that carry dept/theme/status/lang in the URL."""
+def _bound_codes():
+    """The code-valued widgets that carry dept/theme/status/lang in the URL; returns their
+    hidden container (the period's code widget joins it once the year is known)."""
     themes = queries.themes()
     # Hidden with CSS: they exist only to hold the URL state; the visible widgets copy into them.
     st.html(f"<style>.st-key-{URL_STATE_CONTAINER} {{display: none;}}</style>")
-    with st.sidebar.container(key=URL_STATE_CONTAINER):
+    hidden = st.sidebar.container(key=URL_STATE_CONTAINER)
+    with hidden:
         st.radio(LANG, LANGS, key=LANG, bind="query-params", label_visibility="collapsed")
         st.multiselect(DEPT, _known_dept_ids(), key=DEPT, bind="query-params")
         st.multiselect(THEME, themes.get_column("theme_id").to_list(), key=THEME, bind="query-params")
         st.multiselect(STATUS, list(STATUSES), key=STATUS, bind="query-params")
+    return hidden
 
 
 def _mirror(param: str) -> None:
@@ -134,7 +143,7 @@ def _mirror(param: str) -> None:
 
 def render_filters() -> Filters:
     """Draw the sidebar filters and return the filters in force."""
-    _bound_codes()
+    hidden = _bound_codes()
     lang = current_lang()
     themes = queries.themes()
     years = queries.years()
@@ -144,7 +153,22 @@ def render_filters() -> Filters:
 
     sidebar = st.sidebar
     sidebar.subheader(t("filters", lang))
-    year = sidebar.selectbox(t("year", lang), years, key=YEAR, bind="query-params")
+    year_column, period_column = sidebar.columns(2)
+    year = year_column.selectbox(t("year", lang), years, key=YEAR, bind="query-params")
+    # Latest first, so the default (the first option) is the latest period of the year; a
+    # period the year does not report is dropped from the link like any unknown value.
+    codes = queries.period_codes(int(year)) if year is not None else []
+    with hidden:
+        st.selectbox(PERIOD, codes, key=PERIOD, bind="query-params")
+    _mirror(PERIOD)
+    period = period_column.selectbox(
+        t("period", lang),
+        codes,
+        format_func=lambda code: i18n.period_label(code, lang),
+        key=_ui_key(PERIOD),
+        on_change=_copy_to_bound,
+        args=(PERIOD,),
+    )
     render_department_find(sidebar, lang)
     dept_ids, dept_names, dept_total = department_options(list(_texts(st.session_state.get(DEPT))))
     dept_names = {d: i18n.department_name(name, lang) for d, name in dept_names.items()}
@@ -201,16 +225,17 @@ def render_filters() -> Filters:
         theme_ids=_texts(st.session_state.get(THEME)),
         statuses=_texts(st.session_state.get(STATUS)),
         q=queries.normalise_search(query),
+        period=period if period in codes else (codes[0] if codes else FULL_YEAR),
     )
 
 
 def share_params(f: Filters, lang: str = DEFAULT_LANG) -> list[tuple[str, str]]:
     """The query parameters of a link that reproduces the view.
 
-    The year is always written (a link without it would change meaning when a
-    new year is loaded); other filters only when they are not the default.
+    The year and the period are always written (a link without them would change meaning
+    when a new year or period is loaded); other filters only when they are not the default.
     """
-    params: list[tuple[str, str]] = [(YEAR, str(f.year))]
+    params: list[tuple[str, str]] = [(YEAR, str(f.year)), (PERIOD, f.period)]
     params += [(DEPT, d) for d in f.dept_ids]
     params += [(SECTOR, s) for s in f.sectors]
     params += [(THEME, th) for th in f.theme_ids]

@@ -6,14 +6,50 @@ labels, statuses, themes and department names are translated here.
 
 from __future__ import annotations
 
-from kpi.contract.vocab import STATUS_LABELS_ZH, STATUSES
+from kpi.contract.vocab import (
+    FULL_YEAR,
+    LIGHT_LABELS_FY_ZH,
+    LIGHT_LABELS_ZH,
+    LIGHTS,
+    PERIOD_LABELS_ZH,
+    STATUS_LABELS_ZH,
+    STATUSES,
+)
 
 LANGS: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANG = "zh"
 
-SOURCE_TITLE = "湖州市2022年度市直部门目标任务完成情况"
-# The narratives report 截至11月 / 1-11月: the figures are as of end of November 2022.
-AS_OF = "2022-12"
+# The caption's source title and as-of date come from the data (periods.parquet), per period.
+
+# Lights never by colour alone: a shape and words. Colours from the Okabe–Ito palette, told
+# apart with every common colour-vision deficiency (bluish green, orange, vermillion, grey).
+LIGHT_ICONS: dict[str, str] = {"green": "●", "yellow": "◑", "red": "▲", "none": "○"}
+LIGHT_COLORS: dict[str, str] = {"green": "#009E73", "yellow": "#E69F00", "red": "#D55E00", "none": "#8C8C8C"}
+LIGHT_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "zh": {"running": LIGHT_LABELS_ZH, "full_year": LIGHT_LABELS_FY_ZH},
+    "en": {
+        "running": {
+            "green": "On pace with time elapsed",
+            "yellow": "Slightly behind time elapsed",
+            "red": "Behind time elapsed",
+            "none": "No measurable progress",
+        },
+        "full_year": {
+            "green": "Target met",
+            "yellow": "Mostly met",
+            "red": "Not met",
+            "none": "No measurable progress",
+        },
+    },
+}
+PERIOD_LABELS_EN: dict[str, str] = {
+    "Q1": "Q1",
+    "H1": "H1",
+    "Q1-3": "Q1–Q3",
+    FULL_YEAR: "Full year",
+    **{f"M1-{m}": (f"Jan–{m}" if m > 1 else "Jan") for m in range(1, 12) if f"M1-{m}" in PERIOD_LABELS_ZH},
+}
+assert set(LIGHT_ICONS) == set(LIGHTS) == set(LIGHT_COLORS)
 
 # Status never by colour alone: each has a symbol and a word. Plain text symbols
 # (not colour emoji) so they also render in tables, chart legends and select boxes
@@ -108,8 +144,80 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The browser refused to copy; copy the link under “Share link” in the sidebar",
     },
     "source_caption": {
-        "zh": "数据来源：《{source}》，{year}年度，数据截至 {as_of}。每个数字均可在指标表的“原文”列中追溯到原文句子。",
-        "en": "Source: “{source}”, year {year}, figures as of {as_of}. Every figure traces to a source sentence (column “Quote”).",
+        "zh": "数据来源：《{source}》，{year}年度{period}，数据截至 {as_of}，时序进度 {progress}。每个数字均可在指标表的“原文”列中追溯到原文句子。",
+        "en": "Source: “{source}”, {year} {period}, figures as of {as_of}, time elapsed {progress}. Every figure traces to a source sentence (column “Quote”).",
+    },
+    "source_caption_missing": {
+        "zh": "{year}年度没有该期间的数据。",
+        "en": "No data for this period of {year}.",
+    },
+    "period": {"zh": "期间", "en": "Period"},
+    # lights
+    "lights": {"zh": "进度灯", "en": "Progress lights"},
+    "light_legend_title": {"zh": "进度灯说明", "en": "What the lights mean"},
+    "light_legend": {
+        "zh": "数量目标：完成比例 ≥ 时序进度为{green}，低于时序进度不超过 {amount_gap} 个百分点为{yellow}，更低为{red}。"
+        "增速/比率目标：达到目标为{green}（“左右”低于目标不超过 {about} 个百分点也算），低于目标不超过 {rate_gap} 个百分点为{yellow}，更低为{red}；"
+        "“控制在…以内”反之。排名目标：在目标名次内为{green}，之外为{red}。叙述称难度较大或未完成一律为{red}；待验收为{yellow}；"
+        "“有望”在全年之前为{green}、全年为{yellow}。全年：完成比例 ≥ {fy_green}% 为{fy_green_label}，≥ {fy_yellow}% 为{fy_yellow_label}，更低为{fy_red_label}。"
+        "多项指标取最差者；没有可量化的目标为{none}（全年叙述报告已完成的为{fy_green_label}）。",
+        "en": "Amount targets: share ≥ time elapsed is {green}; up to {amount_gap} points below is {yellow}; further below is {red}. "
+        "Rate targets: at or above target is {green} (for “about”, up to {about} points below counts), up to {rate_gap} points below {yellow}, further {red}; "
+        "ceilings the other way round. Rank targets: within the rank {green}, outside {red}. A narrative at risk or not met is always {red}; pending acceptance {yellow}; "
+        "a forecast {green} before the full year, {yellow} at it. Full year: share ≥ {fy_green}% {fy_green_label}, ≥ {fy_yellow}% {fy_yellow_label}, below {fy_red_label}. "
+        "Several measures: the worst wins; nothing measurable is {none} (at full year, a goal reported done is {fy_green_label}).",
+    },
+    "light_reason": {"zh": "进度依据", "en": "Why this light"},
+    "light_tiles_caption": {
+        "zh": "按{period}时序进度（{progress}）判断的各色目标条数；趋势线为各期间（跨年度）的变化。",
+        "en": "Goals per light against the time elapsed in {period} ({progress}); the sparklines run across periods and years.",
+    },
+    "tile_light_help": {
+        "zh": "进度灯为“{label}”的目标条数。判断规则见“进度灯说明”。",
+        "en": "Goals whose light is “{label}”. Rules under “What the lights mean”.",
+    },
+    "attention_lights_caption": {
+        "zh": "先列{red}，再列{yellow}的目标，每条附进度依据（决定灯色的数字）。",
+        "en": "Goals with {red} first, then {yellow}, each with the figures that decided it.",
+    },
+    "changes": {"zh": "较上期变化", "en": "Changes since the previous period"},
+    "changes_caption": {
+        "zh": "与本年度{previous}相比进度灯发生变化的目标，变差的在前。",
+        "en": "Goals whose light changed since {previous} of the same year; worse first.",
+    },
+    "changes_none": {
+        "zh": "与上期相比没有目标的进度灯发生变化。",
+        "en": "No goal's light changed since the previous period.",
+    },
+    "changes_first_period": {
+        "zh": "本期是该年度的第一期，没有可比较的上期。",
+        "en": "This is the year's first period; there is no previous one to compare with.",
+    },
+    "change_worse": {"zh": "变差", "en": "worse"},
+    "change_better": {"zh": "好转", "en": "better"},
+    "progress": {"zh": "时序进度对比", "en": "Progress against time elapsed"},
+    "progress_caption": {
+        "zh": "条形为完成量占全年目标的比例，竖线为时序进度（{progress}）；数值和目标按原文写法。按落后时序进度的程度排序，最落后的在前。",
+        "en": "Bars: share of the year's target done; the line: time elapsed ({progress}). Value and target as written. Furthest behind first.",
+    },
+    "progress_marker": {"zh": "时序进度", "en": "Time elapsed"},
+    "no_progress": {
+        "zh": "当前筛选条件下没有带数量目标的指标。",
+        "en": "No figure with an amount target under these filters.",
+    },
+    "col_share": {"zh": "占全年目标%", "en": "% of year's target"},
+    "col_time_progress": {"zh": "时序进度%", "en": "Time elapsed %"},
+    "col_time_gap": {"zh": "与时序进度差（百分点）", "en": "Gap to time elapsed (points)"},
+    "col_light": {"zh": "进度灯", "en": "Light"},
+    "col_period": {"zh": "期间", "en": "Period"},
+    "col_previous_light": {"zh": "上期进度灯", "en": "Previous light"},
+    "history": {"zh": "历次进度", "en": "Across periods"},
+    "rank_up": {"zh": "进位 {n} 位", "en": "up {n}"},
+    "rank_down": {"zh": "退位 {n} 位", "en": "down {n}"},
+    "rank_same": {"zh": "名次不变", "en": "unchanged"},
+    "rank_move": {
+        "zh": "{name}：{scope}第{rank}（较{previous}{move}）",
+        "en": "{name}: {scope} No. {rank} ({move} since {previous})",
     },
     # access (kpi/web/auth.py)
     "login_help": {
@@ -391,3 +499,20 @@ def rank_text(scope: str | None, rank: int | None, is_top_n: bool | None, lang: 
         return ""
     key = "rank_text_top" if is_top_n else "rank_text_exact"
     return t(key, lang, scope=scope or "", rank=rank)
+
+
+def period_label(period: str, lang: str = DEFAULT_LANG) -> str:
+    if lang == "en":
+        return PERIOD_LABELS_EN.get(period, period)
+    return PERIOD_LABELS_ZH.get(period, period)
+
+
+def light_word(light: str, period: str, lang: str = DEFAULT_LANG) -> str:
+    """达到时序进度 … (running periods) or 完成目标 … (全年)."""
+    labels = LIGHT_LABELS.get(lang, LIGHT_LABELS[DEFAULT_LANG])
+    return labels["full_year" if period == FULL_YEAR else "running"][light]
+
+
+def light_label(light: str, period: str, lang: str = DEFAULT_LANG) -> str:
+    """Icon and words, e.g. '▲ 滞后于时序进度'."""
+    return f"{LIGHT_ICONS[light]} {light_word(light, period, lang)}"

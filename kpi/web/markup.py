@@ -92,6 +92,35 @@ def _badge(text: str, color: str) -> str:
     )
 
 
+def light_badge_html(light: str, period: str, lang: str) -> str:
+    """The light as shape, colour and words (never colour alone)."""
+    color = i18n.LIGHT_COLORS.get(light, i18n.LIGHT_COLORS["none"])
+    icon = i18n.LIGHT_ICONS.get(light, i18n.LIGHT_ICONS["none"])
+    word = i18n.light_word(light, period, lang) if light in i18n.LIGHT_ICONS else light
+    return (
+        f'<span class="kpi-light kpi-light-{html.escape(light)}" style="display:inline-block;margin:0 6px 4px 0;'
+        f"padding:0 8px;border-radius:6px;font-size:0.85rem;border:1.5px solid {color};background:#FFFFFF;"
+        f'color:#262730"><span aria-hidden="true" style="color:{color}">{icon}</span> {html.escape(word)}</span>'
+    )
+
+
+def history_html(rows: list[dict], moves: list[str], lang: str) -> str:
+    """A goal's series across the periods of its year: period, light and share of target."""
+    steps = []
+    for row in rows:
+        share = f" {row['share']:.1f}".rstrip("0").rstrip(".") + "%" if row.get("share") is not None else ""
+        steps.append(
+            f'<span class="kpi-history-step">{html.escape(i18n.period_label(row["period"], lang))} '
+            f"{light_badge_html(row['light'], row['period'], lang)}{html.escape(share)}</span>"
+        )
+    line = " → ".join(steps)
+    extra = "".join(f"<br>{html.escape(m)}" for m in moves)
+    return (
+        f'<p class="kpi-history" style="margin:6px 0 0 0;font-size:0.85rem">'
+        f"<strong>{html.escape(t('history', lang))}</strong>：{line}{extra}</p>"
+    )
+
+
 def goal_card_html(
     goal: dict,
     figures: list[str],
@@ -99,14 +128,20 @@ def goal_card_html(
     lang: str,
     with_department: bool = True,
     terms: tuple[str, ...] = (),
+    history: str = "",
 ) -> str:
-    """A goal card's text as one block of escaped HTML: title, badges (status in words,
-    department, themes), the narrative with its figures marked, and the status reason.
+    """A goal card's text as one block of escaped HTML: title, badges (light and status in
+    words, department, themes), the narrative with its figures marked, the light's and the
+    status's reasons, and (``history``, already escaped) its series across periods.
 
     ``with_department``: number the title with its department ("市经信局 1. …"), as a list of
-    several departments' goals must — the source numbers each department's goals from 1."""
+    several departments' goals must — the source numbers each department's goals from 1.
+    ``terms``: the search's spellings, highlighted in the card's text (not in its history)."""
     status = goal["status"]
-    badges = [_badge(i18n.status_label(status, lang), i18n.STATUS_BADGE_COLORS[status])]
+    badges = []
+    if goal.get("light"):
+        badges.append(light_badge_html(goal["light"], goal.get("period") or "FY", lang))
+    badges.append(_badge(i18n.status_label(status, lang), i18n.STATUS_BADGE_COLORS[status]))
     badges.append(_badge(i18n.department_name(goal["dept_name"], lang), "gray"))
     badges += [_badge(theme_names.get(theme_id, theme_id), "gray") for theme_id in goal["themes"] or []]
     reason = f"{t('status_reason', lang)}：{goal['status_reason'] or ''}"
@@ -114,12 +149,22 @@ def goal_card_html(
     if with_department:
         number = f"{html.escape(i18n.department_name(goal['dept_name'], lang))} {number}"
     title = f"{number} {html.escape(goal['title'])}"
-    return highlight_terms(
-        f'<p class="kpi-title" style="margin:0 0 6px 0"><strong>{title}</strong></p>'
-        f'<p class="kpi-badges" style="margin:0 0 4px 0">{"".join(badges)}</p>'
-        f'<div class="kpi-narrative">{highlight_figures(goal["result"], figures)}</div>'
-        f'<p class="kpi-reason" style="margin:6px 0 0 0;font-size:0.85rem;color:#5A6470">{html.escape(reason)}</p>',
-        terms,
+    light_reason = ""
+    if goal.get("light_reason"):
+        light_reason = (
+            '<p class="kpi-light-reason" style="margin:6px 0 0 0;font-size:0.85rem;color:#5A6470">'
+            f"{html.escape(t('light_reason', lang))}：{html.escape(goal['light_reason'])}</p>"
+        )
+    return (
+        highlight_terms(
+            f'<p class="kpi-title" style="margin:0 0 6px 0"><strong>{title}</strong></p>'
+            f'<p class="kpi-badges" style="margin:0 0 4px 0">{"".join(badges)}</p>'
+            f'<div class="kpi-narrative">{highlight_figures(goal["result"], figures)}</div>'
+            f"{light_reason}"
+            f'<p class="kpi-reason" style="margin:6px 0 0 0;font-size:0.85rem;color:#5A6470">{html.escape(reason)}</p>',
+            terms,
+        )
+        + history
     )
 
 

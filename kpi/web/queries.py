@@ -31,12 +31,16 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from kpi.contract import health
 from kpi.contract.schema import TABLES
 from kpi.contract.storage import data_dir
-from kpi.contract.vocab import STATUSES
+from kpi.contract.vocab import FULL_YEAR, LIGHT_SEVERITY, STATUSES
 
 MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
 ATTENTION_STATUSES: tuple[str, ...] = ("not_met", "at_risk", "pending")
 SCOPE_GROUPS: tuple[str, ...] = ("province", "nation", "other")
 SEARCH_MAX_CHARS = 50
+# The tables the dashboard queries, loaded into memory. goal_targets is not shown as such
+# (its figures reach the screen through the lights and the indicators): at a province's scale
+# it is a million rows the dashboard would hold for nothing.
+QUERIED_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name != "goal_targets")
 
 # One definition of scope grouping, used by every ranking query.
 _SCOPE_GROUP_SQL = """
@@ -74,6 +78,8 @@ class Filters:
     theme_ids: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     q: str = ""
+    # The report period (FY 全年, Q1, H1, Q1-3, M1-N); the sidebar defaults it to the year's latest.
+    period: str = FULL_YEAR
 
 
 def normalise_search(text: str | None) -> str:
@@ -178,7 +184,7 @@ def data_problems(directory: Path | None = None, deep: bool = False) -> list[str
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _connection(version: str, key: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
-    for name in TABLES:
+    for name in QUERIED_TABLES:
         # Tables, not views: each query would otherwise decode the Parquet columns again
         # (3–4× slower on a million figures). Loaded once per data version and process.
         # The relation API takes the path as a value, so no path is spliced into SQL.
@@ -206,13 +212,14 @@ def clear_caches() -> None:
         cached.clear()
 
 
-def _goal_scope(f: Filters) -> tuple[str, dict[str, object]]:
-    """SQL selecting the goals that pass the filters, with its parameters.
+def _goal_scope(f: Filters, every_period: bool = False) -> tuple[str, dict[str, object]]:
+    """SQL selecting the goals that pass the filters, with its parameters; with
+    ``every_period``, those of every year and period (for series across periods).
 
     Only fixed SQL fragments are chosen here; every user value is a parameter.
     """
-    conditions = ["g.year = $year"]
-    params: dict[str, object] = {"year": int(f.year)}
+    conditions = ["TRUE"] if every_period else ["g.year = $year", "g.period = $period"]
+    params: dict[str, object] = {} if every_period else {"year": int(f.year), "period": str(f.period)}
     if f.dept_ids:
         conditions.append("list_contains($dept_ids, g.dept_id)")
         params["dept_ids"] = list(f.dept_ids)
@@ -603,7 +610,7 @@ def top3_leaderboard(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame
 
 _GOAL_COLUMNS = """
     g.goal_id, g.year, g.dept_id, d.name AS dept_name, g.seq, g.title, g.result,
-    g.status, g.status_reason, g.themes
+    g.status, g.status_reason, g.themes, g.period, g.goal_key, g.light, g.light_reason
 """
 
 
@@ -860,8 +867,8 @@ def _export(version: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
     scope = _scope(f)
     goals = _query(
         """
-        SELECT g.goal_id, g.year, g.dept_id, d.name AS dept_name, g.seq, g.title, g.status,
-               g.status_reason, array_to_string(g.themes, '|') AS themes, g.result
+        SELECT g.goal_id, g.year, g.period, g.dept_id, d.name AS dept_name, g.seq, g.title, g.status,
+               g.status_reason, g.light, g.light_reason, array_to_string(g.themes, '|') AS themes, g.result
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN departments d ON d.dept_id = g.dept_id
         ORDER BY d.sort_order, g.seq
@@ -888,6 +895,256 @@ def export_frames(f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
     return _export(data_version(), f)
 
 
+# --- report periods and lights ------------------------------------------------------------------
+
+# Percent of target of a figure that is an amount (not a rate, a ratio or a rank): what a
+# share against the time elapsed means.
+_AMOUNT_SHARE_SQL = f"""
+    CASE WHEN i.unit IN ('%', '个百分点', '位次', '') THEN NULL ELSE {_PCT_OF_TARGET_SQL} END
+"""
+_LIGHT_ORDER_SQL = "CASE g.light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'green' THEN 2 ELSE 3 END"
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _periods(version: str, year: int) -> pl.DataFrame:
+    return _query(
+        """
+        SELECT period, label, end_date, time_progress_pct, source_title, as_of
+        FROM periods WHERE year = $year ORDER BY end_date DESC
+        """,
+        {"year": int(year)},
+    )
+
+
+def periods(year: int) -> pl.DataFrame:
+    """The report periods of a year, latest first: period, label, end_date,
+    time_progress_pct, source_title, as_of."""
+    return _periods(data_version(), int(year))
+
+
+def period_codes(year: int) -> list[str]:
+    return periods(year).get_column("period").to_list()
+
+
+def period_info(year: int, period: str) -> dict | None:
+    """The period's row (caption, time progress), or None when the year has no such period."""
+    frame = periods(year).filter(pl.col("period") == period)
+    return frame.row(0, named=True) if frame.height else None
+
+
+def previous_period(year: int, period: str) -> str | None:
+    """The period reported just before ``period`` in the same year."""
+    codes = period_codes(year)
+    if period not in codes:
+        return None
+    index = codes.index(period)
+    return codes[index + 1] if index + 1 < len(codes) else None
+
+
+@st.cache_data(show_spinner=False)
+def _light_counts(version: str, f: Filters) -> dict[str, int]:
+    row = _query(
+        """
+        SELECT count(*) FILTER (WHERE g.light = 'green') AS green,
+               count(*) FILTER (WHERE g.light = 'yellow') AS yellow,
+               count(*) FILTER (WHERE g.light = 'red') AS red,
+               count(*) FILTER (WHERE g.light = 'none') AS none
+        FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
+        """,
+        scope=_scope(f),
+    ).row(0, named=True)
+    return {key: int(value) for key, value in row.items()}
+
+
+def light_counts(f: Filters) -> dict[str, int]:
+    """Goals per light (green, yellow, red, none) among those passing the filters."""
+    return _light_counts(data_version(), f)
+
+
+@st.cache_data(show_spinner=False)
+def _light_goal_page(version: str, f: Filters, lights: tuple[str, ...], limit: int, offset: int):
+    frame = _query(
+        f"""
+        SELECT {_GOAL_COLUMNS}, count(*) OVER () AS total
+        FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
+        JOIN departments d ON d.dept_id = g.dept_id
+        WHERE list_contains($lights, g.light)
+        ORDER BY {_LIGHT_ORDER_SQL}, d.sort_order, g.seq
+        LIMIT $limit OFFSET $offset
+        """,
+        {"lights": list(lights), "limit": int(limit), "offset": int(offset)},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    if not frame.height and offset:
+        total = int(
+            _query(
+                "SELECT count(*) FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id WHERE list_contains($lights, g.light)",
+                {"lights": list(lights)},
+                scope=_scope(f),
+            ).item()
+        )
+    return frame.drop("total"), total
+
+
+def light_attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
+    """Goals with a red light, then those with a yellow one, one page, and their total count."""
+    return _light_goal_page(data_version(), f, ("red", "yellow"), limit, offset)
+
+
+@st.cache_data(show_spinner=False)
+def _light_changes(version: str, f: Filters, previous: str, limit: int | None) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        f"""
+        WITH prev AS (
+            SELECT goal_key, light AS previous_light FROM goals
+            WHERE year = $year AND period = $previous
+        )
+        SELECT g.goal_id, g.goal_key, d.name AS dept_name, g.seq, g.title, g.light, g.light_reason,
+               prev.previous_light,
+               list_position($severity, g.light) - list_position($severity, prev.previous_light) AS change,
+               count(*) OVER () AS total
+        FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
+        JOIN prev ON prev.goal_key = g.goal_key
+        JOIN departments d ON d.dept_id = g.dept_id
+        WHERE prev.previous_light <> g.light
+        ORDER BY change DESC, {_LIGHT_ORDER_SQL}, d.sort_order, g.seq
+        LIMIT $limit
+        """,
+        {
+            "year": int(f.year),
+            "previous": previous,
+            "severity": sorted(LIGHT_SEVERITY, key=LIGHT_SEVERITY.get),
+            "limit": limit,
+        },
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def light_changes(f: Filters, previous: str, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Goals whose light differs from the ``previous`` period of the same year, worse first
+    (at most ``limit``), and how many there are.
+
+    ``change`` > 0 is worse (e.g. green → red), < 0 better; ``none`` counts as the mildest."""
+    return _light_changes(data_version(), f, previous, limit)
+
+
+@st.cache_data(show_spinner=False)
+def _progress_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
+    frame = _query(
+        f"""
+        WITH measured AS (
+            SELECT i.indicator_id, i.goal_id, g.goal_key, d.name AS dept_name, g.seq, g.title AS goal_title,
+                   i.name, i.value_text, i.target_text, i.quote, g.light,
+                   {_AMOUNT_SHARE_SQL} AS share, p.time_progress_pct, d.sort_order
+            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
+            JOIN goals g ON g.goal_id = i.goal_id
+            JOIN departments d ON d.dept_id = i.dept_id
+            JOIN periods p ON p.year = g.year AND p.period = g.period
+            WHERE i.target IS NOT NULL OR i.completion_pct IS NOT NULL
+        )
+        SELECT * EXCLUDE (sort_order), share - time_progress_pct AS gap, count(*) OVER () AS total
+        FROM measured WHERE share IS NOT NULL
+        ORDER BY gap, sort_order, indicator_id
+        LIMIT $limit
+        """,
+        {"limit": limit},
+        scope=_scope(f),
+    )
+    total = int(frame.get_column("total")[0]) if frame.height else 0
+    return frame.drop("total"), total
+
+
+def progress_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """Figures with a target, as a share of it next to the period's time progress, furthest
+    behind first: value_text and target_text as written, share and gap in points."""
+    return _progress_figures(data_version(), f, limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _goal_history(version: str, goal_keys: tuple[str, ...]) -> pl.DataFrame:
+    return _query(
+        f"""
+        SELECT g.goal_key, g.year, g.period, p.label, p.end_date, p.time_progress_pct, g.light, g.light_reason,
+               (SELECT min({_AMOUNT_SHARE_SQL}) FROM {_COUNTED_INDICATORS_SQL} WHERE i.goal_id = g.goal_id) AS share
+        FROM goals g JOIN periods p ON p.year = g.year AND p.period = g.period
+        WHERE list_contains($keys, g.goal_key)
+        ORDER BY g.goal_key, p.end_date
+        """,
+        {"keys": list(goal_keys)},
+    )
+
+
+def goal_history(goal_keys: tuple[str, ...]) -> pl.DataFrame:
+    """Each goal's series across the periods of its year: period, label, light, share (lowest
+    share of target among its amount figures, or null)."""
+    return _goal_history(data_version(), tuple(sorted(set(goal_keys))))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _rank_moves(version: str, goal_ids: tuple[str, ...], year: int, previous: str) -> pl.DataFrame:
+    return _query(
+        f"""
+        WITH cur AS (
+            SELECT i.indicator_id, i.goal_id, i.name, i.rank_scope, i.rank, g.goal_key
+            FROM {_COUNTED_INDICATORS_SQL} JOIN goals g ON g.goal_id = i.goal_id
+            WHERE i.year = $year AND list_contains($goal_ids, i.goal_id)
+              AND i.rank IS NOT NULL AND NOT i.rank_is_top_n
+        ),
+        prev AS (
+            SELECT i.name, i.rank_scope, i.rank AS previous_rank, g.goal_key
+            FROM {_COUNTED_INDICATORS_SQL} JOIN goals g ON g.goal_id = i.goal_id
+            WHERE g.year = $year AND g.period = $previous AND i.rank IS NOT NULL AND NOT i.rank_is_top_n
+        )
+        SELECT cur.indicator_id, cur.goal_id, cur.name, cur.rank_scope, cur.rank, prev.previous_rank,
+               prev.previous_rank - cur.rank AS move
+        FROM cur JOIN prev USING (goal_key, name, rank_scope)
+        ORDER BY cur.goal_id, cur.indicator_id
+        """,
+        {"goal_ids": list(goal_ids), "year": int(year), "previous": previous},
+    )
+
+
+def rank_moves(goal_ids: tuple[str, ...], year: int, previous: str | None) -> pl.DataFrame:
+    """Ranked figures of these goals also ranked in the ``previous`` period: move > 0 is 进位."""
+    if previous is None:
+        return _query(
+            "SELECT NULL::VARCHAR AS indicator_id, NULL::VARCHAR AS goal_id, NULL::INTEGER AS move WHERE FALSE"
+        )
+    return _rank_moves(data_version(), tuple(sorted(goal_ids)), int(year), previous)
+
+
+@st.cache_data(show_spinner=False)
+def _tile_series(version: str, f: Filters) -> pl.DataFrame:
+    sql, params = _goal_scope(f, every_period=True)
+    scope = _query(sql, params).to_arrow()
+    return _query(
+        """
+        SELECT g.year, g.period, p.end_date,
+               count(*) AS goals,
+               count(*) FILTER (WHERE g.light = 'green') AS green,
+               count(*) FILTER (WHERE g.light = 'yellow') AS yellow,
+               count(*) FILTER (WHERE g.light = 'red') AS red,
+               count(*) FILTER (WHERE g.light = 'none') AS none,
+               count(*) FILTER (WHERE g.status IN ('exceeded', 'achieved')) / count(*) AS met_share
+        FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
+        JOIN periods p ON p.year = g.year AND p.period = g.period
+        GROUP BY g.year, g.period, p.end_date
+        ORDER BY p.end_date
+        """,
+        scope=scope,
+    )
+
+
+def tile_series(f: Filters) -> pl.DataFrame:
+    """Per report period of every year (oldest first), the goals passing the other filters:
+    goals, green/yellow/red/none and met_share — the tiles' sparklines."""
+    # Year and period do not narrow a series across them: one cache entry for all.
+    return _tile_series(data_version(), replace(f, year=0, period=FULL_YEAR))
+
+
 _CACHED = (
     _data_problems,
     _scope_table,
@@ -912,4 +1169,12 @@ _CACHED = (
     _target_gaps,
     _title_target_goals,
     _export,
+    _periods,
+    _light_counts,
+    _light_goal_page,
+    _light_changes,
+    _progress_figures,
+    _goal_history,
+    _rank_moves,
+    _tile_series,
 )

@@ -9,6 +9,7 @@ import streamlit as st
 
 from kpi.contract.schema import ContractError
 from kpi.contract.storage import data_dir
+from kpi.contract.vocab import PERIOD_LABELS_ZH
 from kpi.pipeline import review
 from kpi.pipeline.curation import CurationError
 from kpi.web import markup, queries
@@ -28,7 +29,7 @@ def review_section(session: MutableMapping[str, Any], done_key: str) -> None:
         return
     st.caption(TEXT["review_help"])
     labels = {
-        item.indicator_id: f"{item.year} · {item.dept_name} · 目标{item.seq}：{item.name} {item.value_text}"
+        item.indicator_id: f"{item.year} {PERIOD_LABELS_ZH[item.period]} · {item.dept_name} · 目标{item.seq}：{item.name} {item.value_text}"
         for item in queue
     }
     chosen = st.selectbox(TEXT["review_pick"], list(labels), format_func=labels.__getitem__, key="review_pick")

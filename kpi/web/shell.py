@@ -152,6 +152,7 @@ def _data_failed(error: Exception, lang: str) -> None:
 _URL_CHECKED_KEY = "_kpi_url_checked"
 URL_FILTER_PARAMS: dict[str, str] = {
     filters.YEAR: "year",
+    filters.PERIOD: "period",
     filters.DEPT: "departments",
     filters.SECTOR: "sector",
     filters.THEME: "themes",
@@ -170,6 +171,7 @@ def ignored_url_filters(requested: dict[str, list[str]], f: Filters) -> list[str
     """
     in_force = {
         filters.YEAR: [str(f.year)],
+        filters.PERIOD: [f.period],
         filters.DEPT: list(f.dept_ids),
         filters.SECTOR: list(f.sectors),
         filters.THEME: list(f.theme_ids),

@@ -65,3 +65,84 @@ def test_missing_column_and_wrong_type_are_reported():
     wrong = dataset.goals.with_columns(year=pl.lit("二〇二二"))
     with pytest.raises(ContractError, match="目标表的列「year」类型应为 Int32"):
         validate(replace(dataset, goals=wrong))
+
+
+# --- report periods, goal targets and lights --------------------------------------------------------
+
+
+def test_goals_written_before_periods_existed_read_as_full_year_goals_without_a_light():
+    dataset = tiny_dataset()
+    old = dataset.goals.drop("period", "goal_key", "light", "light_reason")
+    upgraded = validate(replace(dataset, goals=old)).goals.row(0, named=True)
+    assert (upgraded["period"], upgraded["goal_key"], upgraded["light"]) == ("FY", "2022-dept_a-1", "none")
+    assert upgraded["light_reason"]
+
+
+def test_the_same_goal_may_appear_once_per_period():
+    dataset = tiny_dataset()
+    h1 = dataset.goals.with_columns(goal_id=pl.lit("2022-H1-dept_a-1"), period=pl.lit("H1"))
+    periods = pl.concat(
+        [
+            dataset.periods,
+            dataset.periods.with_columns(
+                period_id=pl.lit("2022-H1"), period=pl.lit("H1"), label=pl.lit("上半年"), time_progress_pct=pl.lit(50.0)
+            ),
+        ]
+    )
+    validate(replace(dataset, goals=pl.concat([dataset.goals, h1]), periods=periods))
+    twice = h1.with_columns(goal_id=pl.lit("2022-H1-dept_a-1b"))
+    with pytest.raises(ContractError, match="期间 H1、部门 dept_a、序号 1 重复"):
+        validate(replace(dataset, goals=pl.concat([dataset.goals, h1, twice]), periods=periods))
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (lambda d: replace(d, goals=d.goals.with_columns(period=pl.lit("H2"))), "期间 'H2' 不是有效值"),
+        (lambda d: replace(d, goals=d.goals.with_columns(light=pl.lit("blue"))), "灯色 'blue' 不是有效值"),
+        (lambda d: replace(d, periods=d.periods.clear()), "缺少目标表用到的期间 2022-FY"),
+        (
+            lambda d: replace(d, periods=d.periods.with_columns(time_progress_pct=pl.lit(90.0))),
+            "时序进度应为 100.0",
+        ),
+    ],
+)
+def test_period_and_light_problems_are_named(change, fragment):
+    with pytest.raises(ContractError, match=fragment):
+        validate(change(tiny_dataset()))
+
+
+def _target(**values):
+    row = {
+        "target_id": "2022-dept_a-1-t01",
+        "goal_id": "2022-dept_a-1",
+        "kind": "amount",
+        "direction": "at_least",
+        "value": 60.0,
+        "value_high": None,
+        "unit": "个",
+        "value_text": "60个",
+        "rank_scope": None,
+        "stretch": False,
+        "basis": "parsed",
+        "quote": "无障碍改造",
+    }
+    return pl.DataFrame([{**row, **values}], schema=tiny_dataset().goal_targets.schema)
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"goal_id": "2022-dept_a-9"}, "不在目标表中"),
+        ({"kind": "wish"}, "类型 'wish' 不是有效值"),
+        ({"direction": "sideways"}, "方向 'sideways' 不是有效值"),
+        ({"value": None}, "数量目标缺少目标值"),
+        ({"quote": "不在标题里"}, "引文「不在标题里」在目标任务中找不到"),
+        ({"basis": "guess"}, "来源 'guess' 不是有效值"),
+    ],
+)
+def test_goal_target_problems_are_named(values, fragment):
+    dataset = tiny_dataset()
+    validate(replace(dataset, goal_targets=_target()))  # the base row is valid
+    with pytest.raises(ContractError, match=fragment):
+        validate(replace(dataset, goal_targets=_target(**values)))

@@ -37,13 +37,15 @@ def variant(n: int) -> Dataset:
     """tiny_dataset with its department and goal renamed after ``n``: every table differs."""
     data = tiny_dataset()
     dept, goal = f"dept_{n}", f"2022-dept_{n}-1"
-    return Dataset(
+    return replace(
+        data,
         departments=data.departments.with_columns(dept_id=pl.lit(dept), name=pl.lit(f"市{n}局")),
         goals=data.goals.with_columns(goal_id=pl.lit(goal), dept_id=pl.lit(dept), title=pl.lit(f"标题{n}")),
         indicators=data.indicators.with_columns(
             indicator_id=pl.lit(f"{goal}-01"), goal_id=pl.lit(goal), dept_id=pl.lit(dept)
         ),
         themes=data.themes.with_columns(name_en=pl.lit(f"Livelihood {n}")),
+        goal_targets=data.goal_targets.with_columns(goal_id=pl.lit(goal)),
     )
 
 
@@ -55,8 +57,10 @@ def test_round_trip_writes_a_version_and_points_current_at_it(tmp_path):
     assert os.readlink(tmp_path / "current") == f"versions/{version}"
     assert sorted(p.name for p in (tmp_path / "versions" / version).iterdir()) == [
         "departments.parquet",
+        "goal_targets.parquet",
         "goals.parquet",
         "indicators.parquet",
+        "periods.parquet",
         "themes.parquet",
     ]
     # Outside tools read the current version as plain Parquet files.
@@ -233,11 +237,10 @@ def test_a_second_writer_waits_then_is_refused_in_chinese(tmp_path):
 _KILLED_WRITER = """
 import os, signal, sys
 import polars as pl
-from kpi.contract.schema import Dataset
+from kpi.contract.schema import TABLES, Dataset
 from kpi.contract.storage import write_dataset
 target = sys.argv[2]
-tables = {name: pl.read_parquet(os.path.join(sys.argv[3], name + ".parquet")) for name in
-          ("departments", "goals", "indicators", "themes")}
+tables = {name: pl.read_parquet(os.path.join(sys.argv[3], name + ".parquet")) for name in TABLES}
 def step(name):
     if name == target:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -291,3 +294,31 @@ def test_a_server_start_removes_what_a_crash_left_unless_a_writer_is_at_work(tmp
         f"{storage.STAGING_PREFIX}crashed",
     ]
     assert tree(tmp_path) == before
+
+
+def test_a_version_from_before_report_periods_is_read_with_one_full_year_period_per_year(tmp_path):
+    dataset = tiny_dataset()
+    old_goals = dataset.goals.drop("period", "goal_key", "light", "light_reason")
+    for name, frame in {**dataset.tables(), "goals": old_goals}.items():
+        if name not in ("periods", "goal_targets"):
+            frame.write_parquet(tmp_path / f"{name}.parquet")
+    read = read_dataset(tmp_path)
+    years = sorted(set(dataset.goals["year"].to_list()))
+    assert read.periods.select("year", "period", "time_progress_pct").rows() == [(y, "FY", 100.0) for y in years]
+    assert read.goal_targets.height == 0
+    assert set(read.goals["period"].to_list()) == {"FY"}
+    # the dashboard reads the files themselves: it names what is missing and how to fill it in
+    problems = health.dataset_problems(tmp_path)
+    assert any("periods.parquet（期间表）：文件不存在" in p and "kpi.build" in p for p in problems)
+    write_dataset(read, tmp_path)  # the first write completes the version
+    assert health.dataset_problems(tmp_path) == []
+    assert read_dataset(tmp_path).periods.height == len(years)
+
+
+def test_a_dataset_without_goal_targets_is_healthy_but_one_without_periods_is_not(tmp_path):
+    dataset = tiny_dataset()
+    write_dataset(replace(dataset, goal_targets=dataset.goal_targets.clear()), tmp_path)
+    assert health.dataset_problems(tmp_path) == []
+    path = table_path(tmp_path, "periods")
+    pl.read_parquet(path).clear().write_parquet(path)
+    assert health.dataset_problems(tmp_path) == ["periods.parquet（期间表）：没有任何数据行"]

@@ -199,7 +199,12 @@ def test_a_shared_link_with_filters_works_through_the_proxy(
     link = page.locator("[data-testid=stPopoverBody] code").inner_text().strip()
     parts = urlsplit(link)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{proxy[0]}/goals"
-    assert parse_qs(parts.query) == {"year": [str(year)], "dept": ["economy_it"], "status": ["at_risk"]}
+    assert parse_qs(parts.query) == {
+        "year": [str(year)],
+        "period": ["FY"],
+        "dept": ["economy_it"],
+        "status": ["at_risk"],
+    }
 
     fresh = through_proxy(f"/goals?{parts.query}")
     captions = " ".join(fresh.locator("[data-testid=stCaptionContainer]").all_inner_texts())

@@ -190,7 +190,7 @@ def test_check_mode(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["--out", str(out)]) == 0
     assert main(["--out", str(out), "--check"]) == 0
-    goals = pl.read_parquet(table_path(out, "goals")).with_columns(title=pl.lit("被改动"))
+    goals = pl.read_parquet(table_path(out, "goals")).with_columns(status_reason=pl.lit("被改动"))
     goals.write_parquet(table_path(out, "goals"))
     assert main(["--out", str(out), "--check"]) == 1
     assert "goals" in capsys.readouterr().err

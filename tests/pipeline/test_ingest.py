@@ -139,12 +139,12 @@ BROKEN = {
     "duplicate_in_file": (
         "goals.csv",
         csv_bytes([GOOD, GOOD[:4] + ["另一段完成情况。", "", ""]]),
-        "第3行：年度 2023、部门 市财政局、序号 1 与第2行重复",
+        "第3行：年度 2023、期间 全年、部门 市财政局、序号 1 与第2行重复",
     ),
     "duplicate_by_full_name": (
         "goals.csv",
         csv_bytes([GOOD, ["2023", "湖州市财政局", *GOOD[2:]]]),
-        "第3行：年度 2023、部门 湖州市财政局、序号 1 与第2行重复",
+        "第3行：年度 2023、期间 全年、部门 湖州市财政局、序号 1 与第2行重复",
     ),
     "unknown_status": (
         "goals.csv",
@@ -749,7 +749,8 @@ def test_a_plan_made_before_someone_else_wrote_is_refused(data):
 
 
 def test_import_keeps_the_previous_version_and_restore_puts_it_back(data, tmp_path, capsys):
-    original = {name: table_path(data, name).read_bytes() for name in ("departments", "goals", "indicators", "themes")}
+    tables = ("departments", "goals", "indicators", "themes", "periods", "goal_targets")
+    original = {name: table_path(data, name).read_bytes() for name in tables}
     code, out, _ = run([put(tmp_path, "goals.csv", csv_bytes(NEW_ROWS)), "--data-dir", data], capsys)
     assert code == 0
     [stamp] = history.history_entries(data)
@@ -859,7 +860,8 @@ def test_the_template_documents_every_column_and_its_examples_come_from_the_sour
     sheets = pl.read_excel(path, sheet_id=0)
     assert list(sheets) == [spreadsheet.DATA_SHEET, spreadsheet.INSTRUCTIONS_SHEET]
     examples = sheets[spreadsheet.DATA_SHEET]
-    assert examples.columns == HEADER
+    # The columns of 2022 in their old order, with 期间 and 目标值 (both optional) in between.
+    assert examples.columns == ["年度", "部门", "期间", "序号", "目标任务", "目标值", "完成情况", "状态", "主题"]
     assert 2 <= examples.height <= 3
     source = squeeze(RAW_FILE.read_text(encoding="utf-8"))
     for row in examples.iter_rows(named=True):

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import threading
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from kpi.contract.schema import TABLES
-from kpi.contract.storage import current_version_id, read_dataset, table_path, write_dataset
+from kpi.contract.storage import current_version_id, read_dataset, table_path, write_dataset, writer_lock
 from kpi.pipeline import ingest, review
 from kpi.pipeline.build import CURATION_DIR, RAW_FILE, build_dataset
 from kpi.pipeline.curation import load_curation
@@ -83,13 +85,14 @@ def test_a_rename_is_recorded_applied_and_survives_a_reimport(
         "value": "地区生产总值（全年）",
         "reason": "表格行：指标名称在目标列",
         "year": "2024",
+        "period": "",  # 全年
     }
     assert len(history_entries(data)) >= 2  # the data before the decision is kept as a version
 
     # Re-import into a fresh copy of the seed: the decision is applied again.
     fresh = tmp_path / "fresh"
     seed = read_dataset(seed_files)
-    write_dataset(type(seed)(seed.departments, seed.goals, seed.indicators.clear(), seed.themes), fresh)
+    write_dataset(replace(seed, indicators=seed.indicators.clear()), fresh)
     plan = ingest.plan_import(upload(ROWS), "进度.csv", fresh, curation)
     assert plan.ok, plan.problems
     again = plan.dataset.indicators.filter(pl.col("value_text") == "853.2亿元").row(0, named=True)
@@ -144,3 +147,74 @@ def test_a_corrected_value_must_be_written_in_the_result(place: tuple[Path, Path
         31.0,
         "high",
     )
+
+
+def test_a_decision_on_a_period_goal_applies_to_that_period_only_keeps_its_targets_and_relights_it(
+    tmp_path: Path, seed_files: Path
+) -> None:
+    data = tmp_path / "data"
+    write_dataset(read_dataset(seed_files), data)
+    curation = tmp_path / "curation"
+    shutil.copytree(CURATION_DIR, curation)
+    rows = [
+        ["2024", "上半年", "市统计局", "2", "地区生产总值达到1600亿元", "9.7 | 853.2亿元 | 完成 | 2"],
+        ["2024", "", "市统计局", "2", "地区生产总值达到1600亿元", "9.7 | 853.2亿元 | 完成 | 2"],
+    ]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([["年度", "期间", "部门", "序号", "目标任务", "完成情况"], *rows])
+    plan = ingest.plan_import(buffer.getvalue().encode("utf-8"), "进度.csv", data, curation)
+    assert plan.ok, plan.problems
+    ingest.apply_import(plan)
+    queue = [i for i in review.review_queue(data) if i.value_text == "853.2亿元"]
+    assert sorted(i.period for i in queue) == ["FY", "H1"]
+    half = next(i for i in queue if i.period == "H1")
+    before = read_dataset(data)
+    goal_before = before.goals.filter(pl.col("goal_id") == half.goal_id).row(0, named=True)
+    targets_before = before.goal_targets.filter(pl.col("goal_id") == half.goal_id)
+    assert targets_before.height == 1 and goal_before["light"] == "none"  # a 待核 figure decides no light
+    assert "1 个待核指标未计入" in goal_before["light_reason"]
+
+    review.decide(data, half.indicator_id, "rename", "地区生产总值", "表格行：指标名称在目标列", curation)
+
+    after = read_dataset(data)
+    assert after.goal_targets.filter(pl.col("goal_id") == half.goal_id).equals(targets_before)
+    goal = after.goals.filter(pl.col("goal_id") == half.goal_id).row(0, named=True)
+    # 853.2 of 1600 亿元 at 上半年 (时序进度 50%): 53.33%, ahead of time — decided by the confirmed figure
+    assert goal["light"] == "green" and "853.2亿元" in goal["light_reason"], goal["light_reason"]
+    assert [i.period for i in review.review_queue(data) if i.value_text == "853.2亿元"] == ["FY"]
+    row = list(csv.DictReader((curation / "indicator_overrides.csv").open(encoding="utf-8")))[-1]
+    assert (row["year"], row["period"], row["value"]) == ("2024", "H1", "地区生产总值")
+    # A re-import of the same file applies the decision again, to the 上半年 goal only.
+    again = ingest.plan_import(buffer.getvalue().encode("utf-8"), "进度.csv", data, curation)
+    assert again.ok, again.problems
+    figures = again.dataset.indicators.filter(pl.col("value_text") == "853.2亿元")
+    by_goal = dict(zip(figures["goal_id"], figures["confidence"], strict=True))
+    assert by_goal[half.goal_id] == "high" and sorted(by_goal.values()) == ["high", "low"]
+
+
+def test_a_decision_waits_for_the_writer_and_changes_nothing_when_it_stays_busy(
+    place: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, curation = place
+    item = item_of(data, "853.2亿元")
+    overrides = (curation / "indicator_overrides.csv").read_bytes()
+    version = current_version_id(data)
+    holding, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with writer_lock(data):
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        monkeypatch.setenv("KPI_LOCK_TIMEOUT", "0")
+        with pytest.raises(review.ReviewError, match="另一个导入或恢复正在写入数据"):
+            review.decide(data, item.indicator_id, "confirm", "", "核对原文无误", curation)
+    finally:
+        release.set()
+        thread.join()
+    assert (curation / "indicator_overrides.csv").read_bytes() == overrides
+    assert current_version_id(data) == version

@@ -51,10 +51,14 @@ def test_rows_scale_with_departments_and_years():
     large = generate(departments=200, years=4, seed=1)
     for data, dept_years in ((small, 200), (large, 800)):
         assert data.departments.height == dept_years // (data.goals.get_column("year").n_unique())
-        goals_per = data.goals.height / dept_years
-        figures_per = data.indicators.height / data.goals.height
+        full_year = data.goals.filter(pl.col("period") == "FY")
+        goals_per = full_year.height / dept_years
+        figures_per = (
+            data.indicators.filter(pl.col("goal_id").is_in(full_year["goal_id"].implode())).height / full_year.height
+        )
         assert 4.5 < goals_per < 5.5
         assert 3.5 < figures_per < 4.5
+        assert data.goals.height == 4 * full_year.height  # every goal reported in four periods
     assert 3.5 < large.indicators.height / small.indicators.height < 4.5
 
 
@@ -99,11 +103,13 @@ def test_statuses_match_what_the_status_rules_read_in_the_narrative(dataset):
 
 def test_distributions_look_like_the_real_source():
     data = generate(departments=300, years=2, seed=2)
-    statuses = data.goals.get_column("status").value_counts(normalize=True)
+    full_year = data.goals.filter(pl.col("period") == "FY")
+    statuses = full_year.get_column("status").value_counts(normalize=True)
     shares = dict(zip(statuses.get_column("status"), statuses.get_column("proportion"), strict=True))
     assert set(shares) == set(STATUSES)
     assert shares["achieved"] > shares["exceeded"] > shares["at_risk"]
-    completion = data.indicators.get_column("completion_pct").drop_nulls()
+    fy_figures = data.indicators.filter(pl.col("goal_id").is_in(full_year["goal_id"].implode()))
+    completion = fy_figures.get_column("completion_pct").drop_nulls()
     assert 95 <= completion.median() <= 110
     ranked = data.indicators.filter(pl.col("rank").is_not_null())
     provincial = ranked.filter(pl.col("rank_scope") == "全省")
@@ -155,3 +161,50 @@ def test_the_module_runs_from_the_shell_without_a_traceback(tmp_path):
     assert "参数 --departments 应为整数" in done.stderr
     assert "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# --- report periods and lights ------------------------------------------------------------------------
+
+
+def test_every_year_is_reported_in_four_periods_linked_by_goal_key(dataset):
+    periods = dataset.periods
+    assert periods.height == 3 * 4
+    assert set(periods.get_column("period")) == {"Q1", "H1", "Q1-3", "FY"}
+    per_key = dataset.goals.group_by("goal_key").agg(pl.col("period").sort())
+    assert (per_key.get_column("period").list.len() == 4).all()
+    # A running period's headline figure is a share of the year's, and short of its target.
+    joined = dataset.indicators.join(dataset.goals.select("goal_id", "goal_key", "period"), on="goal_id")
+    fy = joined.filter((pl.col("period") == "FY") & pl.col("indicator_id").str.ends_with("-01"))
+    q1 = joined.filter(pl.col("period") == "Q1")
+    both = q1.join(fy, on=["goal_key", "name"], suffix="_fy")
+    assert both.height > 0
+    assert (both.get_column("value") < both.get_column("value_fy")).mean() > 0.9
+    assert (both.get_column("completion_pct").drop_nulls() < 100).all()
+
+
+def test_generated_lights_are_the_rules_lights(dataset):
+    """The column-wise lights of the generator equal kpi.pipeline.lights.decide_light goal by goal."""
+    from kpi.pipeline.build import targets_of_rows
+    from kpi.pipeline.lights import decide_light, load_thresholds
+
+    thresholds = load_thresholds(ROOT / "data" / "curation")
+    figures: dict[str, list[dict]] = {}
+    for row in dataset.indicators.iter_rows(named=True):
+        figures.setdefault(row["goal_id"], []).append(row)
+    targets: dict[str, list[dict]] = {}
+    for row in dataset.goal_targets.iter_rows(named=True):
+        targets.setdefault(row["goal_id"], []).append(row)
+    lights = set()
+    for goal in dataset.goals.iter_rows(named=True):
+        expected = decide_light(
+            period=goal["period"],
+            status=goal["status"],
+            status_reason=goal["status_reason"],
+            result=goal["result"],
+            targets=targets_of_rows(targets.get(goal["goal_id"], [])),
+            figures=figures.get(goal["goal_id"], []),
+            thresholds=thresholds,
+        )
+        assert (goal["light"], goal["light_reason"]) == expected, goal["goal_id"]
+        lights.add((goal["period"] == "FY", goal["light"]))
+    assert {light for _, light in lights} == {"green", "yellow", "red", "none"}

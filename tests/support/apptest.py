@@ -46,8 +46,25 @@ def card_text(app: AppTest) -> str:
 
 
 def metric_values(app: AppTest) -> dict[str, str]:
-    """Tile label → displayed value."""
-    return {metric.label: metric.value for metric in app.metric}
+    """KPI tile label → displayed value (the light tiles: ``light_tile_values``)."""
+    return {metric.label: metric.value for metric in app.metric if not _is_light_tile(metric.label)}
+
+
+def _is_light_tile(label: str) -> bool:
+    return any(label.startswith(icon + " ") for icon in i18n.LIGHT_ICONS.values())
+
+
+def light_tile_values(app: AppTest) -> dict[str, str]:
+    """Light tile label (icon and words) → displayed count."""
+    return {metric.label: metric.value for metric in app.metric if _is_light_tile(metric.label)}
+
+
+def expected_light_tiles(goals: pl.DataFrame, period: str) -> dict[str, str]:
+    """The light tiles computed with Polars from the goals of one period."""
+    return {
+        i18n.light_label(light, period): str(goals.filter(pl.col("light") == light).height)
+        for light in ("red", "yellow", "green", "none")
+    }
 
 
 def expected_tiles(goals: pl.DataFrame, indicators: pl.DataFrame) -> dict[str, float | int]:

@@ -1,6 +1,7 @@
 """Datasets made for tests: a tiny one that satisfies the contract (for tests that then break
 it on purpose), and the bundled data with hostile text in every name and narrative."""
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +22,8 @@ def tiny_dataset() -> Dataset:
                 {
                     "goal_id": "2022-dept_a-1",
                     "year": 2022,
+                    "period": "FY",
+                    "goal_key": "2022-dept_a-1",
                     "dept_id": "dept_a",
                     "seq": 1,
                     "title": "无障碍改造",
@@ -28,6 +31,8 @@ def tiny_dataset() -> Dataset:
                     "status": "exceeded",
                     "status_reason": "叙述称超额完成",
                     "themes": ["livelihood"],
+                    "light": "green",
+                    "light_reason": "无障碍改造66个，完成全年目标的110%，时序进度100%",
                 }
             ],
             schema=TABLES["goals"],
@@ -65,6 +70,23 @@ def tiny_dataset() -> Dataset:
             [{"theme_id": "livelihood", "name": "民生保障", "name_en": "Livelihood", "keywords": ["民生"]}],
             schema=TABLES["themes"],
         ),
+        periods=pl.DataFrame(
+            [
+                {
+                    "period_id": "2022-FY",
+                    "year": 2022,
+                    "period": "FY",
+                    "label": "全年",
+                    "end_date": date(2022, 12, 31),
+                    "time_progress_pct": 100.0,
+                    "source_title": "某市2022年度目标任务完成情况",
+                    "as_of": "2022-12",
+                }
+            ],
+            schema=TABLES["periods"],
+        ),
+        # No targets: tests rewrite the title freely; tests of targets build their own.
+        goal_targets=pl.DataFrame(schema=TABLES["goal_targets"]),
     )
 
 
@@ -129,4 +151,81 @@ def hostile_dataset(source: Path) -> Dataset:
     )
     indicators = data.indicators.with_columns(dept_id=renamed, name=pl.col("name") + XSS_IMG + "**x** " + URL)
     themes = data.themes.with_columns(name=pl.col("name") + XSS_SCRIPT + "**x**")
-    return Dataset(departments=departments, goals=goals, indicators=indicators, themes=themes)
+    return Dataset(
+        departments=departments,
+        goals=goals,
+        indicators=indicators,
+        themes=themes,
+        periods=data.periods,
+        goal_targets=data.goal_targets,
+    )
+
+
+# --- a multi-period data set from real reports ---------------------------------------------------------
+
+REAL_REPORTS = Path(__file__).resolve().parents[1] / "data" / "real_reports" / "reports.csv"
+IMPORT_HEADER = ["年度", "期间", "部门", "序号", "目标任务", "完成情况"]
+
+
+def real_report_rows() -> list[dict[str, str]]:
+    """The rows of the real progress reports that name their department (the import needs one)."""
+    import csv
+
+    with REAL_REPORTS.open(encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if row["部门"]]
+
+
+def real_reports_csv(rows: list[dict[str, str]] | None = None) -> bytes:
+    """The real progress reports as an import file (UTF-8 CSV, the template's columns plus 期间)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(IMPORT_HEADER)
+    for row in rows if rows is not None else real_report_rows():
+        writer.writerow([row[c] for c in IMPORT_HEADER])
+    return buffer.getvalue().encode("utf-8")
+
+
+# Three Huzhou goals reported at 一季度 and 上半年 2023, written for the tests in the style of the
+# source (not sentences of a real report): each moves its light between the two periods.
+HUZHOU_2023 = [
+    # 6亿元 of 20亿元 = 30% at 25%: green; 7亿元 = 35% at 50%: red (worse)
+    ["2023", "一季度", "市农业农村局", "1", "兑现惠农资金20亿元", "一季度兑现惠农资金6亿元。"],
+    ["2023", "上半年", "市农业农村局", "1", "兑现惠农资金20亿元", "上半年兑现惠农资金7亿元。"],
+    # rank 6 outside 前五: red; rank 3 within it: green (better), 进位 3 位
+    [
+        "2023",
+        "一季度",
+        "市经信局",
+        "1",
+        "规上工业增加值同比增长8.5%，力争全省排名进入前五",
+        "规上工业增加值同比增长8.6%，增速居全省第6位。",
+    ],
+    [
+        "2023",
+        "1—6月",
+        "市经信局",
+        "1",
+        "规上工业增加值同比增长8.5%，力争全省排名进入前五",
+        "规上工业增加值同比增长9%，增速居全省第3位。",
+    ],
+    # 22% at 25%: yellow; 55% at 50%: green (better)
+    ["2023", "一季度", "市交通运输局", "1", "完成交通投资100亿元", "完成交通投资22亿元。"],
+    ["2023", "上半年", "市交通运输局", "1", "完成交通投资100亿元", "完成交通投资55亿元。"],
+]
+
+
+def multi_period_data(directory: Path, source: Path) -> Path:
+    """The bundled data (``source``) plus the real multi-period reports and ``HUZHOU_2023``,
+    imported the way staff do (one file holding every period)."""
+    from kpi.contract.storage import read_dataset, write_dataset
+    from kpi.pipeline.ingest import apply_import, plan_import
+
+    write_dataset(read_dataset(source), directory)  # the current version of ``source``, as a new directory
+    rows = real_report_rows() + [dict(zip(IMPORT_HEADER, row, strict=True)) for row in HUZHOU_2023]
+    plan = plan_import(real_reports_csv(rows), "real-reports.csv", directory)
+    assert plan.ok, plan.problems
+    apply_import(plan)
+    return directory

@@ -26,7 +26,7 @@ from tests.support.apptest import (
 )
 
 PAGES = ("overview", "rankings", "targets", "departments", "goals")
-CHARTS_PER_PAGE = {"overview": 1, "targets": 1}  # rankings: sentences, no chart
+CHARTS_PER_PAGE = {"overview": 1, "targets": 2}  # rankings: sentences, no chart; targets: progress + target
 HOSTILE = ["'; drop table goals;--", "<script>alert(1)</script>"]
 
 
@@ -36,7 +36,8 @@ def test_every_page_renders(make_app, page: str) -> None:
     assert not app.exception
     assert app.title[0].value == t(f"page_{page}")
     captions = " ".join(c.value for c in app.caption)
-    assert i18n.SOURCE_TITLE in captions and i18n.AS_OF in captions
+    # From periods.parquet (data/curation/periods.csv), not from constants in the code.
+    assert "湖州市2022年度市直部门目标任务完成情况" in captions and "2022-12" in captions and "全年" in captions
     # The element type the "no chart" checks elsewhere look for is the one charts have.
     assert len(app.get("vega_lite_chart")) == CHARTS_PER_PAGE.get(page, 0)
 

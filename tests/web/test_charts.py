@@ -183,6 +183,7 @@ def test_spec_is_the_validated_spec_for_every_builder(year: int) -> None:
         "top3_leaderboard": (queries.top3_leaderboard(f)[0], ("en",)),
         "rank_chart": (queries.ranked_figures(f, "province")[0], (_positions(), "zh")),
         "bullet_chart": (queries.target_figures(f)[0], ("zh",)),
+        "progress_chart": (queries.progress_figures(f)[0], ("FY", 100.0, "zh")),
     }
     assert set(cases) == set(charts.BUILDERS)
     for name, (frame, args) in cases.items():

@@ -52,7 +52,9 @@ def test_the_filters_are_in_the_file_name_and_the_notes_sheet(
     notes = dict(_sheets(exports.workbook(f))["说明"].iter_rows())
     assert notes["筛选：年度"] == str(year) and notes["筛选：部门"] == dept["dept_name"]
     assert notes["筛选：完成状态"] == i18n.status_word("achieved") and notes["筛选：搜索"] == "示范"
-    assert notes["数据截至"] == i18n.AS_OF and i18n.SOURCE_TITLE in notes["数据来源"]
+    period = tables["periods"].filter(pl.col("year") == year).sort("end_date").row(-1, named=True)
+    assert notes["筛选：期间"] == i18n.period_label(f.period) == period["label"]
+    assert notes["数据截至"] == period["as_of"] and period["source_title"] in notes["数据来源"]
     # The goals are exactly those the view shows for these filters.
     chosen = search_matches(
         goals.filter((pl.col("dept_id") == dept["dept_id"]) & (pl.col("status") == "achieved")),

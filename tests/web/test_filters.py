@@ -12,7 +12,8 @@ from tests.support.apptest import metric_values
 
 
 def test_share_params_always_carry_the_year_and_only_non_defaults() -> None:
-    assert filters.share_params(Filters(2022)) == [("year", "2022")]
+    assert filters.share_params(Filters(2022)) == [("year", "2022"), ("period", "FY")]
+    assert filters.share_params(Filters(2023, period="H1")) == [("year", "2023"), ("period", "H1")]
     f = Filters(
         2022,
         dept_ids=("finance", "transport"),
@@ -23,6 +24,7 @@ def test_share_params_always_carry_the_year_and_only_non_defaults() -> None:
     )
     assert filters.share_params(f, "en") == [
         ("year", "2022"),
+        ("period", "FY"),
         ("dept", "finance"),
         ("dept", "transport"),
         ("sector", "综合经济"),
@@ -39,9 +41,14 @@ def test_share_url_round_trips_through_parsing() -> None:
     url = filters.share_url("https://kpi.example.cn/rankings", f)
     parts = urlsplit(url)
     assert parts.path == "/rankings"
-    assert parse_qs(parts.query) == {"year": ["2022"], "dept": ["finance", "transport"], "q": ["全省第1 & 前三"]}
+    assert parse_qs(parts.query) == {
+        "year": ["2022"],
+        "period": ["FY"],
+        "dept": ["finance", "transport"],
+        "q": ["全省第1 & 前三"],
+    }
     # An existing query string on the base is replaced, not doubled.
-    assert filters.share_url("http://h/goals?x=1", Filters(2023)) == "http://h/goals?year=2023"
+    assert filters.share_url("http://h/goals?x=1", Filters(2023)) == "http://h/goals?year=2023&period=FY"
 
 
 def test_normalise_search() -> None:
@@ -67,7 +74,13 @@ def test_choosing_filters_writes_codes_to_the_url(make_app, goals: pl.DataFrame,
     # The share link carries the same filters plus the year.
     link = app.code[0].value
     query = parse_qs(urlsplit(link).query)
-    assert query == {"year": [str(year)], "dept": dept_ids, "status": ["at_risk", "pending"], "q": ["完成"]}
+    assert query == {
+        "year": [str(year)],
+        "period": ["FY"],
+        "dept": dept_ids,
+        "status": ["at_risk", "pending"],
+        "q": ["完成"],
+    }
 
 
 def test_a_shared_link_reproduces_the_view(make_app, goals: pl.DataFrame) -> None:

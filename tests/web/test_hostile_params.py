@@ -6,9 +6,9 @@ What the URL parameters must do (kpi/web/filters.py, kpi.web.shell.ignored_url_f
 - a value that is not one of the filter's options is dropped; the other values stay;
 - a filter whose every value was dropped is off, and the page says which filters of
   the link were ignored (never a silent widening);
-- year, language and search take the last value of a repeated parameter (as
-  ``st.query_params`` does); an unknown year or language means the newest year or
-  Chinese; a search is cut to its maximum length.
+- year, period, language and search take the last value of a repeated parameter (as
+  ``st.query_params`` does); an unknown year, period or language means the newest year,
+  that year's latest period or Chinese; a search is cut to its maximum length.
 """
 
 from __future__ import annotations
@@ -67,12 +67,18 @@ def hostile_data(hostile_files: Path, monkeypatch: pytest.MonkeyPatch, tmp_path:
 ALPHABET = st.sampled_from(list(string.printable) + list("亿元全省第减负市局完成率　"))
 RANDOM_TEXT = st.text(ALPHABET, max_size=70)
 SEARCH_TERMS = ["亿元", "减负", "全省第1", "%", "完成率", "市", " 亿元 ", "x" * 60]
-PARAMS = ("year", "dept", "sector", "theme", "status", "q", "lang")
+PARAMS = ("year", "period", "dept", "sector", "theme", "status", "q", "lang")
 
 
 def options(tables: dict[str, pl.DataFrame]) -> dict[str, list[str]]:
     return {
         "year": [str(y) for y in sorted(set(tables["goals"].get_column("year").to_list()), reverse=True)],
+        # The bundled data report one period (全年); its code is the only valid value.
+        "period": tables["periods"]
+        .sort("end_date", descending=True)
+        .get_column("period")
+        .unique(maintain_order=True)
+        .to_list(),
         "dept": tables["departments"].get_column("dept_id").to_list(),
         "sector": sorted(set(tables["departments"].get_column("sector").to_list())),
         "theme": tables["themes"].get_column("theme_id").to_list(),
@@ -97,6 +103,7 @@ def in_force(raw: dict[str, list[str]], valid: dict[str, list[str]]) -> dict[str
     search = raw.get("q", [])
     return {
         "year": [single("year", valid["year"][0])],
+        "period": [single("period", valid["period"][0])],
         "lang": [single("lang", "zh")],
         "q": [search[-1][:SEARCH_MAX_CHARS] if search else ""],
         **{
@@ -108,7 +115,7 @@ def in_force(raw: dict[str, list[str]], valid: dict[str, list[str]]) -> dict[str
 
 def expected_goals(tables: dict[str, pl.DataFrame], chosen: dict[str, list[str]]) -> int:
     goals = tables["goals"].join(tables["departments"].select("dept_id", "sector"), on="dept_id")
-    goals = goals.filter(pl.col("year") == int(chosen["year"][0]))
+    goals = goals.filter((pl.col("year") == int(chosen["year"][0])) & (pl.col("period") == chosen["period"][0]))
     for param, column in (("dept", "dept_id"), ("sector", "sector"), ("status", "status")):
         if chosen[param]:
             goals = goals.filter(pl.col(column).is_in(chosen[param]))
@@ -142,6 +149,7 @@ def check_link(raw: dict[str, list[str]], tables: dict[str, pl.DataFrame]) -> No
             p: t(key, lang)
             for p, key in (
                 ("year", "year"),
+                ("period", "period"),
                 ("dept", "departments"),
                 ("sector", "sector"),
                 ("theme", "themes"),
@@ -185,7 +193,7 @@ def test_any_value_of_one_parameter(public, tables: dict[str, pl.DataFrame], par
 def test_any_combination_of_parameters(public, tables: dict[str, pl.DataFrame], draw) -> None:
     valid = options(tables)
     raw = {
-        param: draw.draw(values(valid[param], 2 if param in ("q", "year", "lang") else 4), label=param)
+        param: draw.draw(values(valid[param], 2 if param in ("q", "year", "period", "lang") else 4), label=param)
         for param in PARAMS
     }
     check_link(raw, tables)

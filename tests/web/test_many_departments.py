@@ -126,10 +126,11 @@ def test_the_bundled_data_has_no_name_filter(make_app) -> None:
 
 def test_the_overview_lists_five_goals_needing_attention_a_page(many: pl.DataFrame) -> None:
     year = queries.years()[0]
-    total = queries.attention_goals(Filters(year), 1, 0)[1]
+    total = queries.light_attention_goals(Filters(year), 1, 0)[1]
     assert total > ui.ATTENTION_PER_PAGE == 5
     app = _app()
-    first_page = queries.attention_goals(Filters(year), 5, 0)[0]
+    first_page = queries.light_attention_goals(Filters(year), 5, 0)[0]
+    assert first_page.get_column("light").to_list()[0] == "red"  # red lights first
     assert card_titles(app) == [f"{g['dept_name']} {g['seq']}. {g['title']}" for g in first_page.iter_rows(named=True)]
     pages = -(-total // 5)
     assert f"{t('goal_count', n=total)}　{t('page_of', page=1, pages=pages)}" in [c.value for c in app.main.caption]

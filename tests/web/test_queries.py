@@ -386,12 +386,12 @@ def test_statuses_are_the_contract_statuses() -> None:
 def _page_run_during_an_import() -> None:
     """A page run that another writer publishes a new version in the middle of."""
     import os
+    from dataclasses import replace
     from pathlib import Path
 
     import polars as pl
     import streamlit as st
 
-    from kpi.contract.schema import Dataset
     from kpi.contract.storage import read_dataset, write_dataset
     from kpi.web import queries
 
@@ -400,11 +400,16 @@ def _page_run_during_an_import() -> None:
     data = read_dataset(directory)
     dropped = data.departments["dept_id"][0]
     write_dataset(
-        Dataset(
+        replace(
+            data,
             departments=data.departments.filter(pl.col("dept_id") != dropped),
             goals=data.goals.filter(pl.col("dept_id") != dropped),
             indicators=data.indicators.filter(pl.col("dept_id") != dropped),
-            themes=data.themes,
+            goal_targets=data.goal_targets.filter(
+                pl.col("goal_id")
+                .is_in(data.goals.filter(pl.col("dept_id") == dropped).get_column("goal_id").implode())
+                .not_()
+            ),
         ),
         directory,
     )

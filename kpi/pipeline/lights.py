@@ -1,0 +1,272 @@
+"""Lights (三色预警): every goal row's ``light`` and ``light_reason``, by these rules.
+
+Inputs: the goal's period (its time progress, 时序进度 = months ÷ 12), its narrative
+status, its targets (``kpi.pipeline.targets``) and its figures (``kpi.pipeline.figures``).
+Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows them).
+
+1. **Status.** A narrative at risk (难度较大 …) or not met (未完成 …) is red, whatever its figures.
+2. **Amount targets** (突破4000亿元, 完成年初预算的X%): share = actual ÷ target, or the share
+   the text states (完成年初预算的51.6%, 完成年度目标51.2%); every figure of the narrative
+   with a completion rate (its own target, stated or implied) is such a measure too. Green at or above the time
+   progress, yellow up to ``amount_yellow_gap`` points below it, red further below. For a
+   ceiling (控制在…以内) the share must stay at or under the time progress, the other way round.
+   A figure measures a target when the extractor paired them (the title's target is the
+   figure's) or its name shares two telling characters with the target's words; otherwise
+   the target is not measured (unsure is kept out).
+3. **Rate targets** (增长8.5%): the rate itself is compared, growth is not prorated. Green at
+   or above the target (for 左右, up to ``rate_about_tolerance`` below still counts; a range
+   4.5-5.0% counts from its low end), yellow up to ``rate_yellow_gap`` points below, red
+   further below; for ``at_most`` (控制在3%以内) the other way round. A relative target
+   (与经济增长基本同步) has no number and is not measured.
+4. **Rank targets** (全省前五): green when the stated rank is within it, red when outside,
+   not measured while no rank is stated. 排名有进位: green when the narrative reports a rise
+   (进位, 上升N位), red when it reports a fall (退位, 下降N位).
+5. **Status without figures.** Pending acceptance (待验收) is yellow; a forecast (有望, 预计…完成)
+   is green before 全年 and yellow at 全年 (a forecast is not a result).
+6. **全年.** Time progress is 100: share ≥ ``fy_green_share`` green (完成目标), from
+   ``fy_yellow_share`` yellow (基本完成), below it red (未完成); rate and rank rules as above.
+7. **Several measures:** the worst light wins; the reason names the measures that decided it.
+   **Nothing measurable:** ``none`` (无量化进度), never green — except at 全年, where a goal
+   none of whose targets could be measured and whose narrative reports it done (超额完成 /
+   已完成) is green (完成目标), the reason naming that status.
+
+A stretch target (力争) is judged only when the goal states no baseline of its kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kpi.contract.vocab import (
+    FULL_YEAR,
+    LIGHT_SEVERITY,
+    STATUS_LABELS_ZH,
+    read_light_thresholds,
+    time_progress_pct,
+)
+from kpi.pipeline.numbers import format_cn
+from kpi.pipeline.targets import GoalTarget, baseline_targets
+
+THRESHOLDS_FILE = "light_thresholds.csv"
+_GROWTH_WORDS_RE = re.compile(r"增长|增速|增幅|涨幅|提高|提升|下降|降低")
+_RANK_UP_RE = re.compile(r"进位|(?:上升|前进|提升|前移)\s*\d+\s*(?:位|个位次)")
+_RANK_DOWN_RE = re.compile(r"退位|(?:下降|后退|后移)\s*\d+\s*(?:位|个位次)")
+
+
+@dataclass(frozen=True)
+class Measure:
+    light: str
+    reason: str
+    share: float | None = None  # percent of target, for the progress view
+
+
+def load_thresholds(curation_dir: Path) -> dict[str, float]:
+    return read_light_thresholds(Path(curation_dir) / THRESHOLDS_FILE)
+
+
+NO_MEASURE_REASON = "目标任务或完成情况中没有可对照的量化目标和数字"
+
+
+def _pct(x: float) -> str:
+    """51.6 → 51.6%, 100.0 → 100%, 23.95 → 23.95% (two decimals at most)."""
+    return f"{x:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def percent_text(column):
+    """``_pct`` as a Polars expression (for generated data computed column-wise)."""
+    return column.round(2).cast(str).str.replace(r"\.0+$", "").str.replace(r"(\.\d*?)0+$", "$1") + "%"
+
+
+def _share_light(share: float, progress: float, is_full_year: bool, thresholds: Mapping[str, float]) -> str:
+    if is_full_year:
+        if share >= thresholds["fy_green_share"]:
+            return "green"
+        return "yellow" if share >= thresholds["fy_yellow_share"] else "red"
+    if share >= progress:
+        return "green"
+    return "yellow" if share >= progress - thresholds["amount_yellow_gap"] else "red"
+
+
+# Characters too common in figure names to tie a figure to a target by themselves.
+_COMMON_CHARS = set("增长速同比完成实现年全的率目标累计值总额数量亿万元个家")
+
+
+def _overlap(a: str, b: str) -> int:
+    return len((set(a) - _COMMON_CHARS) & (set(b) - _COMMON_CHARS))
+
+
+def _related(figure: Mapping, target: GoalTarget) -> bool:
+    """The figure measures what the target names: two telling characters in common
+    (规上工业增加值 ~ 规上工业增加值增长8.5%; GDP is not 居民消费价格指数涨幅)."""
+    return _overlap(figure["name"], target.quote) >= 2
+
+
+def _amount_measure(
+    target: GoalTarget, figures: Sequence[Mapping], progress: float, is_full_year: bool, thresholds
+) -> Measure | None:
+    same_unit = [f for f in figures if f["unit"] == target.unit]
+    if not same_unit:
+        return None
+    # The figure the extractor already paired with this target, else the closest by name.
+    paired = [f for f in same_unit if f["target"] is not None and abs(f["target"] - target.value) < 1e-6]
+    related = sorted((f for f in same_unit if _related(f, target)), key=lambda f: -_overlap(f["name"], target.quote))
+    if not paired and not related:
+        return None  # no figure of the narrative measures this target: unsure, so not measured
+    figure = (paired or related)[0]
+    if figure["completion_pct"] is not None and figure.get("target_basis") == "completion":
+        share = figure["completion_pct"]
+    elif target.value:
+        share = figure["value"] / target.value * 100
+    else:
+        return None
+    target_text = target.value_text or format_cn(target.value, target.unit)
+    progress_text = f"时序进度{_pct(progress)}"
+    if target.direction == "at_most":
+        # A ceiling: the used share may grow with the year but not beyond it.
+        limit = 100.0 if is_full_year else progress
+        if share <= limit:
+            light = "green"
+        elif share <= limit + thresholds["amount_yellow_gap"]:
+            light = "yellow"
+        else:
+            light = "red"
+    else:
+        light = _share_light(share, progress, is_full_year, thresholds)
+    return Measure(
+        light, f"{figure['name']}{figure['value_text']}，为全年目标{target_text}的{_pct(share)}，{progress_text}", share
+    )
+
+
+def _stated_share_measure(figure: Mapping, progress: float, is_full_year: bool, thresholds) -> Measure:
+    share = figure["completion_pct"]
+    light = _share_light(share, progress, is_full_year, thresholds)
+    return Measure(
+        light, f"{figure['name']}{figure['value_text']}，完成全年目标的{_pct(share)}，时序进度{_pct(progress)}", share
+    )
+
+
+def _rate_actual(target: GoalTarget, figures: Sequence[Mapping]) -> Mapping | None:
+    growth = bool(_GROWTH_WORDS_RE.search(target.quote))
+    with_growth = [f for f in figures if f["growth_pct"] is not None]
+    percents = [f for f in figures if f["unit"] == target.unit and f["rank"] is None]
+    pool = (with_growth or percents) if growth else (percents or with_growth)
+    pool = [f for f in pool if _related(f, target) or (f["target"] is not None and f["target"] == target.value)]
+    if not pool:
+        return None
+    return sorted(pool, key=lambda f: -_overlap(f["name"], target.quote))[0]
+
+
+def _rate_measure(target: GoalTarget, figures: Sequence[Mapping], thresholds) -> Measure | None:
+    if target.value is None:
+        return None
+    figure = _rate_actual(target, figures)
+    if figure is None:
+        return None
+    actual = figure["growth_pct"] if figure["growth_pct"] is not None else figure["value"]
+    goal = target.value
+    gap = thresholds["rate_yellow_gap"]
+    if target.direction == "at_most":
+        light = "green" if actual <= goal else "yellow" if actual <= goal + gap else "red"
+    else:
+        tolerance = (
+            thresholds["rate_about_tolerance"] if target.direction == "about" and target.value_high is None else 0
+        )
+        light = "green" if actual >= goal - tolerance else "yellow" if actual >= goal - gap else "red"
+    unit = "%" if figure["growth_pct"] is not None else target.unit
+    word = "增长" if figure["growth_pct"] is not None else "为"
+    share = actual / goal * 100 if goal and target.direction != "at_most" else None
+    target_text = target.quote if len(target.quote) <= 20 else (target.value_text or _pct(goal))
+    return Measure(light, f"{figure['name']}{word}{actual:g}{unit}，目标{target_text}", share)
+
+
+def _rank_measure(target: GoalTarget, figures: Sequence[Mapping], result: str) -> Measure | None:
+    if target.direction == "improve":
+        if _RANK_DOWN_RE.search(result):
+            return Measure("red", f"叙述称排名下降：「{_RANK_DOWN_RE.search(result).group(0)}」，目标{target.quote}")
+        if _RANK_UP_RE.search(result):
+            return Measure("green", f"叙述称排名上升：「{_RANK_UP_RE.search(result).group(0)}」，目标{target.quote}")
+        return None
+    ranked = [
+        f
+        for f in figures
+        if f["rank"] is not None and (not target.rank_scope or (f["rank_scope"] or "").startswith(target.rank_scope))
+    ]
+    # With several ranked figures, the one the target names (a single one needs no name).
+    if len(ranked) > 1:
+        ranked = [f for f in ranked if _overlap(f["name"], target.quote) >= 2] or ranked
+    if not ranked or target.value is None:
+        return None
+    figure = min(ranked, key=lambda f: f["rank"])
+    within = figure["rank"] <= target.value
+    stated = ("前" if figure["rank_is_top_n"] else "第") + str(figure["rank"])
+    return Measure(
+        "green" if within else "red",
+        f"{figure['name']}{figure['rank_scope']}{stated}，目标{target.rank_scope or ''}{target.value_text}",
+    )
+
+
+def decide_light(
+    *,
+    period: str,
+    status: str,
+    status_reason: str,
+    result: str,
+    targets: Sequence[GoalTarget],
+    figures: Sequence[Mapping],
+    thresholds: Mapping[str, float],
+) -> tuple[str, str]:
+    """(light, one Chinese sentence naming the figures or the status that decided it)."""
+    progress = time_progress_pct(period)
+    is_full_year = period == FULL_YEAR
+    measures: list[Measure] = []
+    for target in baseline_targets(list(targets)):
+        measure = None
+        if target.kind == "amount":
+            measure = _amount_measure(target, figures, progress, is_full_year, thresholds)
+        elif target.kind == "rate":
+            measure = _rate_measure(target, figures, thresholds)
+        elif target.kind == "rank":
+            measure = _rank_measure(target, figures, result)
+        if measure is not None:
+            measures.append(measure)
+    # A share the narrative states or implies (完成年初预算的51.6%, （目标X），完成率c%) is a
+    # measure even when the goal text names no amount: the budget or the plan is the target.
+    stated = [f for f in figures if f["completion_pct"] is not None]
+    for figure in stated:
+        reason_start = f"{figure['name']}{figure['value_text']}"
+        if not any(m.reason.startswith(reason_start) for m in measures):
+            measures.append(_stated_share_measure(figure, progress, is_full_year, thresholds))
+
+    label = STATUS_LABELS_ZH.get(status, status)
+    if status in ("at_risk", "not_met"):
+        detail = "；".join(m.reason for m in measures)
+        return "red", (f"{detail}；" if detail else "") + f"叙述称{label}（{status_reason}）"
+    if status == "pending":
+        measures.append(Measure("yellow", f"叙述称{label}（{status_reason}）"))
+    elif status == "on_track":
+        light = "yellow" if is_full_year else "green"
+        note = "全年仍为预期，尚无结果" if is_full_year else "尚在预期之中"
+        measures.append(Measure(light, f"叙述称{label}，{note}（{status_reason}）"))
+    if not measures:
+        if is_full_year and status in ("exceeded", "achieved"):
+            return "green", f"无可量化的目标，全年叙述报告{label}（{status_reason}）"
+        return "none", NO_MEASURE_REASON
+    worst = max(LIGHT_SEVERITY[m.light] for m in measures)
+    deciding = [m for m in measures if LIGHT_SEVERITY[m.light] == worst]
+    light = deciding[0].light
+    return light, "；".join(m.reason for m in deciding)
+
+
+def goal_share(targets: Sequence[GoalTarget], figures: Sequence[Mapping], period: str, thresholds) -> float | None:
+    """The lowest share of target among the goal's amount measures (for sorting the progress view)."""
+    progress = time_progress_pct(period)
+    shares = []
+    for target in baseline_targets(list(targets)):
+        if target.kind == "amount":
+            m = _amount_measure(target, figures, progress, period == FULL_YEAR, thresholds)
+            if m and m.share is not None:
+                shares.append(m.share)
+    return min(shares) if shares else None

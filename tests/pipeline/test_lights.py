@@ -1,0 +1,217 @@
+"""The light rules of kpi.pipeline.lights, each rule and its edges, on real component output:
+figures from the narrative extractor, targets from the goal text, thresholds from the CSV."""
+
+from dataclasses import asdict
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from kpi.contract.storage import read_dataset
+from kpi.contract.vocab import read_light_thresholds
+from kpi.pipeline.figures import extract_figures
+from kpi.pipeline.lights import decide_light, load_thresholds
+from kpi.pipeline.status import infer_status
+from kpi.pipeline.targets import parse_goal_targets
+
+ROOT = Path(__file__).resolve().parents[2]
+THRESHOLDS = load_thresholds(ROOT / "data" / "curation")
+
+
+def light(period: str, title: str, result: str, thresholds=THRESHOLDS) -> tuple[str, str]:
+    figures = [asdict(f) for f in extract_figures(result, title)]
+    status, reason = infer_status(result, [f["completion_pct"] for f in figures])
+    return decide_light(
+        period=period,
+        status=status,
+        status_reason=reason,
+        result=result,
+        targets=parse_goal_targets(title),
+        figures=figures,
+        thresholds=thresholds,
+    )
+
+
+def test_the_thresholds_file_holds_the_documented_numbers():
+    assert THRESHOLDS == {
+        "amount_yellow_gap": 10.0,
+        "rate_yellow_gap": 2.0,
+        "rate_about_tolerance": 0.5,
+        "fy_green_share": 100.0,
+        "fy_yellow_share": 90.0,
+    }
+
+
+# --- amount targets: share against time progress ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("period", "done", "expected"),
+    [
+        ("H1", "10亿元", "green"),  # 50% at 50%: at time progress is green
+        ("H1", "9.9亿元", "yellow"),  # 49.5%
+        ("H1", "8亿元", "yellow"),  # 40%: 10 points below is still yellow
+        ("H1", "7.9亿元", "red"),  # 39.5%
+        ("Q1", "5亿元", "green"),  # 25%
+        ("Q1-3", "13亿元", "yellow"),  # 65% at 75%
+        ("M1-10", "16.6亿元", "yellow"),  # 83% against 83.3%
+        ("M1-10", "16.7亿元", "green"),  # 83.5%
+        ("FY", "20亿元", "green"),  # 100%
+        ("FY", "18亿元", "yellow"),  # 90%
+        ("FY", "17.9亿元", "red"),  # 89.5%
+    ],
+)
+def test_an_amount_target_is_judged_by_its_share_against_time_progress(period, done, expected):
+    got, reason = light(period, "兑现惠企资金20亿元", f"兑现惠企资金{done}。")
+    assert got == expected, reason
+    assert f"兑现惠企资金{done}" in reason and "全年目标20亿元" in reason
+
+
+def test_the_reason_names_the_figures_that_decided():
+    assert light("H1", "兑现惠企资金20亿元", "上半年兑现惠企资金4.79亿元。") == (
+        "red",
+        "兑现惠企资金4.79亿元，为全年目标20亿元的23.95%，时序进度50%",
+    )
+
+
+def test_a_share_the_text_states_is_the_share():
+    got, reason = light("H1", "保障民生支出", "民生支出236.51亿元，已完成年初预算的51.6%，略高于时序进度。")
+    assert (got, reason) == ("green", "民生支出236.51亿元，完成全年目标的51.6%，时序进度50%")
+    got, reason = light("Q1-3", "一般公共预算收入增长7%", "一般公共预算收入完成153.57亿元，完成年度目标51.2%。")
+    assert got == "red" and "51.2%" in reason and "时序进度75%" in reason
+
+
+# --- rate targets: the rate itself --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "growth", "expected"),
+    [
+        ("规上工业增加值增长8.5%", "增长8.5%", "green"),
+        ("规上工业增加值增长8.5%", "增长9.1%", "green"),
+        ("规上工业增加值增长8.5%", "增长8.4%", "yellow"),
+        ("规上工业增加值增长8.5%", "增长6.5%", "yellow"),  # exactly 2 points below
+        ("规上工业增加值增长8.5%", "增长6.4%", "red"),
+        ("规上工业增加值增长6%左右", "增长5.5%", "green"),  # 左右: half a point below still counts
+        ("规上工业增加值增长6%左右", "增长5.4%", "yellow"),
+        ("规上工业增加值增长4.5-5.0%", "增长4.5%", "green"),  # a range counts from its low end
+        ("规上工业增加值增长4.5-5.0%", "增长4.3%", "yellow"),
+    ],
+)
+def test_a_rate_target_compares_the_rate_not_a_prorated_share(title, growth, expected):
+    # At H1 the rate is not halved: 8.5% growth at mid-year is on target.
+    got, reason = light("H1", title, f"规上工业增加值同比{growth}。")
+    assert got == expected, reason
+
+
+@pytest.mark.parametrize(
+    ("rate", "expected"), [("2.9%", "green"), ("3%", "green"), ("4.5%", "yellow"), ("5.1%", "red")]
+)
+def test_an_at_most_rate_the_other_way_round(rate, expected):
+    got, reason = light("H1", "居民消费价格涨幅控制在3%以内", f"居民消费价格涨幅为{rate}。")
+    assert got == expected, reason
+
+
+# --- rank targets ------------------------------------------------------------------------------------
+
+
+def test_a_rank_target_is_green_within_red_outside_none_without_a_rank():
+    assert light("Q1-3", "增速排名全省前五", "增速列全省第3位。")[0] == "green"
+    assert light("Q1-3", "增速排名全省前五", "增速列全省第5位。")[0] == "green"
+    got, reason = light("Q1-3", "增速排名全省前五", "增速列全省第6位。")
+    assert got == "red" and "全省第6" in reason and "前五" in reason
+    assert light("Q1-3", "增速排名全省前五", "各项工作有序推进。") == (
+        "none",
+        "目标任务或完成情况中没有可对照的量化目标和数字",
+    )
+
+
+def test_a_rank_improvement_target_reads_the_reported_movement():
+    assert light("H1", "确保全省排名有进位", "排名较上年进位2位。")[0] == "green"
+    assert light("H1", "确保全省排名有进位", "排名下降1位。")[0] == "red"
+
+
+# --- status -------------------------------------------------------------------------------------------
+
+
+def test_a_narrative_at_risk_or_not_met_is_red_whatever_its_figures():
+    got, reason = light("H1", "兑现惠企资金20亿元", "兑现惠企资金12亿元，但全年完成难度较大。")
+    assert got == "red"
+    assert "兑现惠企资金12亿元" in reason and "难度较大" in reason  # names the figures and the status
+    assert light("FY", "兑现惠企资金20亿元", "兑现惠企资金21亿元，另一项目未完成。")[0] == "red"
+
+
+def test_pending_is_yellow():
+    got, reason = light("FY", "创建国家卫生城市", "各项创建工作已完成，等待国家验收。")
+    assert got == "yellow" and "待验收" in reason
+
+
+def test_a_forecast_is_green_before_the_full_year_and_yellow_at_it():
+    assert light("Q1-3", "创建国家卫生城市", "有望年内创建成功。")[0] == "green"
+    assert light("FY", "创建国家卫生城市", "有望年内创建成功。")[0] == "yellow"
+
+
+def test_several_measures_take_the_worst_light():
+    got, reason = light("H1", "兑现惠企资金20亿元，增加值增长8.5%", "兑现惠企资金12亿元，规上工业增加值同比增长5%。")
+    assert got == "red"  # the amount is green (60% at 50%), the rate red (3.5 points below)
+    assert "增长5%" in reason and "兑现惠企资金12亿元" not in reason  # the reason names the deciding measure
+
+
+# --- nothing measurable -------------------------------------------------------------------------------
+
+
+def test_nothing_measurable_is_none_never_green_in_a_running_period():
+    assert light("H1", "深化国资国企改革", "改革各项工作顺利推进，已完成全部试点。")[0] == "none"
+
+
+def test_at_full_year_a_goal_reported_done_without_a_measurable_target_is_green_naming_its_status():
+    got, reason = light("FY", "深化国资国企改革", "改革各项工作顺利推进，已完成全部试点。")
+    assert got == "green" and "已完成" in reason
+    got, reason = light("FY", "深化国资国企改革", "超额完成年度改革任务。")
+    assert got == "green" and "超额完成" in reason
+
+
+# --- thresholds come from the CSV ------------------------------------------------------------------------
+
+
+def test_changing_the_csv_changes_the_lights(tmp_path):
+    path = tmp_path / "light_thresholds.csv"
+    path.write_text(
+        "key,value,说明\namount_yellow_gap,20,\nrate_yellow_gap,2,\nrate_about_tolerance,0.5,\n"
+        "fy_green_share,100,\nfy_yellow_share,90,\n",
+        encoding="utf-8",
+    )
+    wider = read_light_thresholds(path)
+    assert light("H1", "兑现惠企资金20亿元", "兑现惠企资金7.9亿元。")[0] == "red"
+    assert light("H1", "兑现惠企资金20亿元", "兑现惠企资金7.9亿元。", wider)[0] == "yellow"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("key,value\nunknown,1\n", "未知的阈值"),
+        ("key,value\namount_yellow_gap,十\n", "应为数字"),
+        ("key,value\namount_yellow_gap,10\n", "缺少阈值"),
+    ],
+)
+def test_a_broken_thresholds_file_is_named(tmp_path, content, message):
+    path = tmp_path / "light_thresholds.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        read_light_thresholds(path)
+
+
+# --- the bundled 2022 data ------------------------------------------------------------------------------
+
+
+def test_the_bundled_2022_goals_have_lights_with_reasons():
+    data = read_dataset(ROOT / "data")
+    goals = data.goals
+    assert set(goals.get_column("light")) <= {"green", "yellow", "red", "none"}
+    assert goals.get_column("light_reason").str.len_chars().min() > 0
+    industry = goals.filter((pl.col("dept_id") == "economy_it") & pl.col("title").str.contains("8.5%")).row(
+        0, named=True
+    )
+    assert industry["light"] == "red"
+    assert "目标规上工业增加值全年同比增长8.5%" in industry["light_reason"]
+    assert "难度较大" in industry["light_reason"]
