@@ -394,13 +394,19 @@ def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str 
         )
         .with_columns(label=pl.col("dept") + " · " + pl.col("name"))
     )
-    data = data.with_columns(key=pl.col("row").cast(pl.String) + "|" + pl.col("label"))
+    # Row labels wrapped like the target chart's (never cut, on a phone too): "<row>\n<line>…";
+    # the source's figures are the label's last lines, not text on the plot, which could clip them.
+    label_lines = [
+        [*wrap_label(label), *wrap_label(figures)]
+        for label, figures in zip(data.get_column("label"), data.get_column("figures"), strict=True)
+    ]
+    data = data.with_columns(
+        key=pl.Series([f"{row}\n" + "\n".join(lines) for row, lines in zip(data["row"], label_lines, strict=True)])
+    )
     keys = data.get_column("key").to_list()
     top = float(data.get_column("share").max() or 100.0)
-    x_scale = alt.Scale(domain=[0, max(110.0, min(top, 200.0)) * 1.7], nice=False, clamp=True)
-    y = alt.Y(
-        "key:N", sort=keys, title=None, axis=alt.Axis(labelExpr="split(datum.label, '|')[1]", labelLimit=LABEL_LIMIT)
-    )
+    x_scale = alt.Scale(domain=[0, max(110.0, min(top, 200.0)) * 1.1], nice=False, clamp=True)
+    y = alt.Y("key:N", sort=keys, title=None, axis=alt.Axis(labelExpr=_KEY_LINES_EXPR, labelLimit=LABEL_LIMIT))
     tooltip = [
         alt.Tooltip("dept:N", title=t("col_department", lang)),
         alt.Tooltip("goal_title:N", title=t("col_goal", lang)),
@@ -434,10 +440,8 @@ def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str 
         .mark_text(align="left", baseline="top", dx=4, dy=-14, fontSize=11, color="#222222")
         .encode(x=alt.X("progress:Q", scale=x_scale), y=alt.value(0), text="marker:N")
     )
-    text = base.mark_text(align="left", dx=5, fontSize=11).encode(
-        x=alt.X("share:Q", scale=x_scale), text=alt.Text("figures:N")
-    )
-    chart = alt.layer(bars, marker, marker_label, text).properties(height=_height(len(keys)))
+    most_lines = max((len(lines) for lines in label_lines), default=1)
+    chart = alt.layer(bars, marker, marker_label).properties(height=_height(len(keys), most_lines))
     # SVG: the marker is a real element (screen readers, and the browser tests, find it).
     return _finish(chart).properties(usermeta={"embedOptions": {"renderer": "svg"}})
 
