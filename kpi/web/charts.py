@@ -102,6 +102,18 @@ _KEY_LINES_EXPR = "slice(split(datum.label, '\\n'), 1)"
 _LINES_EXPR = "split(datum.label, '\\n')"
 
 
+def _keyed_by_label_lines(data: pl.DataFrame) -> tuple[pl.DataFrame, list[list[str]]]:
+    """Rows keyed "<row>\n<line>\n<line>…": department · figure wrapped, then the source's
+    figures — all on the axis (``_KEY_LINES_EXPR``), which grows to fit, so nothing is
+    printed where the plot could clip it (a phone's width included)."""
+    label_lines = [
+        [*wrap_label(label), *wrap_label(figures)]
+        for label, figures in zip(data.get_column("label"), data.get_column("figures"), strict=True)
+    ]
+    keys = [f"{row}\n" + "\n".join(lines) for row, lines in zip(data["row"], label_lines, strict=True)]
+    return data.with_columns(key=pl.Series(keys)), label_lines
+
+
 def status_legend(lang: str = i18n.DEFAULT_LANG) -> list[tuple[str, str]]:
     """(colour, symbol and word) per status, in chart order, for the legend above a chart."""
     return [(STATUS_COLORS[s], i18n.status_label(s, lang)) for s in STATUSES]
@@ -330,15 +342,7 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
             pct_text=pl.col("pct_of_target").round(1).cast(pl.String) + "%",
         )
     )
-    # The label's lines: department · figure, wrapped, then the source's figures — all on the
-    # axis, which grows to fit, so nothing is printed where the plot could clip it.
-    label_lines = [
-        [*wrap_label(label), *wrap_label(figures)]
-        for label, figures in zip(data.get_column("label"), data.get_column("figures"), strict=True)
-    ]
-    data = data.with_columns(
-        key=pl.Series([f"{row}\n" + "\n".join(lines) for row, lines in zip(data["row"], label_lines, strict=True)])
-    )
+    data, label_lines = _keyed_by_label_lines(data)
     keys = data.get_column("key").to_list()
     top = float(data.get_column("pct_of_target").max() or 100.0)
     # Room on the right for the printed percent (the figures are in the row label).
@@ -394,15 +398,7 @@ def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str 
         )
         .with_columns(label=pl.col("dept") + " · " + pl.col("name"))
     )
-    # Row labels wrapped like the target chart's (never cut, on a phone too): "<row>\n<line>…";
-    # the source's figures are the label's last lines, not text on the plot, which could clip them.
-    label_lines = [
-        [*wrap_label(label), *wrap_label(figures)]
-        for label, figures in zip(data.get_column("label"), data.get_column("figures"), strict=True)
-    ]
-    data = data.with_columns(
-        key=pl.Series([f"{row}\n" + "\n".join(lines) for row, lines in zip(data["row"], label_lines, strict=True)])
-    )
+    data, label_lines = _keyed_by_label_lines(data)
     keys = data.get_column("key").to_list()
     top = float(data.get_column("share").max() or 100.0)
     x_scale = alt.Scale(domain=[0, max(110.0, min(top, 200.0)) * 1.1], nice=False, clamp=True)

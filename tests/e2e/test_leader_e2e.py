@@ -6,6 +6,7 @@ the view. Screenshots of every view are kept (KPI_SCREENSHOT_DIR) for people to 
 from __future__ import annotations
 
 import io
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import polars as pl
@@ -191,6 +192,9 @@ def test_a_chart_click_lists_the_department_goals(open_page, goals: pl.DataFrame
     chart.scroll_into_view_if_needed()
     first_bar = chart.locator("svg g.role-mark path").first
     first_bar.click()
+    # The click reruns the script, which then writes the department into the link: wait for that,
+    # not only for an idle script (it may still be idle from before the click).
+    page.wait_for_url(re.compile(r"[?&]dept="), timeout=30_000)
     wait_idle(page)
     query = parse_qs(urlsplit(page.url).query)
     assert len(query.get("dept", [])) == 1
