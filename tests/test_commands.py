@@ -39,7 +39,7 @@ def test_an_unknown_option_is_refused_in_chinese(command: str) -> None:
         (("kpi.build", "--out"), "参数 --out 需要一个值"),
         (("kpi.ingest", "a.xlsx", "b.xlsx"), "无法识别的参数：b.xlsx"),
         (("kpi.serve", "--server.port", "abc"), "选项 --server.port 的值 'abc' 无效"),
-        (("kpi.synth", "--out", "/tmp/x", "--departments", "many", "--years", "1"), "应为整数"),
+        (("kpi.synth", "--out", "输出目录", "--departments", "many", "--years", "1"), "应为整数"),
     ],
 )
 def test_a_bad_value_is_named_in_chinese(args: tuple[str, ...], expected: str) -> None:
