@@ -79,23 +79,7 @@ def apply_target_overrides(
 
 
 def target_rows(goal_id: str, targets: Sequence[GoalTarget]) -> list[dict]:
-    return [
-        {
-            "target_id": f"{goal_id}-t{n:02d}",
-            "goal_id": goal_id,
-            "kind": t.kind,
-            "direction": t.direction,
-            "value": t.value,
-            "value_high": t.value_high,
-            "unit": t.unit,
-            "value_text": t.value_text,
-            "rank_scope": t.rank_scope,
-            "stretch": t.stretch,
-            "basis": t.basis,
-            "quote": t.quote,
-        }
-        for n, t in enumerate(targets, start=1)
-    ]
+    return [{"target_id": f"{goal_id}-t{n:02d}", "goal_id": goal_id, **t.row()} for n, t in enumerate(targets, start=1)]
 
 
 def targets_of_rows(rows: Sequence[dict]) -> list[GoalTarget]:

@@ -655,22 +655,7 @@ def _goal_targets(goals: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for title in goals.get_column("title").unique().sort().to_list():
         for n, t in enumerate(parse_goal_targets(title), start=1):
-            rows.append(
-                {
-                    "title": title,
-                    "n": n,
-                    "kind": t.kind,
-                    "direction": t.direction,
-                    "value": t.value,
-                    "value_high": t.value_high,
-                    "unit": t.unit,
-                    "value_text": t.value_text,
-                    "rank_scope": t.rank_scope,
-                    "stretch": t.stretch,
-                    "basis": t.basis,
-                    "quote": t.quote,
-                }
-            )
+            rows.append({"title": title, "n": n, **t.row()})
     per_title = pl.DataFrame(rows, schema_overrides={"value": pl.Float64, "value_high": pl.Float64})
     return (
         goals.select("goal_id", "title")

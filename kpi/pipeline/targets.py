@@ -40,6 +40,21 @@ class GoalTarget:
     stretch: bool = False
     basis: str = "parsed"
 
+    def row(self) -> dict:
+        """The target's columns of goal_targets.parquet, in the contract's order (without its ids)."""
+        return {
+            "kind": self.kind,
+            "direction": self.direction,
+            "value": self.value,
+            "value_high": self.value_high,
+            "unit": self.unit,
+            "value_text": self.value_text,
+            "rank_scope": self.rank_scope,
+            "stretch": self.stretch,
+            "basis": self.basis,
+            "quote": self.quote,
+        }
+
 
 _CLAUSE_END = "，。；;！？\n"
 _AT_MOST_QUALS = {"以内", "以下", "不超过", "低于", "小于", "不高于"}
