@@ -204,6 +204,11 @@ def _query(sql: str, params: dict[str, object] | None = None, scope: pa.Table | 
         cursor.close()
 
 
+def _split_total(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """A page of rows that carry ``count(*) OVER () AS total``: the rows without it, and the total."""
+    return frame.drop("total"), int(frame.get_column("total")[0]) if frame.height else 0
+
+
 def clear_caches() -> None:
     """Forget the connection and every cached result (call after new data are written)."""
     _connection.clear()
@@ -293,8 +298,7 @@ def _department_choices(version: str, sectors: tuple[str, ...], name_part: str, 
         """,
         {"sectors": list(sectors), "any_sector": not sectors, "part": name_part, "limit": limit},
     )
-    total = int(frame.get_column("total")[0]) if frame.height else 0
-    return frame.drop("total"), total
+    return _split_total(frame)
 
 
 def department_choices(sectors: tuple[str, ...], name_part: str, limit: int) -> tuple[pl.DataFrame, int]:
@@ -352,8 +356,7 @@ def _departments_matching(version: str, f: Filters, limit: int) -> tuple[pl.Data
         {"limit": int(limit)},
         scope=_scope(f),
     )
-    total = int(frame.get_column("total")[0]) if frame.height else 0
-    return frame.drop("total"), total
+    return _split_total(frame)
 
 
 def departments_matching(f: Filters, limit: int) -> tuple[pl.DataFrame, int]:
@@ -708,8 +711,7 @@ def _ranked_figures(version: str, f: Filters, scope_group: str, limit: int | Non
         {"scope_group": scope_group, "limit": limit},
         scope=_scope(f),
     )
-    total = int(frame.get_column("total")[0]) if frame.height else 0
-    return frame.drop("total"), total
+    return _split_total(frame)
 
 
 def ranked_figures(f: Filters, scope_group: str, limit: int | None = None) -> tuple[pl.DataFrame, int]:
@@ -745,8 +747,7 @@ def _rank_statements(version: str, f: Filters, scope_group: str, limit: int) -> 
         {"scope_group": scope_group, "limit": int(limit)},
         scope=_scope(f),
     )
-    total = int(frame.get_column("total")[0]) if frame.height else 0
-    return frame.drop("total"), total
+    return _split_total(frame)
 
 
 def rank_statements(f: Filters, scope_group: str, limit: int = 400) -> tuple[pl.DataFrame, int]:
@@ -778,8 +779,7 @@ def _target_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.Dat
         {"limit": limit},
         scope=_scope(f),
     )
-    total = int(frame.get_column("total")[0]) if frame.height else 0
-    return frame.drop("total"), total
+    return _split_total(frame)
 
 
 def target_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
@@ -814,8 +814,7 @@ def _target_gaps(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFr
         {"limit": limit},
         scope=_scope(f),
     )
-    total = int(frame.get_column("total")[0]) if frame.height else 0
-    return frame.drop("total"), total
+    return _split_total(frame)
 
 
 def target_gaps(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
@@ -848,8 +847,7 @@ def _title_target_goals(version: str, f: Filters, limit: int) -> tuple[pl.DataFr
         {"worst_first": list(_STATUS_WORST_FIRST), "limit": int(limit)},
         scope=_scope(f),
     )
-    total = int(frame.get_column("total")[0]) if frame.height else 0
-    return frame.drop("total"), total
+    return _split_total(frame)
 
 
 def title_target_goals(f: Filters, limit: int = 500) -> tuple[pl.DataFrame, int]:
@@ -1019,8 +1017,7 @@ def _light_changes(version: str, f: Filters, previous: str, limit: int | None) -
         },
         scope=_scope(f),
     )
-    total = int(frame.get_column("total")[0]) if frame.height else 0
-    return frame.drop("total"), total
+    return _split_total(frame)
 
 
 def light_changes(f: Filters, previous: str, limit: int | None = None) -> tuple[pl.DataFrame, int]:
@@ -1053,8 +1050,7 @@ def _progress_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.D
         {"limit": limit},
         scope=_scope(f),
     )
-    total = int(frame.get_column("total")[0]) if frame.height else 0
-    return frame.drop("total"), total
+    return _split_total(frame)
 
 
 def progress_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
