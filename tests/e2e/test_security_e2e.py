@@ -23,7 +23,7 @@ from kpi.web import auth
 from kpi.web.i18n import t
 from tests.support import protocol
 from tests.support.browser import wait_idle
-from tests.support.datasets import FORMULA, HOSTILE_TEXT, hostile_dataset
+from tests.support.datasets import FORMULA, HOSTILE_TEXT, as_csv_cell, hostile_dataset
 from tests.support.server import streamlit_server
 
 pytestmark = pytest.mark.e2e
@@ -229,9 +229,6 @@ def test_downloads_hold_the_text_as_written(watched, hostile_server: tuple[str, 
     content = Path(download.value.path()).read_bytes().decode("utf-8-sig")
     rows = {row["目标编号"]: row for row in csv.DictReader(io.StringIO(content))}
     expected = data.goals.select("goal_id", "title", "result", "status_reason").rows(named=True)
-
-    def as_csv_cell(text: str) -> str:  # OWASP's apostrophe before a cell Excel would run
-        return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
     assert {r["goal_id"]: tuple(as_csv_cell(r[k]) for k in ("title", "result", "status_reason")) for r in expected} == {
         goal_id: (row["目标任务"], row["完成情况（原文）"], row["状态依据"]) for goal_id, row in rows.items()

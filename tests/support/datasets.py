@@ -229,3 +229,9 @@ def multi_period_data(directory: Path, source: Path) -> Path:
     assert plan.ok, plan.problems
     apply_import(plan)
     return directory
+
+
+def as_csv_cell(text: str) -> str:
+    """What a CSV download must hold for a text, written from OWASP's guidance, independently of
+    the exporter: a leading apostrophe before a character a spreadsheet would run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -43,6 +43,7 @@ from tests.support.datasets import (
     XSS_IMG,
     XSS_SCRIPT,
     XSS_SVG,
+    as_csv_cell,
     hostile_dataset,
 )
 
@@ -356,11 +357,6 @@ def test_markdown_literal_round_trips_through_commonmark_escapes() -> None:
     for text in [HOSTILE_TEXT, FORMULA, "a\\b", "]", "\\]", "[x]", "100%+2.5"]:
         escaped = markup.markdown_literal(text)
         assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", escaped) == text
-
-
-def as_csv_cell(text: str) -> str:
-    """What the CSV holds for a text: OWASP's leading apostrophe before a formula character."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_escaped_and_numbers_stay_numbers() -> None:
