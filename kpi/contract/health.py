@@ -18,17 +18,29 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 
+from kpi.contract import bucket
+from kpi.contract.bucket import BucketPath
 from kpi.contract.schema import DERIVED_WHEN_MISSING, TABLE_LABELS, TABLES, ContractError
-from kpi.contract.storage import current_version, data_dir, link_problem
+from kpi.contract.storage import (
+    Location,
+    current_version,
+    data_dir,
+    link_problem,
+    parquet_shape,
+    read_frame,
+    scan_frame,
+)
 
 FileSignature = tuple[tuple[int, int, int] | None, ...]
 
 
-def file_signature(version: Path) -> FileSignature:
+def file_signature(version: Location) -> FileSignature:
     """(inode, size, mtime) of each table file of a version directory, None where missing:
-    changes whenever a file does."""
+    changes whenever a file does. In a bucket (no inodes): (0, size, mtime), from one listing."""
+    if isinstance(version, BucketPath):
+        listed = {entry.name: (0, entry.size, entry.mtime_ns) for entry in bucket.list_dir(version)}
+        return tuple(listed.get(f"{name}.parquet") for name in TABLES)
     signature = []
     for name in TABLES:
         try:
@@ -40,11 +52,12 @@ def file_signature(version: Path) -> FileSignature:
     return tuple(signature)
 
 
-def resolve(directory: Path | None = None) -> tuple[Path | None, list[str]]:
-    """The version directory in force, or None and the reason it cannot be read."""
+def resolve(directory: Location | None = None) -> tuple[Location | None, list[str]]:
+    """The version directory in force, or None and the reason it cannot be read (also a bucket
+    that cannot be reached: ``bucket.StoreError``)."""
     try:
         version = current_version(directory or data_dir())
-    except ContractError as exc:
+    except (ContractError, bucket.StoreError) as exc:
         return None, [str(exc)]
     problem = link_problem(version)
     return (None, [f"数据版本 {version.name}：{problem}"]) if problem else (version, [])
@@ -75,20 +88,25 @@ def _type_fits(actual: pl.DataType, expected: pl.DataType) -> bool:
     return expected == pl.Int32 and any(actual == candidate for candidate in _INTEGER_TYPES)
 
 
-def file_problems(path: Path, name: str, deep: bool) -> list[str]:
+def file_problems(path: Location, name: str, deep: bool) -> list[str]:
     where = f"{path.name}（{TABLE_LABELS[name]}）"
     linked = link_problem(path)
     if linked:
         return [f"{where}：{linked}"]
-    if not path.is_file():
+    try:
+        present = path.is_file()
+    except bucket.StoreError as exc:
+        return [f"{where}：{exc}"]
+    if not present:
         if name in DERIVED_WHEN_MISSING:
             return [f"{where}：文件不存在（报告期间出现之前的旧版数据；重新导入或运行 python -m kpi.build 即可补齐）"]
         return [f"{where}：文件不存在"]
     try:
-        rows = pq.read_metadata(path).num_rows
-        schema = pl.read_parquet_schema(path)
+        rows, schema = parquet_shape(path)
         if deep:
-            pl.read_parquet(path)
+            read_frame(path)
+    except bucket.StoreError as exc:
+        return [f"{where}：{exc}"]
     except Exception as exc:  # pyarrow, polars and the OS raise many kinds for a damaged file
         return [f"{where}：文件已损坏或不完整，无法作为 Parquet 读取（{type(exc).__name__}）"]
     problems = []
@@ -105,7 +123,7 @@ def file_problems(path: Path, name: str, deep: bool) -> list[str]:
     return problems
 
 
-def dataset_problems(directory: Path, deep: bool = False) -> list[str]:
+def dataset_problems(directory: Location, deep: bool = False) -> list[str]:
     """One line per problem, naming the file; empty when all is well. ``directory`` is a data
     directory (its current version is checked) or a version directory."""
     version, problems = resolve(directory)
@@ -123,12 +141,12 @@ def _examples(frame: pl.DataFrame, column: str) -> str:
     return shown + ("等" if frame.height > _EXAMPLES else "")
 
 
-def consistency_problems(version: Path) -> list[str]:
+def consistency_problems(version: Location) -> list[str]:
     """Whether the tables of one version agree: references that point nowhere, quotes that are
     not in their narrative (a mix of two versions shows up here). Reads only the key columns."""
 
     def scan(name: str, *columns: str) -> pl.LazyFrame:
-        return pl.scan_parquet(version / f"{name}.parquet").select(columns)
+        return scan_frame(version / f"{name}.parquet", columns)
 
     try:
         departments = scan("departments", "dept_id")
@@ -156,6 +174,8 @@ def consistency_problems(version: Path) -> list[str]:
             .select("indicator_id")
             .collect()
         )
+    except bucket.StoreError as exc:
+        return [str(exc)]
     except Exception as exc:  # damaged rows: the deep check names the file
         return [f"数据文件无法一致地读取（{type(exc).__name__}）"]
     problems = []

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from kpi.contract.schema import TABLES, ContractError, Dataset, goal_id_for, goal_key_for, validate
-from kpi.contract.storage import DEFAULT_DATA_DIR, read_dataset, write_dataset
+from kpi.contract.storage import DEFAULT_DATA_DIR, location, read_dataset, write_dataset
 from kpi.contract.vocab import FULL_YEAR
 from kpi.pipeline.cli import ChineseArgumentParser
 from kpi.pipeline.curation import (
@@ -385,10 +385,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = ChineseArgumentParser(prog="python -m kpi.build", description="从源文件和整理文件构建 Parquet 数据集")
     parser.add_argument("--raw", type=Path, default=RAW_FILE, help="源文本文件")
     parser.add_argument("--curation", type=Path, default=CURATION_DIR, help="人工整理 CSV 目录")
-    parser.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR, help="输出目录")
+    parser.add_argument("--out", default=DEFAULT_DATA_DIR, help="输出目录，或 s3://存储桶/前缀")
     parser.add_argument("--check", action="store_true", help="只检查输出目录是否与构建结果一致，不写文件")
     args = parser.parse_args(argv)
     try:
+        args.out = location(args.out)
         raw_text = args.raw.read_text(encoding="utf-8")
         dataset = build_dataset(raw_text, load_curation(args.curation))
         if args.check:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from kpi.contract.schema import Dataset
 from kpi.contract.storage import (
     LEGACY_HISTORY_DIR,
     VERSION_ID,
+    BucketPath,
+    Location,
     current_version_id,
     data_dir,
+    location,
     publish_version,
     read_dataset,
     version_path,
@@ -39,24 +41,26 @@ class HistoryError(ValueError):
     """No such history entry (message in Chinese)."""
 
 
-def _legacy_entries(directory: Path) -> list[str]:
+def _legacy_entries(directory: Location) -> list[str]:
+    if isinstance(directory, BucketPath):
+        return []  # a bucket never had the layout before versions
     root = directory / LEGACY_HISTORY_DIR
     if not root.is_dir() or root.is_symlink():
         return []
     return [p.name for p in root.iterdir() if TIMESTAMP.match(p.name) and p.is_dir() and not p.is_symlink()]
 
 
-def history_entries(directory: Path | None = None) -> list[str]:
+def history_entries(directory: Location | None = None) -> list[str]:
     """Timestamps of the kept versions one can go back to (all but the current one), newest first."""
-    directory = Path(directory if directory is not None else data_dir())
+    directory = location(directory) if directory is not None else data_dir()
     current = current_version_id(directory)
     entries = set(versions(directory)) | set(_legacy_entries(directory))
     return sorted((e for e in entries if e != current), reverse=True)
 
 
-def entry_path(directory: Path, timestamp: str) -> Path:
+def entry_path(directory: Location, timestamp: str) -> Location:
     """The directory of a kept version (an old ``history/`` backup until the next write moves it)."""
-    directory = Path(directory)
+    directory = location(directory)
     path = version_path(directory, timestamp)
     if not path.exists() and timestamp in _legacy_entries(directory):
         return directory / LEGACY_HISTORY_DIR / timestamp
@@ -65,7 +69,7 @@ def entry_path(directory: Path, timestamp: str) -> Path:
 
 def write_with_history(
     dataset: Dataset,
-    directory: Path,
+    directory: Location,
     before_replace: Callable[[], None] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> str | None:
@@ -75,12 +79,12 @@ def write_with_history(
 
 def restore(
     timestamp: str,
-    directory: Path | None = None,
+    directory: Location | None = None,
     before_replace: Callable[[], None] | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> RestoreResult:
     """Publish a kept version again (validated first); what it replaces stays a kept version."""
-    directory = Path(directory) if directory is not None else data_dir()
+    directory = location(directory) if directory is not None else data_dir()
     with writer_lock(directory):
         entries = history_entries(directory)
         if not TIMESTAMP.match(timestamp) or timestamp not in entries:

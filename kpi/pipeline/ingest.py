@@ -31,7 +31,17 @@ from pathlib import Path
 import polars as pl
 
 from kpi.contract.schema import TABLES, ContractError, Dataset, goal_id_for, validate
-from kpi.contract.storage import WriterBusyError, data_dir, fingerprint, read_dataset, table_path, writer_lock
+from kpi.contract.storage import (
+    Location,
+    WriterBusyError,
+    command_location,
+    data_dir,
+    fingerprint,
+    location,
+    read_dataset,
+    table_path,
+    writer_lock,
+)
 from kpi.contract.vocab import FULL_YEAR, PERIOD_LABELS_ZH, STATUS_LABELS_ZH, STATUSES
 from kpi.pipeline.build import SOURCE_YEAR, analyse_goal, frames, period_rows, relight, themes_frame
 from kpi.pipeline.cli import ChineseArgumentParser
@@ -106,7 +116,7 @@ LIGHT_LABELS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "none": 
 @dataclass
 class ImportPlan:
     file_name: str
-    directory: Path
+    directory: Location
     fingerprint: str  # of the data files the plan was computed against
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the file was read
@@ -302,7 +312,7 @@ def check_rows(table: Table, themes: pl.DataFrame, departments: _Departments) ->
 # --- the current data ----------------------------------------------------------------------------
 
 
-def _current_dataset(directory: Path, curation: Curation) -> Dataset:
+def _current_dataset(directory: Location, curation: Curation) -> Dataset:
     """The dataset in ``directory``; an empty one (themes from curation) when it holds no data file yet."""
     if not any(table_path(directory, name).exists() for name in TABLES):
         return frames([], [], [], themes_frame(curation))
@@ -322,11 +332,11 @@ def _curation_for(themes: pl.DataFrame, curation: Curation) -> Curation:
 
 
 def plan_import(
-    content: bytes, file_name: str, directory: Path | None = None, curation_dir: Path | None = None
+    content: bytes, file_name: str, directory: Location | None = None, curation_dir: Path | None = None
 ) -> ImportPlan:
     """Read, check and merge the file against the data in ``directory``; writes nothing.
     ``curation_dir`` defaults to ``KPI_CURATION_DIR``, else the bundled ``data/curation``."""
-    directory = Path(directory) if directory is not None else data_dir()
+    directory = location(directory) if directory is not None else data_dir()
     curation_dir = curation_dir if curation_dir is not None else configured_curation_dir()
     plan = ImportPlan(file_name=Path(file_name).name, directory=directory, fingerprint=fingerprint(directory))
     try:
@@ -669,7 +679,7 @@ def plan_over_pipes() -> None:
     """``plan_import`` for the admin page's checking process: arguments DIRECTORY FILE_NAME, the
     file's bytes on stdin, the pickled plan on stdout."""
     directory, file_name = sys.argv[1], sys.argv[2]
-    plan = plan_import(sys.stdin.buffer.read(), file_name, Path(directory))
+    plan = plan_import(sys.stdin.buffer.read(), file_name, location(directory))
     sys.stdout.buffer.write(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -682,11 +692,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="导入目标完成情况表（.xlsx 或 UTF-8 .csv），或恢复历史版本",
     )
     parser.add_argument("file", nargs="?", type=Path, help="要导入的 .xlsx 或 .csv 文件")
-    parser.add_argument("--data-dir", type=Path, default=None, help="数据目录（默认为 KPI_DATA_DIR 或 data/）")
+    parser.add_argument("--data-dir", default=None, help="数据目录或 s3://存储桶/前缀（默认为 KPI_DATA_DIR 或 data/）")
     parser.add_argument("--dry-run", action="store_true", help="只检查并显示将要发生的改动，不写入")
     parser.add_argument("--restore", metavar="TIMESTAMP", help="恢复 history/ 下的某个历史版本")
     args = parser.parse_args(argv)
-    directory = args.data_dir.resolve() if args.data_dir else data_dir()
+    try:
+        directory = command_location(args.data_dir) if args.data_dir else data_dir()
+    except ContractError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
 
     if args.restore:
         if args.file or args.dry_run:

@@ -30,7 +30,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kpi.contract import health
 from kpi.contract.schema import TABLES
-from kpi.contract.storage import data_dir
+from kpi.contract.storage import BucketPath, data_dir, location, read_arrow
 from kpi.contract.vocab import FULL_YEAR, LIGHT_SEVERITY, STATUSES
 
 MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
@@ -134,7 +134,7 @@ def _run_state():
     return st.session_state if get_script_run_ctx(suppress_warning=True) is not None else None
 
 
-def _resolve(directory: Path) -> tuple[str, health.FileSignature]:
+def _resolve(directory: Path | BucketPath) -> tuple[str, health.FileSignature]:
     version, _ = health.resolve(directory)
     version = version or directory
     return str(version), health.file_signature(version)
@@ -149,7 +149,7 @@ def _version_in_force() -> tuple[str, health.FileSignature]:
             return pinned[1]
     seen = _seen_versions.get(directory)
     if seen is None:
-        seen = _seen_versions[directory] = _resolve(Path(directory))
+        seen = _seen_versions[directory] = _resolve(location(directory))
     return seen
 
 
@@ -161,10 +161,10 @@ def data_version() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _data_problems(version: str, signature: health.FileSignature, deep: bool) -> list[str]:
-    return health.dataset_problems(Path(version), deep)
+    return health.dataset_problems(location(version), deep)
 
 
-def data_problems(directory: Path | None = None, deep: bool = False) -> list[str]:
+def data_problems(directory: Path | BucketPath | None = None, deep: bool = False) -> list[str]:
     """What keeps the dashboard from reading the data (``kpi.contract.health``), checked once per
     version of the files. Resolves ``current`` once: the rest of this page run reads that version."""
     directory = directory or data_dir()
@@ -184,11 +184,17 @@ def data_problems(directory: Path | None = None, deep: bool = False) -> list[str
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _connection(version: str, key: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
+    where = location(version)
     for name in QUERIED_TABLES:
         # Tables, not views: each query would otherwise decode the Parquet columns again
         # (3–4× slower on a million figures). Loaded once per data version and process.
         # The relation API takes the path as a value, so no path is spliced into SQL.
-        con.read_parquet(str(Path(version) / f"{name}.parquet")).create(name)
+        if isinstance(where, BucketPath):
+            # A version in a bucket: read through PyArrow's S3 filesystem and handed to DuckDB
+            # as Arrow (DuckDB's own S3 reader, httpfs, is an extension it would download).
+            con.from_arrow(read_arrow(where / f"{name}.parquet")).create(name)
+        else:
+            con.read_parquet(str(where / f"{name}.parquet")).create(name)
     return con
 
 
