@@ -43,9 +43,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     import click
     from streamlit.web import cli
 
-    from kpi.contract.storage import clean_up_at_start
+    from kpi.contract.schema import ContractError
+    from kpi.contract.storage import clean_up_at_start, data_dir
     from kpi.web.legacy_pages import leave_legacy_mode
 
+    try:
+        data_dir()  # a malformed s3:// address is said here, not on every page
+    except ContractError as error:
+        print(f"错误：KPI_DATA_DIR：{error}", file=sys.stderr)
+        return 2
     leave_legacy_mode()
     clean_up_at_start()  # staging directories and links a crashed import left
     options = list(sys.argv[1:] if argv is None else argv)

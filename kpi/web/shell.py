@@ -18,7 +18,7 @@ import polars as pl
 import pyarrow
 import streamlit as st
 
-from kpi.web import admin, auth, filters, queries
+from kpi.web import admin, auth, bucket_secrets, filters, queries
 from kpi.web.i18n import DEFAULT_LANG, LANGS, t
 from kpi.web.legacy_pages import PAGE_FILE_SUFFIX, ensure_in_app, running_inside_app
 from kpi.web.markup import markdown_literal
@@ -191,6 +191,7 @@ def run_app() -> None:
 
     Filters are drawn here, not in pages, so their URL binding survives page switches.
     """
+    bucket_secrets.apply()  # a data directory in a bucket may be configured in secrets
     lang = requested_lang()
     if not before_pages(lang) or not data_ready(lang):
         return
