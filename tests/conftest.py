@@ -85,3 +85,27 @@ def seed_files(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("seed")
     write_dataset(build_dataset(RAW_FILE.read_text(encoding="utf-8"), load_curation(CURATION_DIR)), directory)
     return directory
+
+
+# --- a data directory in a bucket: a local S3-compatible server (moto's server mode) ----------------
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """One moto server on 127.0.0.1 for the whole run (tests/support/s3.py)."""
+    from tests.support.s3 import running_s3
+
+    with running_s3() as server:
+        yield server
+
+
+@pytest.fixture
+def bucket_dir(s3_server, monkeypatch):
+    """``s3://<a new empty bucket>/huzhou``, with the server's endpoint and credentials in the environment."""
+    from kpi.contract.storage import location
+
+    for name, value in s3_server.env().items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "KPI_S3_ADDRESSING"):
+        monkeypatch.delenv(name, raising=False)
+    return location(f"s3://{s3_server.new_bucket()}/huzhou")
