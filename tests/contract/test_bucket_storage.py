@@ -72,7 +72,9 @@ def test_a_write_puts_a_whole_version_then_the_pointer(s3_server, bucket_dir):
         blob = s3_server.read(bucket_dir.bucket, f"{bucket_dir.key}/versions/{published.version}/{name}.parquet")
         assert pl.read_parquet(io.BytesIO(blob)).equals(frame), name
     # The manifest names every table with its size and digest, as a completion mark.
-    manifest = json.loads(s3_server.read(bucket_dir.bucket, f"{bucket_dir.key}/versions/{published.version}/manifest.json"))
+    manifest = json.loads(
+        s3_server.read(bucket_dir.bucket, f"{bucket_dir.key}/versions/{published.version}/manifest.json")
+    )
     assert set(manifest["tables"]) == set(TABLES)
     # No lock object is left once the write is over.
     assert f"{bucket_dir.key}/.write.lock" not in s3_server.keys(bucket_dir.bucket)
