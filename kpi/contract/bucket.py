@@ -31,7 +31,7 @@ import contextlib
 import email.utils
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -142,8 +142,8 @@ def parse(url: str) -> BucketPath:
 class Settings:
     endpoint: str  # empty: AWS S3
     access_key: str
-    secret_key: str
-    session_token: str
+    secret_key: str = field(repr=False)  # never in a log line or a traceback's locals
+    session_token: str = field(repr=False)
     region: str
     virtual_addressing: bool
 

@@ -50,7 +50,6 @@ import csv
 import io
 import json
 import re
-import shutil
 import sys
 import tempfile
 from collections import Counter
@@ -153,7 +152,8 @@ def import_rows(rows: Sequence[dict], source_dir: Path, curation_dir: Path = CUR
         copy.mkdir()
         for name in TABLES:
             if table_path(source_dir, name).exists():
-                shutil.copy2(table_path(source_dir, name), table_path(copy, name))
+                # Bytes, not shutil.copy2: the source may be a version in a bucket.
+                table_path(copy, name).write_bytes(table_path(source_dir, name).read_bytes())
         plan = plan_import(buffer.getvalue().encode("utf-8"), "evaluate.csv", copy, curation_dir)
     if not plan.ok or plan.dataset is None:
         raise EvaluationError("导入失败：" + "；".join(str(p) for p in plan.problems))
