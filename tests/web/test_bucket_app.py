@@ -148,3 +148,24 @@ def test_an_unreachable_bucket_shows_the_data_error_page_in_chinese(monkeypatch,
     shown = "\n".join(str(e.value) for e in at.error)
     assert "无法访问数据所在的对象存储：无法连接（请检查地址和网络）" in shown
     assert "127.0.0.1" not in shown and "kpi-data" not in shown
+
+
+def test_the_bucket_may_be_configured_in_streamlit_secrets(bucket_data, s3_server, monkeypatch):
+    from kpi.web.bucket_secrets import SECTION_KEYS
+
+    storage.publish_version(bucket_data, dataset=tiny_dataset())  # one goal: not the bundled data
+    for variable in SECTION_KEYS.values():  # unset here; undone after the test whatever apply() sets
+        monkeypatch.setenv(variable, "")
+        monkeypatch.delenv(variable)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.secrets["s3"] = {
+        "data_dir": str(bucket_data),
+        "endpoint_url": s3_server.endpoint,
+        "access_key_id": s3_server.env()["AWS_ACCESS_KEY_ID"],
+        "secret_access_key": s3_server.env()["AWS_SECRET_ACCESS_KEY"],
+        "region": s3_server.env()["AWS_REGION"],
+    }
+    at.run()
+    assert not at.exception
+    assert metric_values(at)[t("tile_goals")] == "1"
+    assert os.environ["KPI_DATA_DIR"] == str(bucket_data)
