@@ -128,3 +128,15 @@ def test_copying_from_a_place_without_data_writes_nothing(bucket_dir, tmp_path, 
     result = run("kpi.store", "copy", str(tmp_path / "nothing"), str(bucket_dir))
     assert result.returncode == 2
     assert s3_server.keys(bucket_dir.bucket) == []
+
+
+def test_the_build_writes_into_a_bucket_and_checks_it(data_directory, bucket_dir, s3_server):
+    built = run("kpi.build", "--out", str(bucket_dir))
+    assert built.returncode == 0, built.stderr
+    version = storage.current_version_id(bucket_dir)
+    for name, frame in source_tables(data_directory).items():
+        blob = s3_server.read(bucket_dir.bucket, f"{bucket_dir.key}/versions/{version}/{name}.parquet")
+        assert pl.read_parquet(io.BytesIO(blob)).equals(frame), name
+    checked = run("kpi.build", "--check", "--out", str(bucket_dir))
+    assert checked.returncode == 0, checked.stderr
+    assert "数据与源文件一致" in checked.stdout
