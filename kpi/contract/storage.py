@@ -26,6 +26,21 @@ read with one 全年 period per year of its goals and no goal targets.
 
 Symlinks are refused everywhere but ``current`` itself: a version or a table file
 that is a link is not read, and ``current`` must point to ``versions/<id>``.
+
+A data directory may also be a prefix in an S3-compatible bucket, ``s3://bucket/prefix``
+(``KPI_DATA_DIR``, ``--data-dir``, ``--out``): every function here takes either kind (a
+``Location``: ``Path`` or ``kpi.contract.bucket.BucketPath``), so the pipeline and the web
+app use one abstraction. The same layout, with objects::
+
+    PREFIX/current                      an object holding "versions/<id>", written last
+    PREFIX/versions/<id>/<table>.parquet
+    PREFIX/versions/<id>/manifest.json  written after the tables: a version without it is
+                                        not complete (never listed, removed by the next writer)
+    PREFIX/.write.lock                  created only if absent (If-None-Match: *), with an expiry
+
+Readers GET ``current`` once; a writer's steps (``WRITE_STEPS``) are the same, the pointer
+PUT being the one that changes what readers see (see ``_publish_to_bucket`` and
+``_bucket_lock``).
 """
 
 from __future__ import annotations
