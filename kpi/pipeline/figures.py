@@ -216,11 +216,11 @@ def _normalize(text: str) -> tuple[str, list[int]]:
             idx.append(i)
             i += 1
             continue
-        if ch == "|":
-            ch = "；"  # a pipe-table cell boundary
         if ch not in _CN_PUNCT:
             folded = unicodedata.normalize("NFKC", ch)
             ch = folded if len(folded) == 1 else ch
+        if ch == "|":
+            ch = "；"  # a pipe-table cell boundary, half- or full-width (｜)
         if ch == ",":
             ahead = unicodedata.normalize("NFKC", text[i + 1 : i + 5])
             if not (out and out[-1].isdigit() and re.match(r"\d{3}(?!\d)", ahead)):
@@ -988,6 +988,147 @@ def _apply_title(figs: list[_Fig], title: str) -> None:
                 best.completion = round(best.value / tt.value * 100, 2)
 
 
+# ---------------------------------------------------------------- indicator table rows
+#
+# A row of an indicator table imported without its header rows: the goal is the indicator and
+# its target ("地区生产总值 | 8%左右", "财政总收入｜8%以上"), the result the row's other cells
+# ("9.7 | 853.2亿元 | 完成 | 2"): values, a verdict (完成 / 未完成 …) and, after the verdict, the
+# rank. The header (增幅 / 绝对值 / 评价 / 全市排名) is lost, so the cells are read by their form:
+# an amount (853.2亿元) is the indicator's value, a rate (16.2%) is its growth — or, when the
+# indicator is itself a rate (城镇化率), its value —, a bare number before the verdict takes the
+# unit of the target (9.7 under 8%左右 is 9.7%), and a bare integer after the verdict is a rank
+# whose scope the row does not say. Anything else in a cell and the row is read as a narrative.
+
+_CELL_MAX = 16
+_VERDICT_RE = re.compile(
+    r"(?:已|未|基本|超额|提前|未能)?(?:完成|达到|达标|实现|超额完成|达成)|未达标|未达到|达到预期|未达预期"
+)
+_FOOTNOTE_RE = re.compile(r"（?[*※]+）?$")
+_BARE_NUMBER_RE = re.compile(r"(?P<sign>[+-])?(?P<num>\d+(?:\.\d+)?)(?P<pct>%)?")
+# Indicators that are themselves a rate or a ratio: a % cell is their value, not their growth.
+_RATE_INDICATOR_RE = re.compile(r"(?:率|比重|占比|比例|比值|系数|指数|倍差|覆盖面)$")
+_ROW_RANK_REASON = "表头未随行导入：评价后的整数按排名读取，排名范围未注明，请核对"
+_FOOTNOTE_REASON = "单元格带（*）等注记，注释不在本行，请核对"
+_MONEY_UNIT_REASON = "原文未写单位，按名称推定为元"
+
+
+@dataclass
+class _Cell:
+    start: int  # span in the normalised text, footnote mark excluded
+    end: int
+    text: str
+    footnote: bool
+
+
+def _cells(s: str) -> list[_Cell]:
+    """The non-empty cells of a normalised table row (cells end at ；, which | became)."""
+    cells, start = [], 0
+    for end in [k for k, ch in enumerate(s) if ch == "；"] + [len(s)]:
+        raw = s[start:end]
+        text = raw.strip(" 。")
+        if text:
+            offset = start + raw.index(text)
+            mark = _FOOTNOTE_RE.search(text)
+            core = text[: mark.start()] if mark and mark.start() else text
+            cells.append(_Cell(offset, offset + len(core), core, bool(mark and mark.start())))
+        start = end + 1
+    return cells
+
+
+def _indicator_title(title: str) -> tuple[str, TitleTarget | None] | None:
+    """An indicator-table title ("地区生产总值 | 8%左右") → (地区生产总值, its target), else None."""
+    if "|" not in unicodedata.normalize("NFKC", title):
+        return None
+    s, _ = _normalize(title)
+    cells = _cells(s)
+    if len(cells) < 2 or not (2 <= len(cells[0].text) <= 20) or re.search(r"\d", cells[0].text):
+        return None
+    name = cells[0].text
+    if not _has_words(name) or re.search(r"[，。；：！？]", name):
+        return None
+    target = None
+    match = _QTY_RE.search(cells[1].text)
+    if match and match["num"][0].isdigit():
+        unit, mult = match["unit"] or "", match["mult"] or ""
+        value = scale_value(float(match["num"].replace(",", "")), mult)
+        qualifier = match["pq"] or match["q1"] or match["q2"] or match["q3"]
+        rate_as_growth = unit == "%" and not _RATE_INDICATOR_RE.search(name)
+        kind = "growth" if rate_as_growth else "level"
+        written = match["num"] + mult + unit
+        target = TitleTarget(name, value, unit, written, qualifier, kind)
+    return name, target
+
+
+def _indicator_row(text: str, title: str) -> tuple[list[_Fig], list[int]] | None:
+    """The figures of a headerless indicator-table row (see above), or None to read it as a narrative."""
+    heading = _indicator_title(title) if title else None
+    if heading is None or "|" not in unicodedata.normalize("NFKC", text):
+        return None
+    name, target = heading
+    s, idx = _normalize(text)
+    cells = _cells(s)
+    if len(cells) < 2 or any(len(cell.text) > _CELL_MAX for cell in cells):
+        return None
+    amounts: list[tuple[_Cell, re.Match]] = []
+    rates: list[tuple[_Cell, float]] = []
+    rank: tuple[_Cell, int] | None = None
+    verdict_seen = False
+    for cell in cells:
+        bare = _BARE_NUMBER_RE.fullmatch(cell.text)
+        quantity = _QTY_RE.fullmatch(cell.text)
+        if _VERDICT_RE.fullmatch(cell.text):
+            verdict_seen = True
+        elif bare and not bare["pct"] and verdict_seen and "." not in bare["num"] and rank is None:
+            rank = (cell, int(bare["num"]))
+        elif bare and (bare["pct"] or (target is not None and target.unit == "%")) and not verdict_seen:
+            rates.append((cell, float(bare["num"]) * (-1 if bare["sign"] == "-" else 1)))
+        elif quantity and quantity["num"][0].isdigit() and (quantity["mult"] or quantity["unit"]) and not verdict_seen:
+            amounts.append((cell, quantity))
+        elif not re.search(r"\d", cell.text) and not verdict_seen:
+            continue  # 低于市平均: a value in words, no figure
+        else:
+            return None
+    if len(amounts) > 1 or len(rates) > 1 or not (amounts or rates or rank):
+        return None
+    is_rate = bool(_RATE_INDICATOR_RE.search(name))
+    if amounts and rates and is_rate:
+        return None  # a rate with an amount: which is which is not clear from the cells
+    reasons: list[str] = []
+    figure: _Fig
+    if amounts:
+        cell, match = amounts[0]
+        unit, mult = match["unit"] or "", match["mult"] or ""
+        if not unit and mult:
+            if not _MONEY_NAME_RE.search(name):
+                return None
+            unit = "元"  # 96.2亿 in a column headed 亿元, the header lost
+            reasons.append(_MONEY_UNIT_REASON)
+        value = scale_value(float(match["num"].replace(",", "")), mult)
+        quantity = _Qty(cell.start, cell.end, cell.start, cell.end, match["num"], mult, unit, value, None)
+        figure = _Fig("level", name, value, unit, (cell.start, cell.end), None, cell.start, 0, len(s), qty=quantity)
+        if rates:
+            figure.growth = rates[0][1]
+    elif rates:
+        cell, rate = rates[0]
+        quantity = _Qty(cell.start, cell.end, cell.start, cell.end, cell.text.strip("%+-"), "", "%", rate, None)
+        kind = "level" if is_rate else "growth"
+        figure = _Fig(kind, name, rate, "%", (cell.start, cell.end), None, cell.start, 0, len(s), qty=quantity)
+        figure.growth = None if is_rate else rate
+        if target is not None and target.unit == "%":
+            figure.target, figure.target_text, figure.target_basis = target.value, target.value_text, "stated"
+    else:
+        cell, place = rank
+        figure = _Fig("rank", name, float(place), "位次", (cell.start, cell.end), None, cell.start, 0, len(s))
+    if rank is not None:
+        figure.rank, figure.scope = rank[1], None
+        reasons.append(_ROW_RANK_REASON)
+    if any(cell.footnote for cell in cells):
+        reasons.append(_FOOTNOTE_REASON)
+    figure.doubt = "；".join(reasons) or None
+    figure.span_end = len(s.rstrip("； 。"))  # the whole row, footnote marks included
+    return [figure], idx
+
+
 # ---------------------------------------------------------------- entry points
 
 
@@ -1133,15 +1274,24 @@ def _to_figure(f: _Fig, text: str, idx: list[int], s: str) -> Figure:
 
 def extract_figures(text: str, title: str = "") -> list[Figure]:
     """All figures stated in a narrative, in order of appearance; title targets fill `target`."""
-    figs, idx = _extract(text, title_subject(title) if title else "")
-    if title:
-        _apply_title(figs, title)
+    row = _indicator_row(text, title)
+    if row is not None:
+        figs, idx = row
+    else:
+        figs, idx = _extract(text, title_subject(title) if title else "")
+        if title:
+            _apply_title(figs, title)
     normalised = _normalize(text)[0]
     return [_to_figure(f, text, idx, normalised) for f in figs]
 
 
 def title_target(title: str) -> list[TitleTarget]:
-    """Targets stated in a goal title ("全年为企业减负200亿元以上" → level 2e10 元, qualifier 以上)."""
+    """Targets stated in a goal title ("全年为企业减负200亿元以上" → level 2e10 元, qualifier 以上).
+
+    An indicator-table title ("地区生产总值 | 8%左右") names its one target after the indicator."""
+    heading = _indicator_title(title)
+    if heading is not None and heading[1] is not None:
+        return [heading[1]]
     body = re.sub(r"\s*\n\s*", "", re.sub(r"^\s*\d{1,2}\s*[.．、]\s*(?=\D)", "", title))
     figs, idx = _extract(body)
     out: list[TitleTarget] = []

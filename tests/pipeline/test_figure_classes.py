@@ -296,12 +296,93 @@ def test_list_markers_are_not_part_of_names_nor_numbers(text: str) -> None:
     [
         ("9.7 | 853.2亿元 | 完成 | 2", "地区生产总值 | 8%左右", "地区生产总值"),
         ("25.6% | 完成", "固定资产投资 | 11%", "固定资产投资"),
+        ("完成投资853.2亿元。", "地区生产总值增长8%左右", "完成投资"),
     ],
 )
 def test_a_result_without_words_is_named_after_the_goal(text: str, title: str, name: str) -> None:
     found = figures(text, title)
     assert found and all(f.name == name for f in found)
-    assert all(f.confidence == "low" for f in found)  # a name from a fallback rule is checked by a person
+
+
+def test_a_bare_cell_in_a_narrative_goal_is_named_by_the_fallback_and_marked() -> None:
+    (found,) = figures("853.2亿元", "加快经济发展，地区生产总值增长8%左右")
+    assert found.confidence == "low" and "兜底" in (found.confidence_reason or "")
+
+
+# Indicator tables imported without their header rows: "指标 | 目标" and the row's other cells.
+
+INDICATOR_ROWS = [
+    # (result cells, goal cells, value, unit, growth, rank, target)
+    ("+6.5% | 1203.4亿元 | 完成 | 3", "规上工业增加值｜7%以上", 1.2034e11, "元", 6.5, 3, None),
+    ("６．５ ｜ １２０３．４亿元 ｜ 完成 ｜ ３", "规上工业增加值｜7%以上", 1.2034e11, "元", 6.5, 3, None),
+    ("12.3 | 完成", "社会消费品零售总额 | 8%", 12.3, "%", 12.3, None, 8.0),
+    ("-3.2% | 未完成 | 11", "货物出口额 | 5%左右", -3.2, "%", -3.2, 11, 5.0),
+    ("61.2% | 完成 | 1", "森林覆盖率 | 60%以上", 61.2, "%", None, 1, 60.0),
+    ("45.1亿 | 12.0% | 基本完成", "一般公共预算收入 | 6%", 4.51e9, "元", 12.0, None, None),
+    ("3.6万人 | 完成", "城镇新增就业 | 3万人", 36000.0, "人", None, None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "title", "value", "unit", "growth", "rank", "target"), INDICATOR_ROWS)
+def test_a_headerless_indicator_row_is_read_by_the_form_of_its_cells(
+    text: str, title: str, value: float, unit: str, growth: float | None, rank: int | None, target: float | None
+) -> None:
+    (found,) = figures(text, title)
+    name = title.replace("｜", "|").split("|")[0].strip()
+    assert (found.name, found.unit, found.growth_pct, found.rank, found.target) == (name, unit, growth, rank, target)
+    assert found.value == pytest.approx(value)
+    assert found.quote == text.rstrip()  # the whole row is the figure's source
+
+
+@pytest.mark.parametrize(("text", "title", "value", "unit", "growth", "rank", "target"), INDICATOR_ROWS)
+def test_what_an_indicator_row_leaves_unsaid_is_marked(
+    text: str, title: str, value: float, unit: str, growth: float | None, rank: int | None, target: float | None
+) -> None:
+    (found,) = figures(text, title)
+    guessed_unit = "亿 |" in text or text.startswith("45.1亿")
+    # A rank read from a bare integer has no header to say so, nor a scope; a unit read from the
+    # indicator's name is a guess: both are checked by a person. Rates under a % target are not.
+    assert (found.confidence == "low") == (rank is not None or guessed_unit)
+    if rank is not None:
+        assert found.rank_scope == "未注明" and "排名" in (found.confidence_reason or "")
+
+
+@pytest.mark.parametrize("mark", ["(*)", "（*）", "*", "(※)"])
+def test_a_footnote_mark_in_a_cell_is_kept_in_the_quote_and_marked(mark: str) -> None:
+    (found,) = figures(f"73.3{mark} | 完成", "常住人口城镇化率 | 68%")
+    assert (found.value, found.unit, found.growth_pct) == (73.3, "%", None)
+    assert found.quote.endswith(f"73.3{mark} | 完成") and found.confidence == "low"
+    assert "注记" in (found.confidence_reason or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # cells that are sentences: read as a narrative
+        ("全区实现地区生产总值853.2亿元，同比增长9.7% | 完成", "地区生产总值 | 8%左右"),
+        # a goal that is not an indicator and its target
+        ("12个 | 完成", "加快推进重大项目建设"),
+        # a bare integer with no verdict before it: a count or a rank, the cells do not say
+        ("9.7 | 853.2亿元 | 2", "地区生产总值 | 8%左右"),
+        # two amounts in one row: which is the indicator's is not clear
+        ("853.2亿元 | 790.1亿元 | 完成", "地区生产总值 | 8%左右"),
+    ],
+)
+def test_rows_that_are_not_plain_indicator_cells_are_read_as_narrative(text: str, title: str) -> None:
+    assert all(f.quote != text for f in figures(text, title))  # no whole-row figure
+
+
+@pytest.mark.parametrize(
+    ("title", "name", "kind"),
+    [
+        ("地区生产总值 | 8%左右", "地区生产总值", "growth"),
+        ("财政总收入｜8%以上", "财政总收入", "growth"),
+        ("常住人口城镇化率 | 68%", "常住人口城镇化率", "level"),
+    ],
+)
+def test_an_indicator_title_names_its_target_after_the_indicator(title: str, name: str, kind: str) -> None:
+    (target,) = title_target(title)
+    assert (target.name, target.kind, target.unit) == (name, kind, "%")
 
 
 @pytest.mark.parametrize("text", ["增长4%。", "区本级完成12个。", "完成全年计划。增长4%。"])
