@@ -76,7 +76,9 @@ class TitleTarget:
 
 _CN_NUM = "零〇一二两三四五六七八九十百千"
 _NUM = rf"\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN_NUM}]+(?:[万亿][{_CN_NUM}]+)*"
-_PREFIX_QUALS = "不少于|不低于|不超过|不足|不到|超过|低于|高于|多于|少于|大于|小于|将近|接近|突破|约|近|超|逾"
+_PREFIX_QUALS = (
+    "不少于|不低于|不超过|不足|不到|至少|最少|多达|高达|超过|低于|高于|多于|少于|大于|小于|将近|接近|突破|约|近|超|逾"
+)
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
 _QTY_RE = re.compile(
     rf"(?P<pq>{_PREFIX_QUALS})?(?P<num>{_NUM})(?P<q1>余|多)?(?P<mult>万亿|千万|百万|万|亿|千(?![瓦克米]))?"
@@ -157,7 +159,7 @@ _SENTENCE = set("。；！？\n")
 _CONNECT_RE = re.compile(r"^(?:[、和及与\s]|以及)+|(?:[、和及与\s]|以及)+$")
 _LEAD_RE = re.compile(
     r"^(?:[一二三四五六七八九十]+是|其[一二三四五六七八九十]+是|例如|比如|实际|全年|今年|年内|当年|全市|累计|共有|拥有|共计|共(?![同享建富])|合计|其中|预计|已经|已|并且|并(?!购)|同时|此外|另外|"
-    r"还(?!原)|截至\d+月底?|\d{4}(?:[-—–~～]\d{4})?年度?|\d+(?:[-—–~～]\d+)?月份?|前三季度|上半年|下半年|[一二三四]季度|[、和及与，\s]|以及)+"
+    r"还(?!原)|(?:截至|截止)(?:\d{4}年)?(?:\d+月)?(?:\d+日)?(?:底|末)?(?:目前)?|\d{4}(?:[-—–~～]\d{4})?年度?|\d+(?:[-—–~～]\d+)?月份?|前三季度|上半年|下半年|[一二三四]季度|[、和及与，\s]|以及)+"
 )
 _TRAIL_RE = re.compile(
     r"(?:达到|达|为|是|至|共计|共|累计|合计|总计|约|均|已|了|增至|升至|降至|缩小至|缩小到|提高到|提高至|"
@@ -179,6 +181,8 @@ _RANK_FROM_RE = re.compile(
 )
 _GENERIC_RE = re.compile(r"^(?:总数|总量|幅度|数量|排名|位次|增幅|增速)?$")
 _NAME_MAX = 30
+_NAME_SLACK = 4  # a name this much longer is kept whole
+_NAME_BOUNDARY_RE = re.compile(r"[、，：；”’》]|的|以及|和|及|与|并")
 
 
 # ---------------------------------------------------------------- normalisation
@@ -502,9 +506,15 @@ def _fit(name: str) -> str:
     if len(name) <= _NAME_MAX:
         return name
     shorter = re.sub(r"（[^（）]*）", "", name)  # 东港（半升洞）客运码头…: the aside goes first
-    if len(shorter) <= _NAME_MAX:
-        return shorter
-    cut = shorter[-_NAME_MAX:]
+    if len(shorter) <= _NAME_MAX + _NAME_SLACK:
+        return shorter  # a few characters over: the whole name rather than a word cut in two
+    # Cut where a part of the name ends (、，的 …), not inside a word, keeping at least the measure.
+    first = len(shorter) - _NAME_MAX
+    boundary = next(
+        (m.end() for m in _NAME_BOUNDARY_RE.finditer(shorter) if m.end() >= first and len(shorter) - m.end() >= 6),
+        first,
+    )
+    cut = shorter[boundary:]
     close, opening = cut.find("）"), cut.find("（")
     if close >= 0 and (opening < 0 or close < opening):
         cut = cut[close + 1 :]

@@ -539,3 +539,43 @@ def test_a_rank_move_attaches_to_the_figure_before() -> None:
 def test_a_floor_for_every_place_sets_no_target() -> None:
     (found,) = figures("固定资产投资增长8.5%。", "各县区增速均达到7%以上")
     assert found.target is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "qualifier"),
+    [
+        ("已开展至少3次院感督导。", "开展院感督导", "至少"),
+        ("已开展至少3次院感督导.", "开展院感督导", "至少"),
+        ("累计组织最少12场招聘会。", "组织招聘会", "最少"),
+        ("全年帮扶企业多达260家，", "帮扶企业", "多达"),
+    ],
+)
+def test_a_quantity_word_before_the_number_is_its_qualifier_not_its_name(text: str, name: str, qualifier: str) -> None:
+    (found,) = figures(text)
+    assert (found.name, found.qualifier) == (name, qualifier)
+
+
+@pytest.mark.parametrize(
+    "text",
+    both_widths(
+        "截至11月16日，全市新增就业1.2万人。",
+        "截至11月16日新增就业1.2万人。",
+        "截止2024年9月底新增就业1.2万人。",
+        "截至目前新增就业1.2万人。",
+    ),
+)
+def test_the_date_a_result_is_counted_to_is_not_part_of_its_name(text: str) -> None:
+    (found,) = figures(text)
+    assert found.name == "新增就业"
+
+
+def test_long_names_are_cut_where_a_part_ends_not_inside_a_word() -> None:
+    # 34 characters: a few over the limit, kept whole
+    text = "召开专题民主生活会、听取党组班子及党组成员履行“一岗双责”情况汇报1次。"
+    (found,) = figures(text)
+    assert found.name == "召开专题民主生活会、听取党组班子及党组成员履行“一岗双责”情况汇报"
+    # far over the limit: cut after a 、 or 的, never in the middle of a word
+    text = "围绕山区海岛县高质量发展的要求、城乡风貌整治提升和未来社区创建的工作部署，全面完成农村生活污水处理设施标准化运维改造项目128个。"
+    (found,) = figures(text)
+    assert len(found.name) <= 30 and found.name.endswith("运维改造项目")
+    assert text[text.index(found.name) - 1] in "、，的和及与并：；"
