@@ -142,6 +142,8 @@ _COMPLETION_RE = re.compile(
     r"(?:完成|达到?|为|占|达成)了?(?:全年|年度|年初|当年|本年|全年度)?"
     r"(?:目标|计划|预算|任务)(?:任务|数|值)?的?)(?:分别)?(?:为|达到?|是)?$"
 )
+# Verbs by which a growth is stated in multiples (增长2.7倍, 提高1.5倍): the amount grown by.
+_MULTIPLE_VERBS = {"增长", "增加", "提高", "提升", "上升"}
 _EXCESS_RE = re.compile(r"(?:超额完成|超额|多完成|超出|超计划完成|超目标)了?$")
 _RANKMOVE_RE = re.compile(r"(?:前进|进位|上升|提升|跃升|后退|下降|退后)了?$")
 _COMPARE_RE = re.compile(r"^(?:高于|低于|超过|超出|多于|少于|优于|好于|比)")
@@ -167,7 +169,8 @@ _TRAIL_RE = re.compile(
 )
 _NOISE_WORDS_RE = re.compile(r"分别|预计|有望|力争")
 _POST_STOP_RE = re.compile(
-    r"《|入选|获评|获得|获批|参加|参与|提供|开展|实现|通过|完成|达到|达|为|全部|均|都|先后|分别|被|已|共|累计"
+    r"《|入选|获评|获得|获批|参加|参与|提供|开展|实现|通过|完成|达到|达|为|全部|均|都|先后|分别|被|已|共|累计|"
+    r"撬动|带动|拉动|惠及|用于|助力|吸引|支撑"
 )
 _RANK_NOISE_RE = re.compile(
     r"[\s，、。；：“”‘’（）]|预计|有望|力争|均|都|皆|并|且|分别|排名|排位|位次|跃居|位居|位列|名列|居|列|进入|实现"
@@ -577,6 +580,13 @@ def _distribute(subject: str, count: int) -> list[str]:
 # ---------------------------------------------------------------- sentence walk
 
 
+def _growth_pct(rate: _Quantity, sign: int) -> float:
+    """The growth in % a rate states; 增长2.7倍 is the amount grown by in multiples of the base: +270%."""
+    if rate.unit == "倍":
+        return float(Decimal(repr(rate.value)) * 100 * sign)
+    return sign * rate.value
+
+
 class _Walker:
     def __init__(self, text: str, parens: list[tuple[int, int]], subject: str = ""):
         self.text = text
@@ -714,6 +724,8 @@ class _Walker:
             return "completion"
         if token.unit == "%" and _GROWTH_RE.search(pre):
             return "growth"
+        if token.unit == "倍" and _GROWTH_RE.search(pre) and _GROWTH_RE.search(pre)["verb"] in _MULTIPLE_VERBS:
+            return "growth"  # 增长2.7倍: a growth of 270%, not a figure of its own
         return "level"
 
     def _fallback_name(self, figures: list[_Draft], sentence_start: int, sentence_end: int) -> str:
@@ -869,7 +881,7 @@ class _Walker:
             and not _GROWTH_NOISE_RE.sub("", between)
         ):
             for figure, rate in zip(main, rates, strict=True):
-                figure.growth, figure.span_end = sign * rate.value, max(figure.span_end, rate.end)
+                figure.growth, figure.span_end = _growth_pct(rate, sign), max(figure.span_end, rate.end)
             return
         subject = _clean(pre[: growth_match.start()])
         doubt = None
@@ -885,7 +897,7 @@ class _Walker:
                 _Draft(
                     "growth",
                     _fit(name),
-                    sign * rate.value,
+                    _growth_pct(rate, sign),
                     "%",
                     (rate.value_start, rate.value_end),
                     rate.qualifier,
@@ -893,7 +905,7 @@ class _Walker:
                     clause_start if rate is rates[0] else rate.start,
                     rate.end,
                     quantity=rate,
-                    growth=sign * rate.value,
+                    growth=_growth_pct(rate, sign),
                     doubt=doubt,
                 )
             )

@@ -25,6 +25,11 @@ def both_widths(*texts: str) -> list[str]:
     return [form for text in texts for form in (text, half_width(text))]
 
 
+def both_widths_of_cases(*cases: tuple) -> list[tuple]:
+    """Each (text, expected…) case in full- and half-width punctuation."""
+    return [form for case in cases for form in (case, (half_width(case[0]), *case[1:]))]
+
+
 # 1. Numbers that are not results ----------------------------------------------------------------
 
 
@@ -579,3 +584,33 @@ def test_long_names_are_cut_where_a_part_ends_not_inside_a_word() -> None:
     (found,) = figures(text)
     assert len(found.name) <= 30 and found.name.endswith("运维改造项目")
     assert text[text.index(found.name) - 1] in "、，的和及与并：；"
+
+
+@pytest.mark.parametrize(
+    ("text", "value_text", "growth"),
+    both_widths_of_cases(
+        ("其中跨境电商进出口额3.2亿元，增长1.5倍。", "3.2亿元", 150.0),
+        ("新能源汽车产量1.2万辆，同比增长2倍。", "1.2万辆", 200.0),
+        ("数字服务贸易额8600万元，比上年提高0.35倍。", "8600万元", 35.0),
+    ),
+)
+def test_a_growth_in_multiples_belongs_to_the_figure_before(text: str, value_text: str, growth: float) -> None:
+    (found,) = figures(text)
+    assert (found.value_text, found.growth_pct) == (value_text, growth)
+
+
+def test_a_ratio_to_last_year_is_not_a_growth() -> None:
+    found = figures("完成投资12亿元，是上年的2.7倍。")
+    assert [f.growth_pct for f in found] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    both_widths_of_cases(
+        ("落实项目资本金1.5亿元撬动社会资本出资建设。", "落实项目资本金"),
+        ("安排财政资金2亿元带动社会投资。", "安排财政资金"),
+        ("争取专项债券12亿元用于重大项目建设。", "争取专项债券"),
+    ),
+)
+def test_a_second_predicate_after_the_figure_is_not_part_of_its_name(text: str, name: str) -> None:
+    assert figures(text)[0].name == name
