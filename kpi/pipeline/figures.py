@@ -160,7 +160,7 @@ _CLAUSE = set("，。；：！？\n")
 _SENTENCE = set("。；！？\n")
 _CONNECT_RE = re.compile(r"^(?:[、和及与\s]|以及)+|(?:[、和及与\s]|以及)+$")
 _LEAD_RE = re.compile(
-    r"^(?:[一二三四五六七八九十]+是|其[一二三四五六七八九十]+是|例如|比如|实际|全年|今年|年内|当年|全市|累计|共有|拥有|共计|共(?![同享建富])|合计|其中|预计|已经|已|并且|并(?!购)|同时|此外|另外|"
+    r"^(?:[一二三四五六七八九十]+是|其[一二三四五六七八九十]+是|例如|比如|实际|全年|今年|年内|当年|全市|全区|全县|我市|我区|我县|本市|本区|本县|累计|共有|拥有|共计|共(?![同享建富])|合计|其中|预计|已经|已|并且|并(?!购)|同时|此外|另外|"
     r"还(?!原)|(?:截至|截止)(?:\d{4}年)?(?:\d+月)?(?:\d+日)?(?:底|末)?(?:目前)?|\d{4}(?:[-—–~～]\d{4})?年度?|\d+(?:[-—–~～]\d+)?月份?|前三季度|上半年|下半年|[一二三四]季度|[、和及与，\s]|以及)+"
 )
 _TRAIL_RE = re.compile(
@@ -1234,7 +1234,7 @@ def _extract(text: str, subject: str = "") -> tuple[list[_Draft], list[int]]:
         if sentence_tokens:
             drafts.extend(walker.sentence(sentence_tokens, sentence_start, sentence_end))
         sentence_start = sentence_end
-    drafts = _join_later_ranks(drafts)
+    drafts = _join_later_ranks(drafts, normalised)
     for draft in drafts:
         _finish_targets(draft)
     drafts.sort(key=lambda draft: draft.anchor)
@@ -1243,9 +1243,13 @@ def _extract(text: str, subject: str = "") -> tuple[list[_Draft], list[int]]:
 
 _RANK_SUBJECT_NOISE_RE = re.compile(r"我市|全市|本市|我区|我县|增幅|增速|指标|处于|继续|保持|仍|排名|位次|预计")
 _LATER_RANK_GAP = 60
+# A rank's name that says only which aspect of a figure, in which basis, is ranked (增幅, 两种口径增速 …).
+_ASPECT_ONLY_RE = re.compile(
+    r"(?:(?:自然口径|同口径|可比口径|按可比价|两种口径|两个口径|[和及与、])*(?:增幅|增速|总量|总额|规模))+"
+)
 
 
-def _join_later_ranks(drafts: list[_Draft]) -> list[_Draft]:
+def _join_later_ranks(drafts: list[_Draft], normalised: str) -> list[_Draft]:
     """一般公共预算收入182.44亿元…。预计我市一般公共预算增幅处于全省第三: a rank stated in a later
     sentence about the same figure is that figure's rank, not a figure of its own."""
     kept: list[_Draft] = []
@@ -1262,6 +1266,19 @@ def _join_later_ranks(drafts: list[_Draft]) -> list[_Draft]:
                 and len(subject) >= 3
                 and _similar(subject, other.name) >= 0.6
             ]
+            nearest = next((other for other in reversed(kept) if other.kind == "level" and not other.secondary), None)
+            if (
+                not earlier
+                and nearest is not None
+                and nearest.rank is None
+                and 0 <= draft.span_start - nearest.span_end <= _LATER_RANK_GAP
+                and any(char in _SENTENCE for char in normalised[nearest.span_end : draft.span_start])
+                and _ASPECT_ONLY_RE.fullmatch(draft.name)
+                and (nearest.growth is not None or not re.search("增幅|增速", draft.name))
+            ):
+                # 收入120.23亿元，增长3.5%…；自然口径和同口径增幅均为全省第一: the rank of an aspect of the
+                # figure just before, in whatever basis, is that figure's rank.
+                earlier = [nearest]
             if len(earlier) == 1:
                 target = earlier[0]
                 target.rank, target.scope, target.top_n = draft.rank, draft.scope, draft.top_n

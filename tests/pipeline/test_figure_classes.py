@@ -614,3 +614,27 @@ def test_a_ratio_to_last_year_is_not_a_growth() -> None:
 )
 def test_a_second_predicate_after_the_figure_is_not_part_of_its_name(text: str, name: str) -> None:
     assert figures(text)[0].name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "rank", "scope"),
+    both_widths_of_cases(
+        ("全区完成税收收入45.6亿元，同比增长8.2%。增速居全市第2。", 2, "全市"),
+        ("实现税收收入45.6亿元，自然口径增长8.2%，同口径增长11%；两种口径增速均列全省首位。", 1, "全省"),
+        ("新引进项目12个。总量居全省第3。", 3, "全省"),
+    ),
+)
+def test_a_later_rank_of_an_aspect_only_belongs_to_the_figure_just_before(text: str, rank: int, scope: str) -> None:
+    first = figures(text)[0]
+    assert (first.rank, first.rank_scope) == (rank, scope)
+    assert all(f.unit != "位次" for f in figures(text))  # no rank figure of its own
+
+
+def test_a_later_growth_rank_needs_a_figure_with_a_growth() -> None:
+    found = figures("全区完成税收收入45.6亿元。增速居全市第2。")
+    assert found[0].rank is None and found[-1].rank == 2 and found[-1].confidence == "low"
+
+
+@pytest.mark.parametrize("lead", ["全区", "全县", "我市", "我区", "本县"])
+def test_the_place_a_report_speaks_for_is_not_part_of_a_name(lead: str) -> None:
+    assert figures(f"{lead}新增就业1.2万人。")[0].name == "新增就业"
