@@ -40,8 +40,15 @@ The measures (``ambiguous`` left out everywhere)
     待核             produced figures of low confidence (shown marked, kept out of counts)
     not scored       produced figures that match no expectation: the hand-read sets do not
                      list every figure of a row, so these are counted and listed, not scored.
+    precision floor  precise figures over scored figures plus the unlisted figures of high
+                     confidence, i.e. every unlisted figure that would be counted is taken as
+                     wrong: the precision if the reader left out only wrong figures. The true
+                     precision over everything produced lies between this floor and precision.
 Rank scopes agree when equal after dropping brackets (全市（湖州） = 全市).
-A rank scope stated by the expectation is checked only when it also gives a rank.
+A rank scope stated by the expectation is checked only when it also gives a rank, and only when
+the row's own text names it: a scope the reader took from outside the row (a table header, as
+全市排名 above a headerless indicator row) cannot be read from it, and there the figure must
+say 未注明 rather than name another scope.
 """
 
 from __future__ import annotations
@@ -83,6 +90,7 @@ class Outcome:
     precise: int = 0
     readable: int = 0
     unscored: int = 0
+    unscored_high: int = 0  # of the unscored, those of high confidence (they would be counted)
     low: int = 0  # produced figures marked 待核 (confidence low)
     missed: list[dict] = field(default_factory=list)
     wrong: list[tuple[str, dict, dict]] = field(default_factory=list)  # (class, figure, expectation)
@@ -104,6 +112,10 @@ class Outcome:
     @property
     def precision(self) -> float:
         return self.ratio(self.precise, self.scored)
+
+    @property
+    def precision_floor(self) -> float:
+        return self.ratio(self.precise, self.scored + self.unscored_high)
 
     @property
     def readable_share(self) -> float:
@@ -186,7 +198,16 @@ def _scope(text: str | None) -> str:
     return re.sub(r"（[^）]*）|\([^)]*\)", "", text or "")
 
 
-def _wrong_class(figure: dict, item: dict) -> str | None:
+def _scope_agrees(figure: dict, item: dict, row: dict) -> bool:
+    """Whether the figure's rank scope is the expected one, as far as the row's text can say it."""
+    want = _scope(item.get("rank_scope"))
+    got = _scope(figure["rank_scope"])
+    if not want or want in f"{row['目标任务']}{row['完成情况']}":
+        return got == want
+    return got in (want, "未注明")  # the reader's scope is not in the row (a lost table header)
+
+
+def _wrong_class(figure: dict, item: dict, row: dict) -> str | None:
     """Why a matched figure is wrong, or None when its attributes are right."""
     stated = figure["target_basis"] in ("stated", "curated")
     for attribute in ATTRIBUTES:
@@ -198,11 +219,7 @@ def _wrong_class(figure: dict, item: dict) -> str | None:
             return f"多出的{_LABELS[attribute]}"
         if expected is not None and got is not None and not _close(float(got), float(expected)):
             return f"错误的{_LABELS[attribute]}"
-    if (
-        item.get("rank") is not None
-        and figure["rank"] is not None
-        and _scope(figure["rank_scope"]) != _scope(item.get("rank_scope"))
-    ):
+    if item.get("rank") is not None and figure["rank"] is not None and not _scope_agrees(figure, item, row):
         return "错误的排名范围"
     if figure["target"] is not None and stated:
         expected = item.get("target")
@@ -278,12 +295,12 @@ def score(data: dict, figures: dict[int, list[dict]]) -> Outcome:
         strict = all(
             item.get(a) is None or (figure[a] is not None and _close(float(figure[a]), float(item[a])))
             for a in ATTRIBUTES
-        ) and (item.get("rank") is None or _scope(figure["rank_scope"]) == _scope(item.get("rank_scope")))
+        ) and (item.get("rank") is None or _scope_agrees(figure, item, rows[row]))
         outcome.strict += strict
         if not strict:
             outcome.loose.append((figure, item))
         outcome.scored += 1
-        wrong = _wrong_class(figure, item)
+        wrong = _wrong_class(figure, item, rows[row])
         if wrong:
             outcome.wrong.append((wrong, figure, item))
             continue
@@ -297,6 +314,7 @@ def score(data: dict, figures: dict[int, list[dict]]) -> Outcome:
             outcome.low += figure.get("confidence") == "low"
             if (row, pos) not in used:
                 outcome.unscored += 1
+                outcome.unscored_high += figure.get("confidence") != "low"
                 outcome.extra.append(figure)
     return outcome
 
@@ -334,7 +352,9 @@ def report(outcome: Outcome, verbose: bool = False) -> str:
         f"召回率（严格：数值、增速、完成率、排名）：{outcome.strict_recall:.1%}（{outcome.strict}/{outcome.expected}）",
         f"准确率（数值与属性正确、无错误目标）：{outcome.precision:.1%}（{outcome.precise}/{outcome.scored}）",
         f"名称可读的准确指标：{outcome.readable_share:.1%}（{outcome.readable}/{outcome.scored}）",
-        f"未计分的其他指标（人工读数未列出）：{outcome.unscored} 个",
+        f"准确率下限（未列出的高可信指标全部计为错误）：{outcome.precision_floor:.1%}"
+        f"（{outcome.precise}/{outcome.scored + outcome.unscored_high}）",
+        f"未计分的其他指标（人工读数未列出）：{outcome.unscored} 个，其中高可信 {outcome.unscored_high} 个",
         f"待核指标（可信度低，不计入统计）：{outcome.low} 个",
     ]
     if outcome.wrong:

@@ -76,11 +76,13 @@ class TitleTarget:
 
 _CN_NUM = "零〇一二两三四五六七八九十百千"
 _NUM = rf"\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN_NUM}]+(?:[万亿][{_CN_NUM}]+)*"
-_PREFIX_QUALS = "不少于|不低于|不超过|不足|不到|超过|低于|高于|多于|少于|大于|小于|将近|接近|突破|约|近|超|逾"
+_PREFIX_QUALS = (
+    "不少于|不低于|不超过|不足|不到|至少|最少|多达|高达|超过|低于|高于|多于|少于|大于|小于|将近|接近|突破|约|近|超|逾"
+)
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
 _QTY_RE = re.compile(
-    rf"(?P<pq>{_PREFIX_QUALS})?(?P<num>{_NUM})(?P<q1>余|多)?(?P<mult>万亿|千万|百万|万|亿|千(?![瓦克米]))?"
-    rf"(?P<q2>余|多)?(?P<unit>{_UNIT_ALT})?(?P<q3>以上|以下|以内|左右|上下|(?<=倍)多)?"
+    rf"(?P<prefix>{_PREFIX_QUALS})?(?P<number>{_NUM})(?P<over_number>余|多)?(?P<multiplier>万亿|千万|百万|万|亿|千(?![瓦克米]))?"
+    rf"(?P<over_multiplier>余|多)?(?P<unit>{_UNIT_ALT})?(?P<suffix>以上|以下|以内|左右|上下|(?<=倍)多)?"
 )
 _LABEL_RE = re.compile(r"“[^“”]*”|‘[^‘’]*’|《[^《》]*》|「[^「」]*」|\"[^\"]*\"")
 _RANGE_RE = re.compile(r"\d+(?:\.\d+)?[万亿]?%?\s?(?:[-—–~～]+|至)\s?\d")
@@ -140,6 +142,8 @@ _COMPLETION_RE = re.compile(
     r"(?:完成|达到?|为|占|达成)了?(?:全年|年度|年初|当年|本年|全年度)?"
     r"(?:目标|计划|预算|任务)(?:任务|数|值)?的?)(?:分别)?(?:为|达到?|是)?$"
 )
+# Verbs by which a growth is stated in multiples (增长2.7倍, 提高1.5倍): the amount grown by.
+_MULTIPLE_VERBS = {"增长", "增加", "提高", "提升", "上升"}
 _EXCESS_RE = re.compile(r"(?:超额完成|超额|多完成|超出|超计划完成|超目标)了?$")
 _RANKMOVE_RE = re.compile(r"(?:前进|进位|上升|提升|跃升|后退|下降|退后)了?$")
 _COMPARE_RE = re.compile(r"^(?:高于|低于|超过|超出|多于|少于|优于|好于|比)")
@@ -156,8 +160,8 @@ _CLAUSE = set("，。；：！？\n")
 _SENTENCE = set("。；！？\n")
 _CONNECT_RE = re.compile(r"^(?:[、和及与\s]|以及)+|(?:[、和及与\s]|以及)+$")
 _LEAD_RE = re.compile(
-    r"^(?:[一二三四五六七八九十]+是|其[一二三四五六七八九十]+是|例如|比如|实际|全年|今年|年内|当年|全市|累计|共有|拥有|共计|共(?![同享建富])|合计|其中|预计|已经|已|并且|并(?!购)|同时|此外|另外|"
-    r"还(?!原)|截至\d+月底?|\d{4}(?:[-—–~～]\d{4})?年度?|\d+(?:[-—–~～]\d+)?月份?|前三季度|上半年|下半年|[一二三四]季度|[、和及与，\s]|以及)+"
+    r"^(?:[一二三四五六七八九十]+是|其[一二三四五六七八九十]+是|例如|比如|实际|全年|今年|年内|当年|全市|全区|全县|我市|我区|我县|本市|本区|本县|累计|共有|拥有|共计|共(?![同享建富])|合计|其中|预计|已经|已|并且|并(?!购)|同时|此外|另外|"
+    r"还(?!原)|(?:截至|截止)(?:\d{4}年)?(?:\d+月)?(?:\d+日)?(?:底|末)?(?:目前)?|\d{4}(?:[-—–~～]\d{4})?年度?|\d+(?:[-—–~～]\d+)?月份?|前三季度|上半年|下半年|[一二三四]季度|[、和及与，\s]|以及)+"
 )
 _TRAIL_RE = re.compile(
     r"(?:达到|达|为|是|至|共计|共|累计|合计|总计|约|均|已|了|增至|升至|降至|缩小至|缩小到|提高到|提高至|"
@@ -165,7 +169,8 @@ _TRAIL_RE = re.compile(
 )
 _NOISE_WORDS_RE = re.compile(r"分别|预计|有望|力争")
 _POST_STOP_RE = re.compile(
-    r"《|入选|获评|获得|获批|参加|参与|提供|开展|实现|通过|完成|达到|达|为|全部|均|都|先后|分别|被|已|共|累计"
+    r"《|入选|获评|获得|获批|参加|参与|提供|开展|实现|通过|完成|达到|达|为|全部|均|都|先后|分别|被|已|共|累计|"
+    r"撬动|带动|拉动|惠及|用于|助力|吸引|支撑"
 )
 _RANK_NOISE_RE = re.compile(
     r"[\s，、。；：“”‘’（）]|预计|有望|力争|均|都|皆|并|且|分别|排名|排位|位次|跃居|位居|位列|名列|居|列|进入|实现"
@@ -179,6 +184,8 @@ _RANK_FROM_RE = re.compile(
 )
 _GENERIC_RE = re.compile(r"^(?:总数|总量|幅度|数量|排名|位次|增幅|增速)?$")
 _NAME_MAX = 30
+_NAME_SLACK = 4  # a name this much longer is kept whole
+_NAME_BOUNDARY_RE = re.compile(r"[、，：；”’》]|的|以及|和|及|与|并")
 
 
 # ---------------------------------------------------------------- normalisation
@@ -193,59 +200,61 @@ def _normalize(text: str) -> tuple[str, list[int]]:
 
     Full-width digits/％ become ASCII, ASCII punctuation becomes Chinese, wrapped lines are
     joined; a blank line stays as "\\n" (a sentence break)."""
-    out: list[str] = []
-    idx: list[int] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            j = i
-            while j < n and text[j].isspace():
-                j += 1
-            nxt = unicodedata.normalize("NFKC", text[j]) if j < n else ""
-            if text[i:j].count("\n") >= 2:
-                out.append("\n")
-                idx.append(i)
-            elif out and out[-1].isdigit() and nxt.isdigit():
-                out.append(" ")  # keep "10 20" two numbers
-                idx.append(i)
-            i = j
+    chars: list[str] = []
+    offsets: list[int] = []
+    pos, length = 0, len(text)
+    while pos < length:
+        char = text[pos]
+        if char.isspace():
+            run_end = pos
+            while run_end < length and text[run_end].isspace():
+                run_end += 1
+            following = unicodedata.normalize("NFKC", text[run_end]) if run_end < length else ""
+            if text[pos:run_end].count("\n") >= 2:
+                chars.append("\n")
+                offsets.append(pos)
+            elif chars and chars[-1].isdigit() and following.isdigit():
+                chars.append(" ")  # keep "10 20" two numbers
+                offsets.append(pos)
+            pos = run_end
             continue
-        if ch in _LIST_MARKERS:
-            out.append("\n")  # ①②③ / ⑴ / ⒈ list markers: a sentence break, never a digit
-            idx.append(i)
-            i += 1
+        if char in _LIST_MARKERS:
+            chars.append("\n")  # ①②③ / ⑴ / ⒈ list markers: a sentence break, never a digit
+            offsets.append(pos)
+            pos += 1
             continue
-        if ch == "|":
-            ch = "；"  # a pipe-table cell boundary
-        if ch not in _CN_PUNCT:
-            folded = unicodedata.normalize("NFKC", ch)
-            ch = folded if len(folded) == 1 else ch
-        if ch == ",":
-            ahead = unicodedata.normalize("NFKC", text[i + 1 : i + 5])
-            if not (out and out[-1].isdigit() and re.match(r"\d{3}(?!\d)", ahead)):
-                ch = "，"
-        elif ch == ".":  # a full stop unless it is a decimal point
-            ahead = unicodedata.normalize("NFKC", text[i + 1 : i + 2])
-            if not (out and out[-1].isdigit() and ahead.isdigit()):
-                ch = "。"
-        out.append(_TO_CN.get(ch, ch))
-        idx.append(i)
-        i += 1
-    return "".join(out), idx
+        if char not in _CN_PUNCT:
+            folded = unicodedata.normalize("NFKC", char)
+            char = folded if len(folded) == 1 else char
+        if char == "|":
+            char = "；"  # a pipe-table cell boundary, half- or full-width (｜)
+        if char == ",":
+            ahead = unicodedata.normalize("NFKC", text[pos + 1 : pos + 5])
+            if not (chars and chars[-1].isdigit() and re.match(r"\d{3}(?!\d)", ahead)):
+                char = "，"
+        elif char == ".":  # a full stop unless it is a decimal point
+            ahead = unicodedata.normalize("NFKC", text[pos + 1 : pos + 2])
+            if not (chars and chars[-1].isdigit() and ahead.isdigit()):
+                char = "。"
+        chars.append(_TO_CN.get(char, char))
+        offsets.append(pos)
+        pos += 1
+    return "".join(chars), offsets
 
 
 # ---------------------------------------------------------------- tokens
 
 
 @dataclass
-class _Qty:
+class _Quantity:
+    """A number with its unit, multiplier (万/亿) and qualifier, as found in the normalised text."""
+
     start: int  # span incl. qualifiers
     end: int
-    vstart: int  # value_text span: number … unit
-    vend: int
-    num: str
-    mult: str
+    value_start: int  # value_text span: number … unit
+    value_end: int
+    number: str
+    multiplier: str
     unit: str
     value: float
     qualifier: str | None
@@ -255,7 +264,7 @@ class _Qty:
 class _Rank:
     start: int
     end: int
-    cstart: int  # core 第N / 前N
+    core_start: int  # core 第N / 前N
     rank: int
     scope: str | None
     top_n: bool
@@ -263,17 +272,19 @@ class _Rank:
 
 
 @dataclass
-class _Fig:
+class _Draft:
+    """A figure while the sentence walk assembles it; ``_to_figure`` turns it into a ``Figure``."""
+
     kind: str  # level | growth | completion | rank
     name: str
     value: float
     unit: str
-    vspan: tuple[int, int]
+    value_span: tuple[int, int]
     qualifier: str | None
     anchor: int
     span_start: int
     span_end: int
-    qty: _Qty | None = None
+    quantity: _Quantity | None = None
     secondary: bool = False
     lowered: bool = False
     group: int = -1
@@ -314,7 +325,7 @@ def _has_words(text: str) -> bool:
 
 def _shares(subject: str, name: str) -> bool:
     """Whether a rate's subject (投资) and a figure's name (累计完成投资) speak of the same thing."""
-    return any(subject[i : i + 2] in name for i in range(max(1, len(subject) - 1)))
+    return any(subject[pos : pos + 2] in name for pos in range(max(1, len(subject) - 1)))
 
 
 _EXCLUSION_RE = re.compile(r"^(?P<what>(?:不含|不包括|扣除|剔除)[^，。；]{1,12}?)(?:因素)?(?:后)?(?:完成|实现|为|达)?$")
@@ -331,85 +342,103 @@ def _common_suffix(names: list[str]) -> str:
     return suffix.lstrip("业类级型性化") if len(names) > 1 else suffix
 
 
-def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a < e and s < b for s, e in spans)
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < span_end and span_start < end for span_start, span_end in spans)
 
 
-def _clause_start(s: str, pos: int, floor: int) -> int:
-    k = pos
-    while k > floor and s[k - 1] not in _CLAUSE:
-        k -= 1
-    return k
+def _clause_start(text: str, pos: int, floor: int) -> int:
+    start = pos
+    while start > floor and text[start - 1] not in _CLAUSE:
+        start -= 1
+    return start
 
 
-def _find_ranks(s: str, labels: list[tuple[int, int]]) -> list[_Rank]:
+def _find_ranks(text: str, labels: list[tuple[int, int]]) -> list[_Rank]:
     ranks: list[_Rank] = []
-    for m in _RANK_CORE_RE.finditer(s):
-        if _overlaps(m.start(), m.end(), labels):
+    for match in _RANK_CORE_RE.finditer(text):
+        if _overlaps(match.start(), match.end(), labels):
             continue
-        n = int(m["n"]) if m["n"].isdigit() else int(parse_cn_number(m["n"]) or 0)
-        left_start = _clause_start(s, m.start(), 0)
-        left = s[left_start : m.start()]
-        top_n = m["kind"] == "前"
-        prev = ranks[-1] if ranks else None
+        rank_number = int(match["n"]) if match["n"].isdigit() else int(parse_cn_number(match["n"]) or 0)
+        left_start = _clause_start(text, match.start(), 0)
+        left = text[left_start : match.start()]
+        top_n = match["kind"] == "前"
+        previous = ranks[-1] if ranks else None
         connector = re.search(r"(?:、|和|及|与|以及)$", left)
-        if connector and prev and prev.end == m.start() - len(connector.group()):  # 第2、第1和第4
-            ranks.append(_Rank(m.start(), m.end(), m.start(), n, prev.scope, top_n))
+        if connector and previous and previous.end == match.start() - len(connector.group()):  # 第2、第1和第4
+            ranks.append(_Rank(match.start(), match.end(), match.start(), rank_number, previous.scope, top_n))
             continue
-        lm = _RANK_LEFT_RE.search(left)
-        if lm:
+        left_match = _RANK_LEFT_RE.search(left)
+        if left_match:
             # 全省62个县中排名第4: a scope earlier in the clause still applies
-            scope = lm["scope"] or next((x[0] for x in reversed(list(_SCOPE_FIND_RE.finditer(left)))), None)
-            ranks.append(_Rank(left_start + lm.start(), m.end(), m.start(), n, scope, top_n))
+            scope = left_match["scope"] or next(
+                (found[0] for found in reversed(list(_SCOPE_FIND_RE.finditer(left)))), None
+            )
+            ranks.append(_Rank(left_start + left_match.start(), match.end(), match.start(), rank_number, scope, top_n))
             continue
-        lm = _RANK_PLACE_RE.search(left)
-        if lm and not _PLACE_NOT_RE.search(lm["place"]) and (not lm["formal"] or _PLACE_END_RE.search(lm["place"])):
-            # 列嘉兴第2位 / 居浙北地区第1: the scope is a place or group the report names
-            ranks.append(_Rank(left_start + lm.start(), m.end(), m.start(), n, lm["place"], top_n))
+        left_match = _RANK_PLACE_RE.search(left)
+        if (
+            left_match
+            and not _PLACE_NOT_RE.search(left_match["place"])
+            and (not left_match["formal"] or _PLACE_END_RE.search(left_match["place"]))
+        ):
+            # 列嘉兴第2位 / 居浙北地区第1: the scope is a rank_number or group the report names
+            ranks.append(
+                _Rank(
+                    left_start + left_match.start(), match.end(), match.start(), rank_number, left_match["place"], top_n
+                )
+            )
             continue
-        lm = _RANK_LABEL_RE.search(left)
-        if lm and not top_n:
-            label = lm["label"]
+        left_match = _RANK_LABEL_RE.search(left)
+        if left_match and not top_n:
+            label = left_match["label"]
             scope = {"省": "全省", "国": "全国", "市": "全市"}.get(label[0])
-            ranks.append(_Rank(left_start + lm.start(), m.end(), m.start(), n, scope, False, label))
-    for m in _RANK_FIRST_RE.finditer(s):
-        if not _overlaps(m.start(), m.end(), labels + [(r.start, r.end) for r in ranks]):
-            scope = m["scope"] or next((x[0] for x in _SCOPE_FIND_RE.finditer(m.group())), None)
-            core = m.end() - 2
-            ranks.append(_Rank(m.start(), m.end(), core, 1, scope, False))
-    for m in _RANK_BARE_RE.finditer(s):
-        if not _overlaps(m.start(), m.end(), labels + [(r.start, r.end) for r in ranks]):
-            ranks.append(_Rank(m.start(), m.end(), m.start("n"), int(m["n"]), m["scope"], False))
+            ranks.append(
+                _Rank(left_start + left_match.start(), match.end(), match.start(), rank_number, scope, False, label)
+            )
+    for match in _RANK_FIRST_RE.finditer(text):
+        if not _overlaps(match.start(), match.end(), labels + [(other.start, other.end) for other in ranks]):
+            scope = match["scope"] or next((found[0] for found in _SCOPE_FIND_RE.finditer(match.group())), None)
+            core = match.end() - 2
+            ranks.append(_Rank(match.start(), match.end(), core, 1, scope, False))
+    for match in _RANK_BARE_RE.finditer(text):
+        if not _overlaps(match.start(), match.end(), labels + [(other.start, other.end) for other in ranks]):
+            ranks.append(_Rank(match.start(), match.end(), match.start("n"), int(match["n"]), match["scope"], False))
     # 由第9位进位至第4位 / 由全市第5位上升到第2位: the rank is the one reached; the one left is history.
-    ranks.sort(key=lambda r: r.start)
+    ranks.sort(key=lambda other: other.start)
     for rank in ranks:
-        left_start = _clause_start(s, rank.start, 0)
-        moved = _RANK_FROM_RE.search(s, left_start, rank.cstart)
-        if moved and moved.end() == rank.cstart:
+        left_start = _clause_start(text, rank.start, 0)
+        moved = _RANK_FROM_RE.search(text, left_start, rank.core_start)
+        if moved and moved.end() == rank.core_start:
             rank.start = min(rank.start, moved.start())
-    ranks = [r for r in ranks if not any(o is not r and o.start <= r.start and r.end <= o.cstart for o in ranks)]
-    return [r for r in ranks if r.rank > 0]
+    ranks = [
+        other
+        for other in ranks
+        if not any(
+            outer is not other and outer.start <= other.start and other.end <= outer.core_start for outer in ranks
+        )
+    ]
+    return [other for other in ranks if other.rank > 0]
 
 
-def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Qty]:
-    quantities: list[_Qty] = []
+def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Quantity]:
+    quantities: list[_Quantity] = []
     for match in _QTY_RE.finditer(text):
-        num, unit, mult = match["num"], match["unit"] or "", match["mult"] or ""
-        num_start, num_end = match.start("num"), match.end("num")
+        number, unit, multiplier = match["number"], match["unit"] or "", match["multiplier"] or ""
+        num_start, num_end = match.start("number"), match.end("number")
         if _overlaps(match.start(), match.end(), skip):
             continue
-        is_cn = not num[0].isdigit()
-        value = parse_cn_number(num)
+        is_cn = not number[0].isdigit()
+        value = parse_cn_number(number)
         before = text[match.start() - 1] if match.start() > 0 else ""
         after_num = text[num_end] if num_end < len(text) else ""
         after = text[match.end()] if match.end() < len(text) else ""
         pre = text[_clause_start(text, match.start(), 0) : match.start()]
         if value is None or re.match(r"[A-Za-z+]", after_num) or (before and before in "+."):
             continue  # 5G, 5A级, 2+8
-        if re.match(r"[A-Za-z]", before) and not (mult or unit):
+        if re.match(r"[A-Za-z]", before) and not (multiplier or unit):
             continue  # PM2.5, PM10 — but 实现 GDP 265.3亿元 states an amount
         if (
-            match["q3"] in ("以上", "以下")
+            match["suffix"] in ("以上", "以下")
             and (unit != "%" or re.search(r"(?:增速|增幅|增长|降幅)(?:在|达|为)?$", pre))
             and re.match(r"的?[\u4e00-\u9fff]", text[match.end() :])
         ) and not re.match(r"(?:的?(?:增长|增幅|水平))?[，。；、]|的?(?:目标|任务)", text[match.end() :]):
@@ -448,26 +477,38 @@ def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Qty]:
             continue
         if before == "第":
             continue  # 第2位 that no rank rule read: an ordinal, never an amount
-        if is_cn and (num == "一" or text[num_start - 1 : num_start] in _CN_BAD_PREV):
+        if is_cn and (number == "一" or text[num_start - 1 : num_start] in _CN_BAD_PREV):
             continue  # 一批/一次 idioms, 第三, 前三, 唯一
         if not unit:
-            if is_cn and not (match["pq"] and mult):
+            if is_cn and not (match["prefix"] and multiplier):
                 continue  # 五四村, 二十大; but 超千亿
             if (
                 not is_cn
-                and not mult
-                and (not _UNITLESS_OK_RE.search(pre) or ("." not in num and 1900 <= value <= 2100))
+                and not multiplier
+                and (not _UNITLESS_OK_RE.search(pre) or ("." not in number and 1900 <= value <= 2100))
             ):
                 continue  # bare integers are labels or years unless stated as a value (缩小至1.55)
-        qualifier = match["pq"] or match["q1"] or match["q2"] or match["q3"]
-        has_unit_or_mult = bool(unit or mult)
-        if not has_unit_or_mult and (match["q1"] or match["q2"]):
-            qualifier = match["pq"]
-        value_end = match.end("unit") if unit else (match.end("mult") if mult else num_end)
-        value_end = max(value_end, match.end("q2") if match["q2"] and has_unit_or_mult else value_end)
+        qualifier = match["prefix"] or match["over_number"] or match["over_multiplier"] or match["suffix"]
+        has_unit_or_mult = bool(unit or multiplier)
+        if not has_unit_or_mult and (match["over_number"] or match["over_multiplier"]):
+            qualifier = match["prefix"]
+        value_end = match.end("unit") if unit else (match.end("multiplier") if multiplier else num_end)
+        value_end = max(
+            value_end, match.end("over_multiplier") if match["over_multiplier"] and has_unit_or_mult else value_end
+        )
         end = match.end() if has_unit_or_mult else num_end
         quantities.append(
-            _Qty(match.start(), end, num_start, value_end, num, mult, unit, scale_value(value, mult), qualifier)
+            _Quantity(
+                match.start(),
+                end,
+                num_start,
+                value_end,
+                number,
+                multiplier,
+                unit,
+                scale_value(value, multiplier),
+                qualifier,
+            )
         )
     return quantities
 
@@ -502,9 +543,19 @@ def _fit(name: str) -> str:
     if len(name) <= _NAME_MAX:
         return name
     shorter = re.sub(r"（[^（）]*）", "", name)  # 东港（半升洞）客运码头…: the aside goes first
-    if len(shorter) <= _NAME_MAX:
-        return shorter
-    cut = shorter[-_NAME_MAX:]
+    if len(shorter) <= _NAME_MAX + _NAME_SLACK:
+        return shorter  # a few characters over: the whole name rather than a word cut in two
+    # Cut where a part of the name ends (、，的 …), not inside a word, keeping at least the measure.
+    first = len(shorter) - _NAME_MAX
+    boundary = next(
+        (
+            match.end()
+            for match in _NAME_BOUNDARY_RE.finditer(shorter)
+            if match.end() >= first and len(shorter) - match.end() >= 6
+        ),
+        first,
+    )
+    cut = shorter[boundary:]
     close, opening = cut.find("）"), cut.find("（")
     if close >= 0 and (opening < 0 or close < opening):
         cut = cut[close + 1 :]
@@ -529,13 +580,20 @@ def _distribute(subject: str, count: int) -> list[str]:
 # ---------------------------------------------------------------- sentence walk
 
 
+def _growth_pct(rate: _Quantity, sign: int) -> float:
+    """The growth in % a rate states; 增长2.7倍 is the amount grown by in multiples of the base: +270%."""
+    if rate.unit == "倍":
+        return float(Decimal(repr(rate.value)) * 100 * sign)
+    return sign * rate.value
+
+
 class _Walker:
     def __init__(self, text: str, parens: list[tuple[int, int]], subject: str = ""):
         self.text = text
         self.parens = parens
         self.groups = 0
         self.subject = subject  # what the goal title measures, for results that do not say (a table cell)
-        self.previous: _Fig | None = None  # the last main level figure of the sentences before
+        self.previous: _Draft | None = None  # the last main level figure of the sentences before
 
     def first_clause(self, sentence_start: int, sentence_end: int) -> str:
         return _clean(re.match(r"[^，。；：！？\n]*", self.text[sentence_start:sentence_end]).group())
@@ -551,7 +609,7 @@ class _Walker:
     def paren_of(self, pos: int) -> tuple[int, int] | None:
         return next(((opening, closing) for opening, closing in self.parens if opening < pos < closing), None)
 
-    def sentence(self, tokens: list[_Qty | _Rank], sentence_start: int, sentence_end: int) -> list[_Fig]:
+    def sentence(self, tokens: list[_Quantity | _Rank], sentence_start: int, sentence_end: int) -> list[_Draft]:
         text, figures = self.text, []
         prev_end, index = sentence_start, 0
         while index < len(tokens):
@@ -569,7 +627,7 @@ class _Walker:
             kind = self._classify(pre, token)
             if kind in ("completion", "growth"):
                 run_end = self._run(
-                    tokens, index, lambda next_token: isinstance(next_token, _Qty) and next_token.unit == "%", pre
+                    tokens, index, lambda next_token: isinstance(next_token, _Quantity) and next_token.unit == "%", pre
                 )
                 if kind == "completion":
                     self._completions(figures, tokens[index:run_end], pre, clause_start, sentence_start, sentence_end)
@@ -620,7 +678,7 @@ class _Walker:
                     if member is not members[0] and not member.secondary:
                         member.doubt = _UNPAIRED if len(set(names)) == 1 else None
         # 重大行政决策市级4项、镇（街道）8项、部门18项: a short item after a long one may lack their shared subject
-        run_head: _Fig | None = None
+        run_head: _Draft | None = None
         for before, current in zip(figures, figures[1:], strict=False):
             listed = before.kind == current.kind == "level" and text[before.span_end : current.span_start] == "、"
             run_head = (run_head or before) if listed else None
@@ -636,7 +694,9 @@ class _Walker:
         )
         return figures
 
-    def _run(self, tokens: list[_Qty | _Rank], index: int, same: Callable[[_Qty | _Rank], bool], pre: str = "") -> int:
+    def _run(
+        self, tokens: list[_Quantity | _Rank], index: int, same: Callable[[_Quantity | _Rank], bool], pre: str = ""
+    ) -> int:
         """End of a list run such as "12.8%、7.5%" or "第2、第1" starting at tokens[index].
 
         After 分别 a comma also separates the items (分别增长31%,12%和9%)."""
@@ -655,7 +715,7 @@ class _Walker:
             run_end += 1
         return run_end
 
-    def _classify(self, pre: str, token: _Qty) -> str:
+    def _classify(self, pre: str, token: _Quantity) -> str:
         if token.unit in ("名", "位") and _RANKMOVE_RE.search(pre):
             return "rankmove"
         if _EXCESS_RE.search(pre):
@@ -664,9 +724,11 @@ class _Walker:
             return "completion"
         if token.unit == "%" and _GROWTH_RE.search(pre):
             return "growth"
+        if token.unit == "倍" and _GROWTH_RE.search(pre) and _GROWTH_RE.search(pre)["verb"] in _MULTIPLE_VERBS:
+            return "growth"  # 增长2.7倍: a growth of 270%, not a figure of its own
         return "level"
 
-    def _fallback_name(self, figures: list[_Fig], sentence_start: int, sentence_end: int) -> str:
+    def _fallback_name(self, figures: list[_Draft], sentence_start: int, sentence_end: int) -> str:
         if figures:
             return figures[-1].name
         clause = self.first_clause(sentence_start, sentence_end)
@@ -676,16 +738,16 @@ class _Walker:
 
     def _level(
         self,
-        token: _Qty,
+        token: _Quantity,
         pre: str,
         clause_start: int,
         post: str,
         paren: tuple[int, int] | None,
-        figures: list[_Fig],
+        figures: list[_Draft],
         prev_end: int,
         sentence_start: int,
         sentence_end: int,
-    ) -> _Fig:
+    ) -> _Draft:
         text = self.text
         core = _clean(pre)
         post_clean = post.lstrip("的")
@@ -725,7 +787,7 @@ class _Walker:
             and not post
             and figures
             and figures[-1].kind == "level"
-            and figures[-1].qty
+            and figures[-1].quantity
             and not figures[-1].secondary
         )
         group_id = -1
@@ -734,17 +796,17 @@ class _Walker:
         if group_id < 0:
             self.groups += 1
             group_id = self.groups
-        return _Fig(
+        return _Draft(
             "level",
             _fit(name),
             token.value,
             token.unit,
-            (token.vstart, token.vend),
+            (token.value_start, token.value_end),
             token.qualifier,
             token.start,
             start,
             token.end + len(post),
-            qty=token,
+            quantity=token,
             secondary=secondary,
             lowered=bool(_LOWERED_RE.search(pre)),
             group=group_id,
@@ -755,8 +817,8 @@ class _Walker:
 
     def _completions(
         self,
-        figures: list[_Fig],
-        rates: list[_Qty],
+        figures: list[_Draft],
+        rates: list[_Quantity],
         pre: str,
         clause_start: int,
         sentence_start: int,
@@ -783,17 +845,17 @@ class _Walker:
         name = name or self._fallback_name(figures, sentence_start, sentence_end)
         for rate in rates:  # "目标完成率133%" with nothing to attach to
             figures.append(
-                _Fig(
+                _Draft(
                     "completion",
                     _fit(name),
                     rate.value,
                     "%",
-                    (rate.vstart, rate.vend),
+                    (rate.value_start, rate.value_end),
                     rate.qualifier,
                     rate.start,
                     clause_start,
                     rate.end,
-                    qty=rate,
+                    quantity=rate,
                     completion=rate.value,
                     doubt=_FALLBACK_NAME if fallback else None,
                 )
@@ -801,8 +863,8 @@ class _Walker:
 
     def _growths(
         self,
-        figures: list[_Fig],
-        rates: list[_Qty],
+        figures: list[_Draft],
+        rates: list[_Quantity],
         pre: str,
         clause_start: int,
         sentence_start: int,
@@ -819,7 +881,7 @@ class _Walker:
             and not _GROWTH_NOISE_RE.sub("", between)
         ):
             for figure, rate in zip(main, rates, strict=True):
-                figure.growth, figure.span_end = sign * rate.value, max(figure.span_end, rate.end)
+                figure.growth, figure.span_end = _growth_pct(rate, sign), max(figure.span_end, rate.end)
             return
         subject = _clean(pre[: growth_match.start()])
         doubt = None
@@ -832,29 +894,29 @@ class _Walker:
             doubt = _SECOND_GROWTH if figures and figures[-1].growth is not None else _FALLBACK_NAME
         for rate, name in zip(rates, names, strict=True):
             figures.append(
-                _Fig(
+                _Draft(
                     "growth",
                     _fit(name),
-                    sign * rate.value,
+                    _growth_pct(rate, sign),
                     "%",
-                    (rate.vstart, rate.vend),
+                    (rate.value_start, rate.value_end),
                     rate.qualifier,
                     rate.start,
                     clause_start if rate is rates[0] else rate.start,
                     rate.end,
-                    qty=rate,
-                    growth=sign * rate.value,
+                    quantity=rate,
+                    growth=_growth_pct(rate, sign),
                     doubt=doubt,
                 )
             )
 
     def _ranks(
-        self, figures: list[_Fig], ranks: list[_Rank], clause_start: int, sentence_start: int, sentence_end: int
+        self, figures: list[_Draft], ranks: list[_Rank], clause_start: int, sentence_start: int, sentence_end: int
     ) -> None:
         main = [figure for figure in figures if not figure.secondary]
         covered_end = max((figure.span_end for figure in figures), default=sentence_start)
         between = self.text[covered_end : ranks[0].start]
-        targets: list[_Fig] = []
+        targets: list[_Draft] = []
         if main and len(ranks) == 1 and re.search("[均都皆]", between):
             targets = [figure for figure in main if figure.rank is None]  # 项目数和指标数均居全省第1
         elif len(main) >= len(ranks) and len(_RANK_NOISE_RE.sub("", between)) <= 4:
@@ -906,18 +968,18 @@ class _Walker:
         self._rank_figures(figures, ranks, start, names, doubt)
 
     def _rank_figures(
-        self, figures: list[_Fig], ranks: list[_Rank], start: int, names: list[str] | str, doubt: str | None
+        self, figures: list[_Draft], ranks: list[_Rank], start: int, names: list[str] | str, doubt: str | None
     ) -> None:
         if isinstance(names, str):
             names = [names] * len(ranks)
         for rank, name in zip(ranks, names, strict=True):
             figures.append(
-                _Fig(
+                _Draft(
                     "rank",
                     _fit(name) or "排名",
                     float(rank.rank),
                     "位次",
-                    (rank.cstart, rank.end),
+                    (rank.core_start, rank.end),
                     None,
                     rank.start,
                     start if rank is ranks[0] else rank.start,
@@ -933,18 +995,18 @@ class _Walker:
 # ---------------------------------------------------------------- targets
 
 
-def _finish_targets(figure: _Fig) -> None:
+def _finish_targets(figure: _Draft) -> None:
     """Targets implied by 超额完成 / a completion rate, and the completion rate implied by a target."""
-    if figure.kind != "level" or figure.qty is None:
+    if figure.kind != "level" or figure.quantity is None:
         return
-    quantity = figure.qty
-    written = float(Decimal(repr(figure.value)) / MULTIPLIERS.get(quantity.mult, 1))
+    quantity = figure.quantity
+    written = float(Decimal(repr(figure.value)) / MULTIPLIERS.get(quantity.multiplier, 1))
     if figure.excess is not None and figure.target is None:
         figure.target = float(Decimal(repr(figure.value)) - Decimal(repr(figure.excess)))
         figure.target_basis = "excess"
     elif figure.completion and figure.target is None:
-        decimals = len(quantity.num.split(".")[1]) if "." in quantity.num else 0  # the value's written precision
-        figure.target = scale_value(round(written * 100 / figure.completion, decimals), quantity.mult)
+        decimals = len(quantity.number.split(".")[1]) if "." in quantity.number else 0  # the value's written precision
+        figure.target = scale_value(round(written * 100 / figure.completion, decimals), quantity.multiplier)
         figure.target_basis = "completion"
     if figure.target is not None and figure.target_text is None:
         # A target worked back from a rounded rate is approximate, and says so.
@@ -954,38 +1016,192 @@ def _finish_targets(figure: _Fig) -> None:
         figure.completion = round(figure.value / figure.target * 100, 2)
 
 
-def _bigrams(s: str) -> set[str]:
-    s = re.sub(r"[“”‘’《》（）、，\s]", "", s)
-    return {s[i : i + 2] for i in range(len(s) - 1)} or {s}
+def _bigrams(text: str) -> set[str]:
+    text = re.sub(r"[“”‘’《》（）、，\text]", "", text)
+    return {text[pos : pos + 2] for pos in range(len(text) - 1)} or {text}
 
 
-def _similar(a: str, b: str) -> float:
-    x, y = _bigrams(a), _bigrams(b)
-    return len(x & y) / min(len(x), len(y))
+def _similar(first: str, second: str) -> float:
+    first_pairs, second_pairs = _bigrams(first), _bigrams(second)
+    return len(first_pairs & second_pairs) / min(len(first_pairs), len(second_pairs))
 
 
 _THRESHOLD_NAME_RE = re.compile(r"^各|各项|各类|全部|所有|均$|都$")
 
 
-def _apply_title(figs: list[_Fig], title: str) -> None:
-    for tt in title_target(title):
-        if tt.kind == "rank" or _THRESHOLD_NAME_RE.search(tt.name):
+def _apply_title(drafts: list[_Draft], title: str) -> None:
+    for stated in title_target(title):
+        if stated.kind == "rank" or _THRESHOLD_NAME_RE.search(stated.name):
             continue  # 各项指标均增长8%以上: a floor for every figure, not the target of one
         matches = []
-        for f in figs:
-            if (f.target is not None and f.target_basis != "completion") or f.secondary:
+        for draft in drafts:
+            if (draft.target is not None and draft.target_basis != "completion") or draft.secondary:
                 continue  # a target worked back from a rate gives way to the one the title states
-            if tt.kind == "growth" and f.kind != "growth":
+            if stated.kind == "growth" and draft.kind != "growth":
                 continue
-            if tt.kind == "level" and (f.kind != "level" or f.unit.split("（")[0] != tt.unit.split("（")[0]):
+            if stated.kind == "level" and (
+                draft.kind != "level" or draft.unit.split("（")[0] != stated.unit.split("（")[0]
+            ):
                 continue
-            if _similar(tt.name, f.name) >= 0.5:
-                matches.append(f)
+            if _similar(stated.name, draft.name) >= 0.5:
+                matches.append(draft)
         if len(matches) == 1:  # several candidates (小巨人44家、隐形冠军5家 vs one total) is ambiguous
-            best = matches[0]
-            best.target, best.target_text, best.target_basis = tt.value, tt.value_text, "stated"
-            if tt.kind == "level" and best.completion is None and tt.value:
-                best.completion = round(best.value / tt.value * 100, 2)
+            chosen = matches[0]
+            chosen.target, chosen.target_text, chosen.target_basis = stated.value, stated.value_text, "stated"
+            if stated.kind == "level" and chosen.completion is None and stated.value:
+                chosen.completion = round(chosen.value / stated.value * 100, 2)
+
+
+# ---------------------------------------------------------------- indicator table rows
+#
+# A row of an indicator table imported without its header rows: the goal is the indicator and
+# its target ("地区生产总值 | 8%左右", "财政总收入｜8%以上"), the result the row's other cells
+# ("9.7 | 853.2亿元 | 完成 | 2"): values, a verdict (完成 / 未完成 …) and, after the verdict, the
+# rank. The header (增幅 / 绝对值 / 评价 / 全市排名) is lost, so the cells are read by their form:
+# an amount (853.2亿元) is the indicator's value, a rate (16.2%) is its growth — or, when the
+# indicator is itself a rate (城镇化率), its value —, a bare number before the verdict takes the
+# unit of the target (9.7 under 8%左右 is 9.7%), and a bare integer after the verdict is a rank
+# whose scope the row does not say. Anything else in a cell and the row is read as a narrative.
+
+_CELL_MAX = 16
+_VERDICT_RE = re.compile(
+    r"(?:已|未|基本|超额|提前|未能)?(?:完成|达到|达标|实现|超额完成|达成)|未达标|未达到|达到预期|未达预期"
+)
+_FOOTNOTE_RE = re.compile(r"（?[*※]+）?$")
+_BARE_NUMBER_RE = re.compile(r"(?P<sign>[+-])?(?P<number>\d+(?:\.\d+)?)(?P<pct>%)?")
+# Indicators that are themselves a rate or a ratio: a % cell is their value, not their growth.
+_RATE_INDICATOR_RE = re.compile(r"(?:率|比重|占比|比例|比值|系数|指数|倍差|覆盖面)$")
+_ROW_RANK_REASON = "表头未随行导入：评价后的整数按排名读取，排名范围未注明，请核对"
+_FOOTNOTE_REASON = "单元格带（*）等注记，注释不在本行，请核对"
+_MONEY_UNIT_REASON = "原文未写单位，按名称推定为元"
+
+
+@dataclass
+class _Cell:
+    start: int  # span in the normalised text, footnote mark excluded
+    end: int
+    text: str
+    footnote: bool
+
+
+def _cells(normalised: str) -> list[_Cell]:
+    """The non-empty cells of a normalised table row (cells end at ；, which | became)."""
+    cells, start = [], 0
+    for end in [pos for pos, char in enumerate(normalised) if char == "；"] + [len(normalised)]:
+        raw = normalised[start:end]
+        text = raw.strip(" 。")
+        if text:
+            offset = start + raw.index(text)
+            mark = _FOOTNOTE_RE.search(text)
+            core = text[: mark.start()] if mark and mark.start() else text
+            cells.append(_Cell(offset, offset + len(core), core, bool(mark and mark.start())))
+        start = end + 1
+    return cells
+
+
+def _indicator_title(title: str) -> tuple[str, TitleTarget | None] | None:
+    """An indicator-table title ("地区生产总值 | 8%左右") → (地区生产总值, its target), else None."""
+    if "|" not in unicodedata.normalize("NFKC", title):
+        return None
+    normalised, _ = _normalize(title)
+    cells = _cells(normalised)
+    if len(cells) < 2 or not (2 <= len(cells[0].text) <= 20) or re.search(r"\d", cells[0].text):
+        return None
+    name = cells[0].text
+    if not _has_words(name) or re.search(r"[，。；：！？]", name):
+        return None
+    target = None
+    match = _QTY_RE.search(cells[1].text)
+    if match and match["number"][0].isdigit():
+        unit, multiplier = match["unit"] or "", match["multiplier"] or ""
+        value = scale_value(float(match["number"].replace(",", "")), multiplier)
+        qualifier = match["prefix"] or match["over_number"] or match["over_multiplier"] or match["suffix"]
+        rate_as_growth = unit == "%" and not _RATE_INDICATOR_RE.search(name)
+        kind = "growth" if rate_as_growth else "level"
+        written = match["number"] + multiplier + unit
+        target = TitleTarget(name, value, unit, written, qualifier, kind)
+    return name, target
+
+
+def _indicator_row(text: str, title: str) -> tuple[list[_Draft], list[int]] | None:
+    """The figures of a headerless indicator-table row (see above), or None to read it as a narrative."""
+    heading = _indicator_title(title) if title else None
+    if heading is None or "|" not in unicodedata.normalize("NFKC", text):
+        return None
+    name, target = heading
+    normalised, offsets = _normalize(text)
+    cells = _cells(normalised)
+    if len(cells) < 2 or any(len(cell.text) > _CELL_MAX for cell in cells):
+        return None
+    amounts: list[tuple[_Cell, re.Match]] = []
+    rates: list[tuple[_Cell, float]] = []
+    rank: tuple[_Cell, int] | None = None
+    verdict_seen = False
+    for cell in cells:
+        bare = _BARE_NUMBER_RE.fullmatch(cell.text)
+        quantity = _QTY_RE.fullmatch(cell.text)
+        if _VERDICT_RE.fullmatch(cell.text):
+            verdict_seen = True
+        elif bare and not bare["pct"] and verdict_seen and "." not in bare["number"] and rank is None:
+            rank = (cell, int(bare["number"]))
+        elif bare and (bare["pct"] or (target is not None and target.unit == "%")) and not verdict_seen:
+            rates.append((cell, float(bare["number"]) * (-1 if bare["sign"] == "-" else 1)))
+        elif (
+            quantity
+            and quantity["number"][0].isdigit()
+            and (quantity["multiplier"] or quantity["unit"])
+            and not verdict_seen
+        ):
+            amounts.append((cell, quantity))
+        elif not re.search(r"\d", cell.text) and not verdict_seen:
+            continue  # 低于市平均: a value in words, no draft
+        else:
+            return None
+    if len(amounts) > 1 or len(rates) > 1 or not (amounts or rates or rank):
+        return None
+    is_rate = bool(_RATE_INDICATOR_RE.search(name))
+    if amounts and rates and is_rate:
+        return None  # a rate with an amount: which is which is not clear from the cells
+    reasons: list[str] = []
+    draft: _Draft
+    if amounts:
+        cell, match = amounts[0]
+        unit, multiplier = match["unit"] or "", match["multiplier"] or ""
+        if not unit and multiplier:
+            if not _MONEY_NAME_RE.search(name):
+                return None
+            unit = "元"  # 96.2亿 in a column headed 亿元, the header lost
+            reasons.append(_MONEY_UNIT_REASON)
+        value = scale_value(float(match["number"].replace(",", "")), multiplier)
+        quantity = _Quantity(cell.start, cell.end, cell.start, cell.end, match["number"], multiplier, unit, value, None)
+        draft = _Draft(
+            "level", name, value, unit, (cell.start, cell.end), None, cell.start, 0, len(normalised), quantity=quantity
+        )
+        if rates:
+            draft.growth = rates[0][1]
+    elif rates:
+        cell, rate = rates[0]
+        quantity = _Quantity(cell.start, cell.end, cell.start, cell.end, cell.text.strip("%+-"), "", "%", rate, None)
+        kind = "level" if is_rate else "growth"
+        draft = _Draft(
+            kind, name, rate, "%", (cell.start, cell.end), None, cell.start, 0, len(normalised), quantity=quantity
+        )
+        draft.growth = None if is_rate else rate
+        if target is not None and target.unit == "%":
+            draft.target, draft.target_text, draft.target_basis = target.value, target.value_text, "stated"
+    else:
+        cell, rank_number = rank
+        draft = _Draft(
+            "rank", name, float(rank_number), "位次", (cell.start, cell.end), None, cell.start, 0, len(normalised)
+        )
+    if rank is not None:
+        draft.rank, draft.scope = rank[1], None
+        reasons.append(_ROW_RANK_REASON)
+    if any(cell.footnote for cell in cells):
+        reasons.append(_FOOTNOTE_REASON)
+    draft.doubt = "；".join(reasons) or None
+    draft.span_end = len(normalised.rstrip("； 。"))  # the whole row, footnote marks included
+    return [draft], offsets
 
 
 # ---------------------------------------------------------------- entry points
@@ -1002,63 +1218,80 @@ def title_subject(title: str) -> str:
     return first if 2 <= len(first) <= 15 and _has_words(first) else ""
 
 
-def _extract(text: str, subject: str = "") -> tuple[list[_Fig], list[int]]:
-    s, idx = _normalize(text)
-    labels = [m.span() for m in _LABEL_RE.finditer(s)]
-    ranges = [(m.start(), m.end()) for m in _RANGE_RE.finditer(s)]
-    ranks = _find_ranks(s, labels)
-    qtys = _find_quantities(s, labels + ranges + [(r.start, r.end) for r in ranks])
-    parens = [m.span() for m in re.finditer(r"（[^（）]*）", s) if re.search(r"\d", m.group())]
-    walker = _Walker(s, parens, subject)
-    tokens = sorted(ranks + qtys, key=lambda t: t.start)
-    figs: list[_Fig] = []
-    a = 0
-    for b in [k + 1 for k, ch in enumerate(s) if ch in _SENTENCE] + [len(s)]:
-        toks = [t for t in tokens if a <= t.start < b]
-        if toks:
-            figs.extend(walker.sentence(toks, a, b))
-        a = b
-    figs = _join_later_ranks(figs)
-    for f in figs:
-        _finish_targets(f)
-    figs.sort(key=lambda f: f.anchor)
-    return figs, idx
+def _extract(text: str, subject: str = "") -> tuple[list[_Draft], list[int]]:
+    normalised, offsets = _normalize(text)
+    labels = [match.span() for match in _LABEL_RE.finditer(normalised)]
+    ranges = [(match.start(), match.end()) for match in _RANGE_RE.finditer(normalised)]
+    ranks = _find_ranks(normalised, labels)
+    qtys = _find_quantities(normalised, labels + ranges + [(rank.start, rank.end) for rank in ranks])
+    parens = [match.span() for match in re.finditer(r"（[^（）]*）", normalised) if re.search(r"\d", match.group())]
+    walker = _Walker(normalised, parens, subject)
+    tokens = sorted(ranks + qtys, key=lambda token: token.start)
+    drafts: list[_Draft] = []
+    sentence_start = 0
+    for sentence_end in [pos + 1 for pos, char in enumerate(normalised) if char in _SENTENCE] + [len(normalised)]:
+        sentence_tokens = [token for token in tokens if sentence_start <= token.start < sentence_end]
+        if sentence_tokens:
+            drafts.extend(walker.sentence(sentence_tokens, sentence_start, sentence_end))
+        sentence_start = sentence_end
+    drafts = _join_later_ranks(drafts, normalised)
+    for draft in drafts:
+        _finish_targets(draft)
+    drafts.sort(key=lambda draft: draft.anchor)
+    return drafts, offsets
 
 
 _RANK_SUBJECT_NOISE_RE = re.compile(r"我市|全市|本市|我区|我县|增幅|增速|指标|处于|继续|保持|仍|排名|位次|预计")
 _LATER_RANK_GAP = 60
+# A rank's name that says only which aspect of a figure, in which basis, is ranked (增幅, 两种口径增速 …).
+_ASPECT_ONLY_RE = re.compile(
+    r"(?:(?:自然口径|同口径|可比口径|按可比价|两种口径|两个口径|[和及与、])*(?:增幅|增速|总量|总额|规模))+"
+)
 
 
-def _join_later_ranks(figs: list[_Fig]) -> list[_Fig]:
+def _join_later_ranks(drafts: list[_Draft], normalised: str) -> list[_Draft]:
     """一般公共预算收入182.44亿元…。预计我市一般公共预算增幅处于全省第三: a rank stated in a later
     sentence about the same figure is that figure's rank, not a figure of its own."""
-    kept: list[_Fig] = []
-    for fig in figs:
-        if fig.kind == "rank" and not fig.doubt:
-            subject = _RANK_SUBJECT_NOISE_RE.sub("", fig.name)
+    kept: list[_Draft] = []
+    for draft in drafts:
+        if draft.kind == "rank" and not draft.doubt:
+            subject = _RANK_SUBJECT_NOISE_RE.sub("", draft.name)
             earlier = [
-                f
-                for f in kept
-                if f.kind == "level"
-                and f.rank is None
-                and not f.secondary
-                and 0 <= fig.span_start - f.span_end <= _LATER_RANK_GAP
+                other
+                for other in kept
+                if other.kind == "level"
+                and other.rank is None
+                and not other.secondary
+                and 0 <= draft.span_start - other.span_end <= _LATER_RANK_GAP
                 and len(subject) >= 3
-                and _similar(subject, f.name) >= 0.6
+                and _similar(subject, other.name) >= 0.6
             ]
+            nearest = next((other for other in reversed(kept) if other.kind == "level" and not other.secondary), None)
+            if (
+                not earlier
+                and nearest is not None
+                and nearest.rank is None
+                and 0 <= draft.span_start - nearest.span_end <= _LATER_RANK_GAP
+                and any(char in _SENTENCE for char in normalised[nearest.span_end : draft.span_start])
+                and _ASPECT_ONLY_RE.fullmatch(draft.name)
+                and (nearest.growth is not None or not re.search("增幅|增速", draft.name))
+            ):
+                # 收入120.23亿元，增长3.5%…；自然口径和同口径增幅均为全省第一: the rank of an aspect of the
+                # figure just before, in whatever basis, is that figure's rank.
+                earlier = [nearest]
             if len(earlier) == 1:
                 target = earlier[0]
-                target.rank, target.scope, target.top_n = fig.rank, fig.scope, fig.top_n
-                target.span_end = max(target.span_end, fig.span_end)
+                target.rank, target.scope, target.top_n = draft.rank, draft.scope, draft.top_n
+                target.span_end = max(target.span_end, draft.span_end)
                 continue
-        kept.append(fig)
+        kept.append(draft)
     return kept
 
 
-def _higher_is_better(f: _Fig) -> bool:
-    if f.qualifier in _CEILING_QUALS or f.lowered:
+def _higher_is_better(draft: _Draft) -> bool:
+    if draft.qualifier in _CEILING_QUALS or draft.lowered:
         return False
-    return not (_BAD_RE.search(f.name) and not _REDUCTION_RE.search(f.name))
+    return not (_BAD_RE.search(draft.name) and not _REDUCTION_RE.search(draft.name))
 
 
 _NO_UNIT = "数值未注明单位"
@@ -1069,20 +1302,20 @@ _VAGUE_NAME_RE = re.compile(
 _NAME_PART_RE = re.compile(r"^[\u4e00-\u9fff]")
 
 
-def _doubt(f: _Fig, s: str) -> str | None:
+def _doubt(draft: _Draft, normalised: str) -> str | None:
     """Why a figure needs a person's check, or None."""
-    if f.doubt:
-        return f.doubt
-    if not _has_words(f.name) or _VAGUE_NAME_RE.match(re.sub(r"已?完成$", "", f.name)):
+    if draft.doubt:
+        return draft.doubt
+    if not _has_words(draft.name) or _VAGUE_NAME_RE.match(re.sub(r"已?完成$", "", draft.name)):
         return "名称未说明计量内容，请补全"
-    quantity = f.qty
+    quantity = draft.quantity
     if (
         quantity is not None
-        and not quantity.num[0].isdigit()
-        and _NAME_PART_RE.match(s[quantity.end : quantity.end + 1])
+        and not quantity.number[0].isdigit()
+        and _NAME_PART_RE.match(normalised[quantity.end : quantity.end + 1])
     ):
         return "中文数字后紧接名词，可能是名称的一部分（如“两张清单”）"
-    if quantity is not None and quantity.mult and not quantity.unit and f.kind == "level":
+    if quantity is not None and quantity.multiplier and not quantity.unit and draft.kind == "level":
         return _NO_UNIT
     return None
 
@@ -1092,39 +1325,39 @@ def _doubt(f: _Fig, s: str) -> str | None:
 _MONEY_NAME_RE = re.compile(r"收入|投资|总值|资金|税|预算|增加值|营收|销售额|零售总额|产值|支出|贷款|存款|融资|债券")
 
 
-def _to_figure(f: _Fig, text: str, idx: list[int], s: str) -> Figure:
-    reason = _doubt(f, s)
-    unit = f.unit
+def _to_figure(draft: _Draft, text: str, offsets: list[int], normalised: str) -> Figure:
+    reason = _doubt(draft, normalised)
+    unit = draft.unit
     if (
-        f.kind == "level"
-        and f.qty is not None
-        and f.qty.mult
-        and not f.unit
-        and f.doubt == _FALLBACK_NAME  # a bare table cell ("96.2亿"), named after the goal
-        and _MONEY_NAME_RE.search(f.name)
+        draft.kind == "level"
+        and draft.quantity is not None
+        and draft.quantity.multiplier
+        and not draft.unit
+        and draft.doubt == _FALLBACK_NAME  # a bare table cell ("96.2亿"), named after the goal
+        and _MONEY_NAME_RE.search(draft.name)
     ):
         unit = "元"
         reason = reason if reason and reason != _NO_UNIT else "原文未写单位，按名称推定为元"
-    start, end = idx[f.span_start], idx[f.span_end - 1] + 1
-    vs, ve = idx[f.vspan[0]], idx[f.vspan[1] - 1] + 1
+    start, end = offsets[draft.span_start], offsets[draft.span_end - 1] + 1
+    value_start, value_end = offsets[draft.value_span[0]], offsets[draft.value_span[1] - 1] + 1
     return Figure(
-        name=f.name,
-        value=f.value,
+        name=draft.name,
+        value=draft.value,
         unit=unit,
-        value_text=text[vs:ve],
-        qualifier=f.qualifier,
-        target=f.target,
-        target_text=f.target_text,
-        completion_pct=f.completion,
-        growth_pct=f.growth,
-        rank=f.rank,
-        rank_scope=(f.scope or "未注明") if f.rank is not None else None,
-        rank_is_top_n=f.top_n,
-        higher_is_better=_higher_is_better(f),
+        value_text=text[value_start:value_end],
+        qualifier=draft.qualifier,
+        target=draft.target,
+        target_text=draft.target_text,
+        completion_pct=draft.completion,
+        growth_pct=draft.growth,
+        rank=draft.rank,
+        rank_scope=(draft.scope or "未注明") if draft.rank is not None else None,
+        rank_is_top_n=draft.top_n,
+        higher_is_better=_higher_is_better(draft),
         quote=text[start:end],
         start=start,
         end=end,
-        target_basis=f.target_basis,
+        target_basis=draft.target_basis,
         confidence="low" if reason else "high",
         confidence_reason=reason,
         is_forecast=bool(_FORECAST_RE.search(text[start:end])),
@@ -1133,28 +1366,39 @@ def _to_figure(f: _Fig, text: str, idx: list[int], s: str) -> Figure:
 
 def extract_figures(text: str, title: str = "") -> list[Figure]:
     """All figures stated in a narrative, in order of appearance; title targets fill `target`."""
-    figs, idx = _extract(text, title_subject(title) if title else "")
-    if title:
-        _apply_title(figs, title)
+    row = _indicator_row(text, title)
+    if row is not None:
+        drafts, offsets = row
+    else:
+        drafts, offsets = _extract(text, title_subject(title) if title else "")
+        if title:
+            _apply_title(drafts, title)
     normalised = _normalize(text)[0]
-    return [_to_figure(f, text, idx, normalised) for f in figs]
+    return [_to_figure(draft, text, offsets, normalised) for draft in drafts]
 
 
 def title_target(title: str) -> list[TitleTarget]:
-    """Targets stated in a goal title ("全年为企业减负200亿元以上" → level 2e10 元, qualifier 以上)."""
+    """Targets stated in a goal title ("全年为企业减负200亿元以上" → level 2e10 元, qualifier 以上).
+
+    An indicator-table title ("地区生产总值 | 8%左右") names its one target after the indicator."""
+    heading = _indicator_title(title)
+    if heading is not None and heading[1] is not None:
+        return [heading[1]]
     body = re.sub(r"\s*\n\s*", "", re.sub(r"^\s*\d{1,2}\s*[.．、]\s*(?=\D)", "", title))
-    figs, idx = _extract(body)
+    drafts, offsets = _extract(body)
     out: list[TitleTarget] = []
-    for f in figs:
-        vt = body[idx[f.vspan[0]] : idx[f.vspan[1] - 1] + 1]
-        if f.kind == "rank":
-            out.append(TitleTarget(f.name, f.value, "位次", vt, None, "rank", f.scope, f.top_n))
+    for draft in drafts:
+        written = body[offsets[draft.value_span[0]] : offsets[draft.value_span[1] - 1] + 1]
+        if draft.kind == "rank":
+            out.append(TitleTarget(draft.name, draft.value, "位次", written, None, "rank", draft.scope, draft.top_n))
             continue
-        kind = "growth" if f.kind == "growth" else "level"
-        out.append(TitleTarget(f.name, f.value, f.unit, vt, f.qualifier, kind))
-        if f.rank is not None:
-            rank_text = ("前" if f.top_n else "第") + str(f.rank)
-            out.append(TitleTarget(f.name, float(f.rank), "位次", rank_text, None, "rank", f.scope, f.top_n))
+        kind = "growth" if draft.kind == "growth" else "level"
+        out.append(TitleTarget(draft.name, draft.value, draft.unit, written, draft.qualifier, kind))
+        if draft.rank is not None:
+            rank_text = ("前" if draft.top_n else "第") + str(draft.rank)
+            out.append(
+                TitleTarget(draft.name, float(draft.rank), "位次", rank_text, None, "rank", draft.scope, draft.top_n)
+            )
     return out
 
 

@@ -25,6 +25,11 @@ def both_widths(*texts: str) -> list[str]:
     return [form for text in texts for form in (text, half_width(text))]
 
 
+def both_widths_of_cases(*cases: tuple) -> list[tuple]:
+    """Each (text, expected…) case in full- and half-width punctuation."""
+    return [form for case in cases for form in (case, (half_width(case[0]), *case[1:]))]
+
+
 # 1. Numbers that are not results ----------------------------------------------------------------
 
 
@@ -296,12 +301,93 @@ def test_list_markers_are_not_part_of_names_nor_numbers(text: str) -> None:
     [
         ("9.7 | 853.2亿元 | 完成 | 2", "地区生产总值 | 8%左右", "地区生产总值"),
         ("25.6% | 完成", "固定资产投资 | 11%", "固定资产投资"),
+        ("完成投资853.2亿元。", "地区生产总值增长8%左右", "完成投资"),
     ],
 )
 def test_a_result_without_words_is_named_after_the_goal(text: str, title: str, name: str) -> None:
     found = figures(text, title)
     assert found and all(f.name == name for f in found)
-    assert all(f.confidence == "low" for f in found)  # a name from a fallback rule is checked by a person
+
+
+def test_a_bare_cell_in_a_narrative_goal_is_named_by_the_fallback_and_marked() -> None:
+    (found,) = figures("853.2亿元", "加快经济发展，地区生产总值增长8%左右")
+    assert found.confidence == "low" and "兜底" in (found.confidence_reason or "")
+
+
+# Indicator tables imported without their header rows: "指标 | 目标" and the row's other cells.
+
+INDICATOR_ROWS = [
+    # (result cells, goal cells, value, unit, growth, rank, target)
+    ("+6.5% | 1203.4亿元 | 完成 | 3", "规上工业增加值｜7%以上", 1.2034e11, "元", 6.5, 3, None),
+    ("６．５ ｜ １２０３．４亿元 ｜ 完成 ｜ ３", "规上工业增加值｜7%以上", 1.2034e11, "元", 6.5, 3, None),
+    ("12.3 | 完成", "社会消费品零售总额 | 8%", 12.3, "%", 12.3, None, 8.0),
+    ("-3.2% | 未完成 | 11", "货物出口额 | 5%左右", -3.2, "%", -3.2, 11, 5.0),
+    ("61.2% | 完成 | 1", "森林覆盖率 | 60%以上", 61.2, "%", None, 1, 60.0),
+    ("45.1亿 | 12.0% | 基本完成", "一般公共预算收入 | 6%", 4.51e9, "元", 12.0, None, None),
+    ("3.6万人 | 完成", "城镇新增就业 | 3万人", 36000.0, "人", None, None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "title", "value", "unit", "growth", "rank", "target"), INDICATOR_ROWS)
+def test_a_headerless_indicator_row_is_read_by_the_form_of_its_cells(
+    text: str, title: str, value: float, unit: str, growth: float | None, rank: int | None, target: float | None
+) -> None:
+    (found,) = figures(text, title)
+    name = title.replace("｜", "|").split("|")[0].strip()
+    assert (found.name, found.unit, found.growth_pct, found.rank, found.target) == (name, unit, growth, rank, target)
+    assert found.value == pytest.approx(value)
+    assert found.quote == text.rstrip()  # the whole row is the figure's source
+
+
+@pytest.mark.parametrize(("text", "title", "value", "unit", "growth", "rank", "target"), INDICATOR_ROWS)
+def test_what_an_indicator_row_leaves_unsaid_is_marked(
+    text: str, title: str, value: float, unit: str, growth: float | None, rank: int | None, target: float | None
+) -> None:
+    (found,) = figures(text, title)
+    guessed_unit = "亿 |" in text or text.startswith("45.1亿")
+    # A rank read from a bare integer has no header to say so, nor a scope; a unit read from the
+    # indicator's name is a guess: both are checked by a person. Rates under a % target are not.
+    assert (found.confidence == "low") == (rank is not None or guessed_unit)
+    if rank is not None:
+        assert found.rank_scope == "未注明" and "排名" in (found.confidence_reason or "")
+
+
+@pytest.mark.parametrize("mark", ["(*)", "（*）", "*", "(※)"])
+def test_a_footnote_mark_in_a_cell_is_kept_in_the_quote_and_marked(mark: str) -> None:
+    (found,) = figures(f"73.3{mark} | 完成", "常住人口城镇化率 | 68%")
+    assert (found.value, found.unit, found.growth_pct) == (73.3, "%", None)
+    assert found.quote.endswith(f"73.3{mark} | 完成") and found.confidence == "low"
+    assert "注记" in (found.confidence_reason or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # cells that are sentences: read as a narrative
+        ("全区实现地区生产总值853.2亿元，同比增长9.7% | 完成", "地区生产总值 | 8%左右"),
+        # a goal that is not an indicator and its target
+        ("12个 | 完成", "加快推进重大项目建设"),
+        # a bare integer with no verdict before it: a count or a rank, the cells do not say
+        ("9.7 | 853.2亿元 | 2", "地区生产总值 | 8%左右"),
+        # two amounts in one row: which is the indicator's is not clear
+        ("853.2亿元 | 790.1亿元 | 完成", "地区生产总值 | 8%左右"),
+    ],
+)
+def test_rows_that_are_not_plain_indicator_cells_are_read_as_narrative(text: str, title: str) -> None:
+    assert all(f.quote != text for f in figures(text, title))  # no whole-row figure
+
+
+@pytest.mark.parametrize(
+    ("title", "name", "kind"),
+    [
+        ("地区生产总值 | 8%左右", "地区生产总值", "growth"),
+        ("财政总收入｜8%以上", "财政总收入", "growth"),
+        ("常住人口城镇化率 | 68%", "常住人口城镇化率", "level"),
+    ],
+)
+def test_an_indicator_title_names_its_target_after_the_indicator(title: str, name: str, kind: str) -> None:
+    (target,) = title_target(title)
+    assert (target.name, target.kind, target.unit) == (name, kind, "%")
 
 
 @pytest.mark.parametrize("text", ["增长4%。", "区本级完成12个。", "完成全年计划。增长4%。"])
@@ -458,3 +544,97 @@ def test_a_rank_move_attaches_to_the_figure_before() -> None:
 def test_a_floor_for_every_place_sets_no_target() -> None:
     (found,) = figures("固定资产投资增长8.5%。", "各县区增速均达到7%以上")
     assert found.target is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "qualifier"),
+    [
+        ("已开展至少3次院感督导。", "开展院感督导", "至少"),
+        ("已开展至少3次院感督导.", "开展院感督导", "至少"),
+        ("累计组织最少12场招聘会。", "组织招聘会", "最少"),
+        ("全年帮扶企业多达260家，", "帮扶企业", "多达"),
+    ],
+)
+def test_a_quantity_word_before_the_number_is_its_qualifier_not_its_name(text: str, name: str, qualifier: str) -> None:
+    (found,) = figures(text)
+    assert (found.name, found.qualifier) == (name, qualifier)
+
+
+@pytest.mark.parametrize(
+    "text",
+    both_widths(
+        "截至11月16日，全市新增就业1.2万人。",
+        "截至11月16日新增就业1.2万人。",
+        "截止2024年9月底新增就业1.2万人。",
+        "截至目前新增就业1.2万人。",
+    ),
+)
+def test_the_date_a_result_is_counted_to_is_not_part_of_its_name(text: str) -> None:
+    (found,) = figures(text)
+    assert found.name == "新增就业"
+
+
+def test_long_names_are_cut_where_a_part_ends_not_inside_a_word() -> None:
+    # 34 characters: a few over the limit, kept whole
+    text = "召开专题民主生活会、听取党组班子及党组成员履行“一岗双责”情况汇报1次。"
+    (found,) = figures(text)
+    assert found.name == "召开专题民主生活会、听取党组班子及党组成员履行“一岗双责”情况汇报"
+    # far over the limit: cut after a 、 or 的, never in the middle of a word
+    text = "围绕山区海岛县高质量发展的要求、城乡风貌整治提升和未来社区创建的工作部署，全面完成农村生活污水处理设施标准化运维改造项目128个。"
+    (found,) = figures(text)
+    assert len(found.name) <= 30 and found.name.endswith("运维改造项目")
+    assert text[text.index(found.name) - 1] in "、，的和及与并：；"
+
+
+@pytest.mark.parametrize(
+    ("text", "value_text", "growth"),
+    both_widths_of_cases(
+        ("其中跨境电商进出口额3.2亿元，增长1.5倍。", "3.2亿元", 150.0),
+        ("新能源汽车产量1.2万辆，同比增长2倍。", "1.2万辆", 200.0),
+        ("数字服务贸易额8600万元，比上年提高0.35倍。", "8600万元", 35.0),
+    ),
+)
+def test_a_growth_in_multiples_belongs_to_the_figure_before(text: str, value_text: str, growth: float) -> None:
+    (found,) = figures(text)
+    assert (found.value_text, found.growth_pct) == (value_text, growth)
+
+
+def test_a_ratio_to_last_year_is_not_a_growth() -> None:
+    found = figures("完成投资12亿元，是上年的2.7倍。")
+    assert [f.growth_pct for f in found] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    both_widths_of_cases(
+        ("落实项目资本金1.5亿元撬动社会资本出资建设。", "落实项目资本金"),
+        ("安排财政资金2亿元带动社会投资。", "安排财政资金"),
+        ("争取专项债券12亿元用于重大项目建设。", "争取专项债券"),
+    ),
+)
+def test_a_second_predicate_after_the_figure_is_not_part_of_its_name(text: str, name: str) -> None:
+    assert figures(text)[0].name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "rank", "scope"),
+    both_widths_of_cases(
+        ("全区完成税收收入45.6亿元，同比增长8.2%。增速居全市第2。", 2, "全市"),
+        ("实现税收收入45.6亿元，自然口径增长8.2%，同口径增长11%；两种口径增速均列全省首位。", 1, "全省"),
+        ("新引进项目12个。总量居全省第3。", 3, "全省"),
+    ),
+)
+def test_a_later_rank_of_an_aspect_only_belongs_to_the_figure_just_before(text: str, rank: int, scope: str) -> None:
+    first = figures(text)[0]
+    assert (first.rank, first.rank_scope) == (rank, scope)
+    assert all(f.unit != "位次" for f in figures(text))  # no rank figure of its own
+
+
+def test_a_later_growth_rank_needs_a_figure_with_a_growth() -> None:
+    found = figures("全区完成税收收入45.6亿元。增速居全市第2。")
+    assert found[0].rank is None and found[-1].rank == 2 and found[-1].confidence == "low"
+
+
+@pytest.mark.parametrize("lead", ["全区", "全县", "我市", "我区", "本县"])
+def test_the_place_a_report_speaks_for_is_not_part_of_a_name(lead: str) -> None:
+    assert figures(f"{lead}新增就业1.2万人。")[0].name == "新增就业"
