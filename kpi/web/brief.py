@@ -66,11 +66,13 @@ def font_dirs() -> list[str]:
     return [d for d in dict.fromkeys([*configured, *DEFAULT_FONT_DIRS]) if Path(d).is_dir()]
 
 
+def has_cjk_font(directories: list[str]) -> bool:
+    return any(_CJK_FONT_FILE.match(path.name) for directory in directories for path in Path(directory).iterdir())
+
+
 def _check_fonts(directories: list[str], lang: str) -> None:
-    for directory in directories:
-        if any(_CJK_FONT_FILE.match(path.name) for path in Path(directory).iterdir()):
-            return
-    raise BriefError(t("brief_no_cjk_font", lang))
+    if not has_cjk_font(directories):
+        raise BriefError(t("brief_no_cjk_font", lang))
 
 
 @cache
@@ -228,6 +230,10 @@ def download_button(f: Filters, lang: str, url_path: str) -> None:
     """「下载简报」: the briefing of this view, made only when clicked (the page run stays fast)."""
     import streamlit as st
 
+    if not has_cjk_font(font_dirs()):
+        # Said on the page, not after a click: without the font the PDF cannot be made.
+        st.caption(t("brief_no_cjk_font", lang))
+        return
     link = filters.share_url(filters.page_base_url(url_path), f, lang)
     st.download_button(
         t("brief_download", lang),

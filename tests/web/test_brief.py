@@ -319,3 +319,53 @@ def test_a_link_reads_as_the_filters_it_names(data_directory: Path, year: int) -
     assert problems == [] and lang == "zh" and f == Filters(year=year, period="FY")
     # The page's own state (the rankings tab) is part of a shared link, not a problem.
     assert filters.parse_query_string("rank_scope=全国")[2] == []
+
+
+# --- text from the data is printed, never read as markup -----------------------------------------
+
+TYPST_MARKUP = '#panic("注入") #read("/etc/passwd") *粗* $x$ ] \\ <lbl> @ref'
+
+
+def test_hostile_text_in_the_data_is_printed_as_written(tmp_path: Path, seed_files: Path) -> None:
+    from dataclasses import replace
+
+    from kpi.contract.storage import write_dataset
+    from tests.support.datasets import HOSTILE_DEPT_ID, MARKDOWN, XSS_SCRIPT, hostile_dataset
+
+    data = hostile_dataset(seed_files)
+    # Red lights, so the department's goals are on the briefing's 需关注 list with their reasons.
+    goals = data.goals.with_columns(
+        title=pl.col("title") + TYPST_MARKUP,
+        light_reason=pl.col("light_reason") + TYPST_MARKUP,
+        light=pl.when(pl.col("dept_id") == HOSTILE_DEPT_ID).then(pl.lit("red")).otherwise(pl.col("light")),
+    )
+    directory = tmp_path / "data"
+    write_dataset(replace(data, goals=goals), directory)
+    out = tmp_path / "b.pdf"
+    done = brief(out, "--data-dir", str(directory), "--query", f"dept={HOSTILE_DEPT_ID}")
+    assert done.returncode == 0, done.stderr
+    text = plain(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout)
+    assert plain(TYPST_MARKUP) in text
+    assert plain(XSS_SCRIPT) in text and plain(MARKDOWN) in text
+
+
+# --- the button ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", [None, "departments"])
+def test_the_button_is_on_the_overview_and_the_department_page(make_app, page: str | None) -> None:
+    app = make_app({"dept": "finance"}, page)
+    buttons = [b for b in app.get("download_button") if b.label == i18n.t("brief_download")]
+    assert len(buttons) == 1
+    # Made when clicked (a deferred file), not on every run of the page.
+    assert buttons[0].proto.deferred_file_id
+
+
+def test_without_a_cjk_font_the_page_says_so_instead(make_app, monkeypatch, tmp_path: Path) -> None:
+    from kpi.web import brief as brief_module
+
+    monkeypatch.setattr(brief_module, "DEFAULT_FONT_DIRS", (str(tmp_path),))
+    monkeypatch.setenv(brief_module.FONT_DIRS_ENV, "")
+    app = make_app()
+    assert not [b for b in app.get("download_button") if b.label == i18n.t("brief_download")]
+    assert any(i18n.t("brief_no_cjk_font") in c.value for c in app.caption)
