@@ -48,6 +48,7 @@ _CJK_FONT_FILE = re.compile(r"^NotoSans(CJK|SC)", re.IGNORECASE)
 # What one page holds; beyond, the brief says how many more there are and the link shows them.
 ATTENTION_MAX = 10
 LEAGUE_MAX = 20
+CHART_MAX = 20
 FIRSTS_MAX = 16
 # The status chart: its width in the SVG's pixels (drawn into half the page's width) and the
 # height of one department's row.
@@ -158,10 +159,12 @@ def briefing_data(f: Filters, lang: str, link: str) -> tuple[dict, str]:
     }
     if not counts["goals"]:
         return data, ""
-    frame, _, hidden = queries.status_worst_first(f)
+    # The worst CHART_MAX departments (every department the page would show, at most that many).
+    frame, total, _ = queries.status_worst_first(f, show_all=True)
+    frame = frame.filter(pl.col("dept_order") <= CHART_MAX)
     data["chart_title"] = t("brief_status_mix", lang)
-    if hidden:
-        data["chart_title"] += "　" + t("status_mix_hidden", lang, n=hidden)
+    extra = total - frame.get_column("dept_id").n_unique()
+    data["chart_more"] = t("brief_league_more", lang, n=extra) if extra > 0 else None
     data["legend"] = [{"color": color, "label": label} for color, label in charts.status_legend(lang)]
 
     league = queries.league_table(f)
