@@ -277,10 +277,13 @@ def write_pdf(pdf: bytes, out: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = ChineseArgumentParser(prog="python -m kpi.brief", description=t("brief_cli_help"))
-    parser.add_argument("--out", type=Path, required=True, metavar="FILE.pdf", help=t("brief_cli_out"))
+    # Checked after parsing, so an unknown option is named before a missing --out.
+    parser.add_argument("--out", type=Path, metavar="FILE.pdf", help=t("brief_cli_out"))
     parser.add_argument("--query", default="", metavar="QUERY", help=t("brief_cli_query"))
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help=t("brief_cli_data_dir"))
     args = parser.parse_args(argv)
+    if args.out is None:
+        parser.error("the following arguments are required: --out")
     if args.out.suffix.lower() != ".pdf":
         print(f"错误：{t('brief_cli_not_pdf', path=args.out)}", file=sys.stderr)
         return 2
