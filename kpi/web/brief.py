@@ -19,6 +19,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from functools import cache
@@ -55,6 +56,9 @@ FIRSTS_MAX = 16
 CHART_WIDTH = 250
 CHART_ROW = 14
 MIME = "application/pdf"
+# One briefing at a time per server process: a burst of clicks (or a hostile client) queues
+# instead of taking both cores from the pages.
+_RENDER_LOCK = threading.Lock()
 
 
 class BriefError(Exception):
@@ -218,6 +222,11 @@ def render(f: Filters, lang: str, link: str) -> bytes:
     )
 
 
+def _render_one_at_a_time(f: Filters, lang: str, link: str) -> bytes:
+    with _RENDER_LOCK:
+        return render(f, lang, link)
+
+
 def page_count(pdf: bytes) -> int:
     """Pages of a PDF Typst wrote (its page objects are not compressed)."""
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
@@ -240,7 +249,7 @@ def download_button(f: Filters, lang: str, url_path: str) -> None:
     link = filters.share_url(filters.page_base_url(url_path), f, lang)
     st.download_button(
         t("brief_download", lang),
-        lambda: render(f, lang, link),
+        lambda: _render_one_at_a_time(f, lang, link),
         file_name(f, lang),
         MIME,
         key=f"brief_{url_path}",
