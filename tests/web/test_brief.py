@@ -369,3 +369,30 @@ def test_without_a_cjk_font_the_page_says_so_instead(make_app, monkeypatch, tmp_
     app = make_app()
     assert not [b for b in app.get("download_button") if b.label == i18n.t("brief_download")]
     assert any(i18n.t("brief_no_cjk_font") in c.value for c in app.caption)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"dept": ["finance", "nope"]},
+        {"year": "1999"},
+        {"period": "Q9"},
+        {"status": ["achieved", "<script>"]},
+        {"theme": "../../etc/passwd"},
+        {"dept": "finance'--", "sector": "综合经济"},
+        {"lang": "en", "q": "减负"},
+    ],
+)
+def test_the_command_reads_a_link_as_the_dashboard_does(make_app, params: dict) -> None:
+    """The filters the command takes from a link are those the dashboard puts in force for the
+    same link, and it refuses exactly the links the dashboard warns about."""
+    from urllib.parse import urlencode
+
+    from kpi.web.shell import _CONTEXT_KEY
+
+    app = make_app(params)
+    shown = app.session_state[_CONTEXT_KEY]
+    warned = any(i18n.t("url_ignored", params="").split("：")[0] in w.value for w in app.warning)
+    f, _, problems = filters.parse_query_string(urlencode(params, doseq=True))
+    assert f == shown
+    assert bool(problems) == warned
