@@ -1,11 +1,11 @@
 # Two commands set everything up on a fresh Linux machine with Python 3.11:
-#   make run    install, then start the dashboard on the bundled data
-#   make test   install (Python packages and Debian's Chromium/fonts/nginx), then lint, format check and every test
+#   make run    install (Python packages; Debian's CJK fonts for the PDF briefing), then start the dashboard on the bundled data
+#   make test   install (Python packages and Debian's Chromium/fonts/nginx/poppler-utils), then lint, format check and every test
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test data check-data bench system-deps
+.PHONY: run test data check-data bench system-deps run-deps
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,12 @@ $(VENV)/.installed: requirements.txt
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# The CJK fonts the PDF briefing embeds (fonts-noto-cjk); never stops `make run` from starting.
+run-deps:
+	bash scripts/install-system-deps.sh --run
+
 # kpi.serve = `streamlit run app.py`, minus Streamlit's legacy pages/ mode (kpi/web/legacy_pages.py).
-run: $(VENV)/.installed
+run: $(VENV)/.installed run-deps
 	$(PY) -m kpi.serve
 
 test: $(VENV)/.installed system-deps

@@ -11,7 +11,9 @@ Measures, in one run on this machine:
 - time until each page has settled in headless Chromium, for the bundled data,
   the million-row set and a bare one-line Streamlit page (the framework's floor);
 - cold start (server process start → first page settled), and the server's peak
-  resident memory with one and with five open sessions.
+  resident memory with one and with five open sessions;
+- the PDF briefing (简报) on the bundled data: ``python -m kpi.brief`` as a fresh process and
+  ``kpi.web.brief.render`` in a running process (``bench.brief_times``).
 
 The million-row set (5,000 departments × 10 years) is generated into
 ``/tmp/kpi-bench/`` by ``kpi.synth`` the first time. Nothing here is a test:
@@ -41,6 +43,7 @@ STANDIN_DEFAULT = WORK / "standin-14x1"
 # Every table of the contract: a set generated before a table was added is generated again.
 SCRIPT_LIMIT_MS = 300
 MEMORY_LIMIT_MB = 1536
+BRIEF_LIMIT_S = 3.0
 
 
 def has_dataset(directory: Path) -> bool:
@@ -125,6 +128,35 @@ def script_times(args: list[str], repeats: int) -> list[dict]:
     if done.returncode:
         raise RuntimeError(f"bench.script_times {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def brief_times(data: Path, repeats: int) -> list[dict]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.brief_times", "--data", str(data), "--repeats", str(repeats)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise RuntimeError(f"bench.brief_times failed:\n{done.stderr[-3000:]}")
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def print_brief(records: list[dict]) -> None:
+    """The briefing: slowest fresh command, first and later briefings in a running process."""
+    print(f"PDF briefing (简报), bundled data, seconds (target < {BRIEF_LIMIT_S:g} s wall):")
+    for kind, what in (
+        ("cli", "python -m kpi.brief, fresh process"),
+        ("first", "first briefing of a process"),
+        ("warm", "later briefings"),
+    ):
+        rows = [r for r in records if r["kind"] == kind]
+        if not rows:
+            continue
+        wall, cpu = max(r["wall_s"] for r in rows), max(r["cpu_s"] for r in rows)
+        ok = "met" if wall < BRIEF_LIMIT_S else "MISSED"
+        print(f"  {what:<38} slowest wall {wall:.2f} s, CPU {cpu:.2f} s ({len(rows)} runs): {ok}")
+    print()
 
 
 def per_page(records: list[dict]) -> dict[str, dict[str, float]]:
@@ -260,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-script", action="store_true")
+    parser.add_argument("--skip-brief", action="store_true", help="skip the PDF briefing's times")
     parser.add_argument("--json", type=Path, default=WORK / "results.json")
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
@@ -301,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
             "bundled": script_times(["--data", str(bundled)], args.script_repeats),
             "large": script_times(["--data", str(args.large)], args.script_repeats),
         }
+    if not args.skip_brief:
+        print("PDF briefing …", flush=True)
+        results["brief"] = brief_times(bundled, args.script_repeats)
     if not args.skip_browser:
         print("pages in headless Chromium …", flush=True)
         results["browser"] = {
@@ -317,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
     print("machine:", ", ".join(f"{k} {v}" for k, v in results["machine"].items()))
     print_table(results)
+    if results.get("brief"):
+        print_brief(results["brief"])
     print(f"\nraw figures: {args.json}")
     return 0
 

@@ -5,8 +5,8 @@ from dataclasses import replace
 import polars as pl
 import streamlit as st
 
+from kpi.web import brief, filters, i18n, queries
 from kpi.web import components as ui
-from kpi.web import filters, i18n, queries
 from kpi.web.i18n import t
 from kpi.web.markup import markdown_literal
 from kpi.web.shell import page_context
@@ -48,6 +48,7 @@ if len(f.dept_ids) != 1:
 scoped = replace(f, dept_ids=(chosen,))
 full_name = queries.departments_by_id((chosen,)).get_column("full_name").item()
 st.subheader(markdown_literal(i18n.department_name(names[chosen], lang) if lang == "en" else full_name))
+brief.download_button(scoped, lang, "departments")
 counts = ui.kpi_tiles(scoped, lang)
 if counts["goals"] == 0:
     ui.empty(lang)

@@ -5,7 +5,7 @@ the goals of a clicked department and the lights changed since the previous peri
 import polars as pl
 import streamlit as st
 
-from kpi.web import charts, i18n, markup, queries
+from kpi.web import brief, charts, i18n, markup, queries
 from kpi.web import components as ui
 from kpi.web.i18n import t
 from kpi.web.shell import page_context
@@ -22,6 +22,8 @@ with st.container(key="problems"):
         st.html(markup.problems_html(problems.to_dicts(), lang))
     else:
         st.caption(t("problems_none", lang))
+# The PDF of this view (made when clicked), after the problems so they stay on a phone's first screen.
+brief.download_button(f, lang, "overview")
 
 ui.light_legend(f.period, lang)
 ui.light_tiles(f, lang)

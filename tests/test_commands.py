@@ -22,7 +22,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_every_command_is_listed() -> None:
-    assert COMMANDS == ["build", "evaluate", "ingest", "serve", "store", "synth", "template"]
+    assert COMMANDS == ["brief", "build", "evaluate", "ingest", "serve", "store", "synth", "template"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -54,14 +54,9 @@ def percent(share: float) -> str:
     return format_pct(share * 100)
 
 
-def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
-    """The nine KPI tiles; each help text says exactly what is counted."""
-    counts = queries.tiles(f)
-    series = queries.tile_series(f)
-    sparkline = {
-        t("tile_goals", lang): series.get_column("goals").to_list(),
-        t("tile_met_share", lang): [round(v * 100, 1) for v in series.get_column("met_share").to_list()],
-    }
+def tile_specs(counts: dict[str, float | int], lang: str) -> list[tuple[str, str, str]]:
+    """(label, value as shown, help text) of the nine KPI tiles, from ``queries.tiles``: the
+    page's tiles and the PDF briefing's alike."""
     status_tiles = ("exceeded", "achieved", "on_track", "pending")
     specs: list[tuple[str, str, str]] = [(t("tile_goals", lang), str(counts["goals"]), t("tile_goals_help", lang))]
     for status in status_tiles:
@@ -77,6 +72,18 @@ def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
         (t("tile_forecast_first", lang), str(counts["forecast_firsts"]), t("tile_forecast_first_help", lang)),
         (t("tile_met_share", lang), percent(float(counts["met_share"])), t("tile_met_share_help", lang)),
     ]
+    return specs
+
+
+def kpi_tiles(f: Filters, lang: str) -> dict[str, float | int]:
+    """The nine KPI tiles; each help text says exactly what is counted."""
+    counts = queries.tiles(f)
+    series = queries.tile_series(f)
+    sparkline = {
+        t("tile_goals", lang): series.get_column("goals").to_list(),
+        t("tile_met_share", lang): [round(v * 100, 1) for v in series.get_column("met_share").to_list()],
+    }
+    specs = tile_specs(counts, lang)
     # A wrapping grid: four or more tiles a row on a laptop, two on a phone
     # (Streamlit would stack a horizontal container into one column on a phone).
     st.html(

@@ -15,7 +15,7 @@ so they are bound directly.
 from __future__ import annotations
 
 import os
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import streamlit as st
 
@@ -283,3 +283,116 @@ def render_share(f: Filters, url_path: str) -> None:
     with st.sidebar.popover(t("share_show", lang), icon=":material/link:"):
         st.caption(t("share_help", lang))
         st.code(url, language=None, wrap_lines=True)
+
+
+# --- a link's query string outside a page run (the PDF briefing, issue 15) ------------------
+
+# A dashboard link's query string is a few hundred characters; a longer one is refused.
+QUERY_STRING_MAX = 4000
+# param → the i18n key naming it (as the page's warning about ignored link values does).
+PARAM_NAMES: dict[str, str] = {
+    YEAR: "year",
+    PERIOD: "period",
+    DEPT: "departments",
+    SECTOR: "sector",
+    THEME: "themes",
+    STATUS: "status",
+    QUERY: "search",
+    LANG: "language",
+}
+_SINGLE_VALUED = (YEAR, PERIOD, QUERY, LANG)
+_SHOWN_VALUE_MAX = 40
+
+
+def _shown(value: str) -> str:
+    """A value from a hostile link, safe to quote in a message: printable, one line, capped."""
+    text = "".join(ch if ch.isprintable() else "�" for ch in value)
+    return text if len(text) <= _SHOWN_VALUE_MAX else text[:_SHOWN_VALUE_MAX] + "…"
+
+
+def parse_query_string(text: str, lang: str = DEFAULT_LANG) -> tuple[Filters, str, list[str]]:
+    """The filters a link's query string asks for (``dept=finance&year=2022``, or the whole link),
+    checked as the URL-bound widgets check them: a year in the data, a period that year reports,
+    departments, sectors, themes and statuses that exist, one language, a search of at most
+    ``SEARCH_MAX_CHARS``. Returns (filters, language, problems): the widgets drop what they do
+    not know, a command must say so — ``problems`` lists each, in words, and is empty when the
+    filters are exactly what the link asked for. The page's own parameters (such as the rankings
+    tab) are accepted and have no effect here; any other parameter is a problem."""
+    problems: list[str] = []
+    text = text.strip()
+    if "?" in text:
+        text = text.split("?", 1)[1]
+    text = text.split("#", 1)[0]
+    if len(text) > QUERY_STRING_MAX:
+        return Filters(year=0), DEFAULT_LANG, [t("query_too_long", lang, n=len(text), limit=QUERY_STRING_MAX)]
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=200)
+    except (UnicodeDecodeError, ValueError):
+        return Filters(year=0), DEFAULT_LANG, [t("query_bad_encoding", lang)]
+    page_params = {param for params in PAGE_PARAMS.values() for param in params}
+    values: dict[str, list[str]] = {}
+    for param, value in pairs:
+        if param in PARAM_NAMES:
+            if value:  # an empty value means no restriction, as on the page
+                values.setdefault(param, []).append(value)
+        elif param not in page_params:
+            problems.append(t("query_unknown_param", lang, param=_shown(param)))
+
+    def bad(param: str, value: str) -> None:
+        problems.append(t("query_bad_value", lang, name=t(PARAM_NAMES[param], lang), param=param, value=_shown(value)))
+
+    for param in _SINGLE_VALUED:
+        if len(values.get(param, [])) > 1:
+            problems.append(t("query_one_value", lang, name=t(PARAM_NAMES[param], lang), param=param))
+            values[param] = values[param][:1]
+    chosen_lang = DEFAULT_LANG
+    for value in values.get(LANG, []):
+        if value in LANGS:
+            chosen_lang = value
+        else:
+            bad(LANG, value)
+    years = queries.years()
+    year = years[0] if years else 0
+    for value in values.get(YEAR, []):
+        if value.isascii() and value.isdigit() and int(value) in years:
+            year = int(value)
+        else:
+            bad(YEAR, value)
+    codes = queries.period_codes(year) if year else []
+    period = codes[0] if codes else FULL_YEAR
+    for value in values.get(PERIOD, []):
+        if value in codes:
+            period = value
+        else:
+            bad(PERIOD, value)
+
+    def known(param: str, allowed: set[str]) -> tuple[str, ...]:
+        kept = []
+        for value in values.get(param, []):
+            if value in allowed:
+                if value not in kept:
+                    kept.append(value)
+            else:
+                bad(param, value)
+        return tuple(kept)
+
+    asked = tuple(values.get(DEPT, []))
+    dept_ids = known(DEPT, set(queries.departments_by_id(asked).get_column("dept_id").to_list()))
+    sectors = known(SECTOR, set(queries.sectors()))
+    theme_ids = known(THEME, set(queries.themes().get_column("theme_id").to_list()))
+    statuses = known(STATUS, set(STATUSES))
+    q = ""
+    for value in values.get(QUERY, []):
+        if len(value) > queries.SEARCH_MAX_CHARS:
+            problems.append(t("query_too_long_search", lang, limit=queries.SEARCH_MAX_CHARS))
+        q = queries.normalise_search(value)
+    f = Filters(
+        year=year,
+        dept_ids=dept_ids,
+        sectors=sectors,
+        theme_ids=theme_ids,
+        statuses=statuses,
+        q=q,
+        period=period,
+    )
+    return f, chosen_lang, problems

@@ -461,6 +461,91 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "另有 {n} 项未列出，可在“目标明细”下载全部指标。",
         "en": "{n} more not listed; download every figure on “Goal details”.",
     },
+    # PDF briefing (简报, issue 15): kpi/web/brief.py, the 下载简报 button and python -m kpi.brief
+    "brief_download": {"zh": "下载简报", "en": "Download briefing"},
+    "brief_download_help": {
+        "zh": "当前视图的一页 A4 简报（PDF）：目标概况、需关注、赛马榜、全省第一，附打开同一视图的链接。点击时生成。",
+        "en": "A one-page A4 briefing (PDF) of this view: headline tiles, needs attention, league table, provincial firsts and the link to the view. Made when clicked.",
+    },
+    "brief_file": {"zh": "简报", "en": "简报"},
+    "brief_title": {"zh": "湖州市直部门目标任务简报", "en": "Huzhou department goals briefing"},
+    "brief_period": {"zh": "{year}年度 · {period}", "en": "{year} · {period}"},
+    "brief_filters": {"zh": "筛选条件：{filters}", "en": "Filters: {filters}"},
+    "brief_no_filters": {"zh": "全部部门，未筛选", "en": "all departments, no filter"},
+    "brief_filter_item": {"zh": "{name}：{values}", "en": "{name}: {values}"},
+    "brief_source": {
+        "zh": "数据来源：《{source}》；数据截至 {as_of}；时序进度 {progress}",
+        "en": "Source: “{source}”; figures as of {as_of}; time elapsed {progress}",
+    },
+    "brief_lights": {"zh": "进度灯（{period}）", "en": "Progress lights ({period})"},
+    "brief_status_mix": {"zh": "各部门目标完成状态（问题在前）", "en": "Status by department (problems first)"},
+    "brief_attention_more": {
+        "zh": "另有 {n} 条需关注的目标未列出，见下方链接。",
+        "en": "{n} more goals needing attention are not listed; see the link below.",
+    },
+    "brief_league_more": {
+        "zh": "另有 {n} 个部门未列出，见下方链接。",
+        "en": "{n} more departments not listed; see the link below.",
+    },
+    "brief_firsts": {"zh": "全省第一", "en": "Provincial first places"},
+    "brief_firsts_none": {
+        "zh": "当前筛选条件下没有原文写明“全省第1”的指标。",
+        "en": "No figure is stated as 1st in the province under these filters.",
+    },
+    "brief_firsts_more": {"zh": "另有 {n} 项未列出，见下方链接。", "en": "{n} more not listed; see the link below."},
+    "brief_first_line": {"zh": "{dept}：{rank}，{rest}", "en": "{dept}: {rank}, {rest}"},
+    "brief_link": {"zh": "打开此链接可查看同一视图：", "en": "This link opens the same view: "},
+    "brief_generated": {"zh": "生成于 {at}", "en": "Made {at}"},
+    "brief_page": {"zh": "第 {page} 页，共 {pages} 页", "en": "Page {page} of {pages}"},
+    "brief_empty": {
+        "zh": "当前筛选条件下没有符合的目标。",
+        "en": "No goal matches these filters.",
+    },
+    "brief_no_period": {"zh": "{year}年度没有该期间的数据", "en": "No data for this period of {year}"},
+    # python -m kpi.brief: its messages
+    "brief_cli_help": {
+        "zh": "把驾驶舱某个视图生成一页 A4 简报（PDF），供定时发送。",
+        "en": "Write a one-page A4 briefing (PDF) of a dashboard view, for scheduled sending.",
+    },
+    "brief_cli_out": {"zh": "输出的 PDF 文件", "en": "the PDF file to write"},
+    "brief_cli_query": {
+        "zh": "驾驶舱链接的查询串（如 'dept=finance&year=2022'），或整个链接；省略为默认视图（全部部门、最新年度和期间）",
+        "en": "the query string of a dashboard link (e.g. 'dept=finance&year=2022') or the whole link; default: the default view",
+    },
+    "brief_cli_data_dir": {"zh": "数据目录（默认 data/ 或 $KPI_DATA_DIR）", "en": "the data directory"},
+    "brief_cli_written": {"zh": "已写入简报：{path}（{pages} 页）", "en": "Briefing written: {path} ({pages} pages)"},
+    "brief_cli_bad_query": {
+        "zh": "链接参数有误，未生成简报：",
+        "en": "The link's parameters are wrong; no briefing written:",
+    },
+    "brief_cli_data": {"zh": "数据不可用，未生成简报：", "en": "The data cannot be read; no briefing written:"},
+    "brief_cli_failed": {"zh": "生成简报失败：{reason}", "en": "Making the briefing failed: {reason}"},
+    "brief_cli_not_pdf": {
+        "zh": "输出文件名应以 .pdf 结尾：{path}",
+        "en": "The output file name must end in .pdf: {path}",
+    },
+    "query_too_long": {
+        "zh": "查询串过长（{n} 个字符，最多 {limit} 个）",
+        "en": "The query string is too long ({n} characters, at most {limit})",
+    },
+    "query_bad_encoding": {
+        "zh": "查询串的编码无效（不是 UTF-8 的百分号编码）",
+        "en": "The query string is not valid UTF-8 percent-encoding",
+    },
+    "query_unknown_param": {"zh": "未知的参数「{param}」", "en": "Unknown parameter “{param}”"},
+    "query_bad_value": {
+        "zh": "{name}（{param}）的值「{value}」无效",
+        "en": "Invalid value “{value}” for {name} ({param})",
+    },
+    "query_one_value": {"zh": "{name}（{param}）只能有一个值", "en": "{name} ({param}) takes one value"},
+    "query_too_long_search": {
+        "zh": "搜索（q）超过 {limit} 个字符",
+        "en": "The search (q) is longer than {limit} characters",
+    },
+    "brief_no_cjk_font": {
+        "zh": "找不到中文字体 Noto Sans CJK（Debian 软件包 fonts-noto-cjk，可运行 scripts/install-system-deps.sh 安装）",
+        "en": "No Noto Sans CJK font (Debian package fonts-noto-cjk; scripts/install-system-deps.sh installs it)",
+    },
 }
 
 

@@ -184,6 +184,17 @@ def problems_html(rows: list[dict], lang: str) -> str:
     return f'<ul class="kpi-problems" style="margin:0 0 0.5rem 1.1rem;padding:0">{"".join(items)}</ul>'
 
 
+LEAGUE_HEADINGS: tuple[str, ...] = ("col_place", "col_department", "col_met_share", "tile_first", "col_top3_short")
+
+
+def league_cells(row: dict, lang: str) -> tuple[str, str, str, str, str]:
+    """One row of the league table as text, in the order of ``LEAGUE_HEADINGS``: place (a tie
+    said as one), department, share met with its count, 全省第一 and 全省前三 figures."""
+    place = t("place_tied" if row["tied"] else "place", lang, n=row["place"])
+    share = f"{round(row['met_share'] * 100)}% ({row['met']}/{row['total']})"
+    return place, i18n.department_name(row["name"], lang), share, str(row["firsts"]), str(row["top3"])
+
+
 def league_html(rows: list[dict], lang: str) -> str:
     """The 赛马 league table as an HTML table that wraps (nothing is cut), ties written as ties.
 
@@ -201,15 +212,7 @@ def league_html(rows: list[dict], lang: str) -> str:
     )
     body = []
     for row in rows:
-        place = t("place_tied" if row["tied"] else "place", lang, n=row["place"])
-        share = f"{round(row['met_share'] * 100)}% ({row['met']}/{row['total']})"
-        cells = (
-            (place, "left"),
-            (i18n.department_name(row["name"], lang), "left"),
-            (share, "right"),
-            (str(row["firsts"]), "right"),
-            (str(row["top3"]), "right"),
-        )
+        cells = tuple(zip(league_cells(row, lang), ("left", "left", "right", "right", "right"), strict=True))
         body.append(
             '<tr class="kpi-league-row">'
             + "".join(

@@ -1147,6 +1147,30 @@ def tile_series(f: Filters) -> pl.DataFrame:
     return _tile_series(data_version(), replace(f, year=0, period=FULL_YEAR))
 
 
+# --- PDF briefing (issue 15) -------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False)
+def _first_places(version: str, f: Filters) -> pl.DataFrame:
+    return _query(
+        f"""
+        SELECT i.indicator_id, i.dept_id, d.name AS dept_name, d.full_name AS dept_full_name,
+               i.name, i.value_text, i.unit, i.rank, i.rank_scope, i.rank_is_top_n, i.is_forecast, i.quote
+        FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
+        JOIN departments d ON d.dept_id = i.dept_id
+        WHERE {_STATED_FIRST_SQL}
+        ORDER BY i.is_forecast, d.sort_order, i.indicator_id
+        """,
+        scope=_scope(f),
+    )
+
+
+def first_places(f: Filters) -> pl.DataFrame:
+    """Every figure stated as 全省第1 (the 全省第一 tile's figures, then the 预计全省第一 ones
+    marked ``is_forecast``), in department order: the first places in words. Confirmed figures only."""
+    return _first_places(data_version(), f)
+
+
 _CACHED = (
     _data_problems,
     _scope_table,
@@ -1179,4 +1203,5 @@ _CACHED = (
     _goal_history,
     _rank_moves,
     _tile_series,
+    _first_places,
 )
