@@ -308,23 +308,23 @@ TEXT: dict[str, dict[str, str]] = {
     # overview
     "status_mix": {"zh": "各部门目标完成状态", "en": "Status mix by department"},
     "status_mix_caption": {
-        "zh": "问题在前：未完成、难度较大、待验收目标多的部门排在最上，其后按达成率从低到高。点击部门可查看该部门的全部目标。",
-        "en": "Problems first: departments with goals not met, at risk or pending come first, then by share met, lowest first. Click a department to list its goals.",
+        "zh": "问题在前：红灯（滞后）目标多的部门排在最上，其次黄灯，灯数相同再比未完成、难度较大、待验收的目标数，其后按达到进度的目标占比从低到高。点击部门可查看该部门的全部目标。",
+        "en": "Problems first: departments with the most red lights (behind) come first, then yellow; equal lights, then goals not met, at risk or pending; then by share of goals on pace, lowest first. Click a department to list its goals.",
     },
     "status_mix_hidden": {
-        "zh": "另有 {n} 个部门的目标均无问题，未列出；可打开“显示全部”。",
-        "en": "{n} more departments have no problem goal and are not listed; turn on “Show all”.",
+        "zh": "另有 {n} 个部门没有红灯、黄灯或未完成、难度较大、待验收的目标，未列出；可打开“显示全部”。",
+        "en": "{n} more departments have no red or yellow light and no goal not met, at risk or pending, and are not listed; turn on “Show all”.",
     },
     "show_all_departments": {"zh": "显示全部部门（共 {n} 个）", "en": "Show all departments ({n})"},
     "problems": {"zh": "需关注的部门", "en": "Departments needing attention"},
     "problems_none": {
-        "zh": "当前筛选条件下没有未完成、难度较大或待验收的目标。",
-        "en": "No goal is not met, at risk or pending under these filters.",
+        "zh": "当前筛选条件下没有红灯、黄灯目标，也没有未完成、难度较大或待验收的目标。",
+        "en": "No goal has a red or yellow light, and none is not met, at risk or pending, under these filters.",
     },
     "league": {"zh": "部门赛马榜", "en": "Department league table"},
     "league_rule": {
-        "zh": "排序规则：先比目标达成率（超额完成+已完成的目标占比），相同再比原文写明的“全省第1”指标个数，再比“全省前三”指标个数；三项都相同为并列。“预计”“有望”等预测不计入。",
-        "en": "Rule: share of goals met (exceeded + achieved) first, then figures the source states as 1st in the province, then figures in the provincial top 3; equal on all three is a tie. Forecasts (预计, 有望) are not counted.",
+        "zh": "排序规则：先比进度达标率（绿灯——达到时序进度，全年为完成目标——的目标占比），相同再比原文写明的“全省第1”指标个数，再比“全省前三”指标个数；三项都相同为并列，并列中红灯、黄灯多的排在后面。“预计”“有望”等预测不计入。",
+        "en": "Rule: share of goals on pace (green light: on pace with time elapsed, at full year target met) first, then figures the source states as 1st in the province, then figures in the provincial top 3; equal on all three is a tie, listed with more red, then yellow lights lower. Forecasts (预计, 有望) are not counted.",
     },
     "col_place": {"zh": "名次", "en": "Place"},
     "col_top3_short": {"zh": "全省前三", "en": "Top 3"},
@@ -441,6 +441,12 @@ TEXT: dict[str, dict[str, str]] = {
     "col_first": {"zh": "其中全省第一", "en": "Of which No. 1"},
     "col_total": {"zh": "目标总数", "en": "Total goals"},
     "col_met_share": {"zh": "达成率", "en": "Share met"},
+    # problems first by lights (issue 14 with issue 12's lights)
+    "col_on_pace_share": {"zh": "进度达标率", "en": "On pace"},
+    "league_hidden": {
+        "zh": "共 {total} 个部门，列出前 {n} 名和后 {n} 名，另有 {hidden} 个部门未列出；可打开“显示全部”。",
+        "en": "{total} departments: the top {n} and the bottom {n} are listed, {hidden} more are not; turn on “Show all”.",
+    },
     "col_themes": {"zh": "主题", "en": "Themes"},
     "col_title": {"zh": "目标任务", "en": "Goal"},
     "col_result": {"zh": "完成情况", "en": "Result"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 
+from kpi.contract.vocab import FULL_YEAR
 from kpi.web import i18n
 from kpi.web.i18n import t
 
@@ -168,17 +169,22 @@ def goal_card_html(
     )
 
 
-def problems_html(rows: list[dict], lang: str) -> str:
-    """One line per department with a problem, worst first: "市经信局：⚠ 难度较大 2".
+def problems_html(rows: list[dict], lang: str, period: str = FULL_YEAR) -> str:
+    """One line per department with a problem, worst first: its red and yellow lights, then the
+    statuses behind them — "市经信局：▲ 未完成 2（难度较大 2）".
 
-    ``rows``: dept name, not_met, at_risk, pending (from queries.problem_departments)."""
+    ``rows``: dept name, red, yellow, not_met, at_risk, pending (from queries.problem_departments)."""
     items = []
     for row in rows:
-        counts = "、".join(
+        lights = "、".join(
+            f"{i18n.light_label(light, period, lang)} {row[light]}" for light in ("red", "yellow") if row[light]
+        )
+        statuses = "、".join(
             f"{i18n.status_label(status, lang)} {row[status]}"
             for status in ("not_met", "at_risk", "pending")
             if row[status]
         )
+        counts = f"{lights}（{statuses}）" if lights and statuses else lights or statuses
         name = html.escape(i18n.department_name(row["name"], lang))
         items.append(f'<li class="kpi-problem"><strong>{name}</strong>：{html.escape(counts)}</li>')
     return f'<ul class="kpi-problems" style="margin:0 0 0.5rem 1.1rem;padding:0">{"".join(items)}</ul>'
@@ -194,7 +200,7 @@ def league_html(rows: list[dict], lang: str) -> str:
         for key, align in (
             ("col_place", "left"),
             ("col_department", "left"),
-            ("col_met_share", "right"),
+            ("col_on_pace_share", "right"),
             ("tile_first", "right"),
             ("col_top3_short", "right"),
         )
@@ -202,7 +208,7 @@ def league_html(rows: list[dict], lang: str) -> str:
     body = []
     for row in rows:
         place = t("place_tied" if row["tied"] else "place", lang, n=row["place"])
-        share = f"{round(row['met_share'] * 100)}% ({row['met']}/{row['total']})"
+        share = f"{round(row['green_share'] * 100)}% ({row['green']}/{row['total']})"
         cells = (
             (place, "left"),
             (i18n.department_name(row["name"], lang), "left"),

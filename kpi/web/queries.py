@@ -243,7 +243,7 @@ def _goal_scope(f: Filters, every_period: bool = False) -> tuple[str, dict[str, 
         conditions.append(_SEARCH_SQL)
         params.update({f"q{k}": variant for k, variant in enumerate(variants)})
     sql = f"""
-        SELECT g.goal_id, g.dept_id, g.status
+        SELECT g.goal_id, g.dept_id, g.status, g.light
         FROM goals g JOIN departments d ON d.dept_id = g.dept_id
         WHERE {" AND ".join(conditions)}
     """
@@ -259,7 +259,7 @@ def _scope_table(version: str, f: Filters) -> pa.Table:
 
 
 def _scope(f: Filters) -> pa.Table:
-    """goal_id, dept_id, status of the goals that pass the filters, evaluated once per combination."""
+    """goal_id, dept_id, status, light of the goals that pass the filters, evaluated once per combination."""
     return _scope_table(data_version(), f)
 
 
@@ -449,24 +449,34 @@ def status_by_department(f: Filters, limit: int | None = None) -> tuple[pl.DataF
 
 # --- problems first ------------------------------------------------------------------------
 
-# Per department of the scope: goals, one count per problem status, share met. The columns the
-# worst-first order below reads; shared by every query that lists departments worst first.
+# Per department of the scope: goals, one count per light and per problem status, shares. The
+# columns the worst-first order below reads; shared by every query that lists departments worst
+# first. A department has a problem when a goal has a red or yellow light, or a status not met,
+# at risk or pending (the light rules make those red or yellow; the status is counted too, so a
+# goal is never dropped from the problems because of its light alone).
 _PER_DEPT_SQL = """
     SELECT dept_id, count(*) AS total,
+           count(*) FILTER (WHERE light = 'red') AS red,
+           count(*) FILTER (WHERE light = 'yellow') AS yellow,
+           count(*) FILTER (WHERE light = 'green') / count(*) AS green_share,
            count(*) FILTER (WHERE status = 'not_met') AS not_met,
            count(*) FILTER (WHERE status = 'at_risk') AS at_risk,
            count(*) FILTER (WHERE status = 'pending') AS pending,
-           count(*) FILTER (WHERE status IN ('not_met', 'at_risk', 'pending')) AS problems,
+           count(*) FILTER (WHERE light IN ('red', 'yellow') OR status IN ('not_met', 'at_risk', 'pending')) AS problems,
            count(*) FILTER (WHERE status IN ('exceeded', 'achieved')) / count(*) AS met_share,
            count(*) FILTER (WHERE status = 'exceeded') / count(*) AS exceeded_share
     FROM fg GROUP BY dept_id
 """
-# THE order of departments "worst first", in one place: most unmet goals, then at risk, then
-# pending, then lowest share met. (When report periods bring red/yellow/green lights, they slot
-# in here, before the status counts.) ``p`` is a row of _PER_DEPT_SQL, ``d`` its department.
+# THE order of departments "worst first", in one place: most red lights, then yellow ones; equal
+# on those, the status breaks the tie (most unmet goals, then at risk, then pending); then the
+# lowest share of green lights (a goal without a measurable light, 无量化进度, is not on track
+# either), then lowest share met. ``p`` is a row of _PER_DEPT_SQL, ``d`` its department.
 _WORST_FIRST_SQL = (
-    "p.not_met DESC, p.at_risk DESC, p.pending DESC, p.met_share ASC, p.exceeded_share ASC, p.total DESC, d.sort_order"
+    "p.red DESC, p.yellow DESC, p.not_met DESC, p.at_risk DESC, p.pending DESC, "
+    "p.green_share ASC, p.met_share ASC, p.exceeded_share ASC, p.total DESC, d.sort_order"
 )
+# The best departments first (the reverse, for those without a problem): most green, most met.
+_BEST_FIRST_SQL = "p.green_share DESC, p.met_share DESC, p.exceeded_share DESC, p.total DESC, d.sort_order"
 # With this many departments or fewer, every department is shown; beyond, every department
 # with a problem plus the best PROBLEMS_TOP_N others (the rest behind "show all").
 SHOW_ALL_DEPARTMENTS = 20
@@ -483,8 +493,7 @@ def _status_worst_first(version: str, f: Filters, show_all: bool) -> tuple[pl.Da
                    row_number() OVER (ORDER BY {_WORST_FIRST_SQL}) AS dept_order,
                    -- place among the departments without a problem, best first
                    CASE WHEN p.problems = 0 THEN row_number() OVER (
-                       PARTITION BY p.problems = 0
-                       ORDER BY p.met_share DESC, p.exceeded_share DESC, p.total DESC, d.sort_order
+                       PARTITION BY p.problems = 0 ORDER BY {_BEST_FIRST_SQL}
                    ) END AS best_order,
                    count(*) OVER () AS departments
             FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
@@ -518,7 +527,8 @@ def _status_worst_first(version: str, f: Filters, show_all: bool) -> tuple[pl.Da
 def status_worst_first(f: Filters, show_all: bool = False) -> tuple[pl.DataFrame, int, int]:
     """Goals per department and status, departments worst first (``_WORST_FIRST_SQL``).
 
-    No department with a goal not met, at risk or pending is ever left out: up to
+    No department with a problem (a red or yellow light, a goal not met, at risk or pending) is
+    ever left out: up to
     ``SHOW_ALL_DEPARTMENTS`` departments all are shown, beyond that those with a problem plus
     the ``PROBLEMS_TOP_N`` best others (all with ``show_all``).
     Returns (frame: dept_id, name, full_name, status, goals, total, problems, met_share,
@@ -531,7 +541,7 @@ def _problem_departments(version: str, f: Filters) -> pl.DataFrame:
     return _query(
         f"""
         WITH per_dept AS ({_PER_DEPT_SQL})
-        SELECT p.dept_id, d.name, d.full_name, p.not_met, p.at_risk, p.pending, p.total
+        SELECT p.dept_id, d.name, d.full_name, p.red, p.yellow, p.not_met, p.at_risk, p.pending, p.total
         FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
         WHERE p.problems > 0
         ORDER BY {_WORST_FIRST_SQL}
@@ -541,14 +551,15 @@ def _problem_departments(version: str, f: Filters) -> pl.DataFrame:
 
 
 def problem_departments(f: Filters) -> pl.DataFrame:
-    """Every department with a goal not met, at risk or pending, worst first, with those counts."""
+    """Every department with a red or yellow light or a goal not met, at risk or pending, worst
+    first (``_WORST_FIRST_SQL``), with those counts."""
     return _problem_departments(data_version(), f)
 
 
 @st.cache_data(show_spinner=False)
-def _league_table(version: str, f: Filters) -> pl.DataFrame:
+def _league_table(version: str, f: Filters, show_all: bool) -> tuple[pl.DataFrame, int, int]:
     scope = _scope(f)
-    return _query(
+    frame = _query(
         f"""
         WITH per_dept AS ({_PER_DEPT_SQL}),
         ranks AS (
@@ -561,27 +572,50 @@ def _league_table(version: str, f: Filters) -> pl.DataFrame:
         ),
         counted AS (
             SELECT p.dept_id, d.name, d.full_name, p.total,
-                   CAST(round(p.met_share * p.total) AS BIGINT) AS met, p.met_share,
-                   coalesce(r.firsts, 0) AS firsts, coalesce(r.top3, 0) AS top3, d.sort_order
+                   CAST(round(p.green_share * p.total) AS BIGINT) AS green, p.green_share,
+                   CAST(round(p.met_share * p.total) AS BIGINT) AS met, p.met_share, p.red, p.yellow,
+                   coalesce(r.firsts, 0) AS firsts, coalesce(r.top3, 0) AS top3, d.sort_order,
+                   -- the order among equals: worst first from the bottom up (_WORST_FIRST_SQL)
+                   row_number() OVER (ORDER BY {_WORST_FIRST_SQL}) AS worst_order
             FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
             LEFT JOIN ranks r ON r.dept_id = p.dept_id
+        ),
+        placed AS (
+            SELECT *, rank() OVER (ORDER BY green_share DESC, firsts DESC, top3 DESC) AS place,
+                   count(*) OVER (PARTITION BY green_share, firsts, top3) > 1 AS tied,
+                   row_number() OVER (ORDER BY green_share DESC, firsts DESC, top3 DESC, worst_order DESC)
+                       AS line,
+                   count(*) OVER () AS departments
+            FROM counted
         )
-        SELECT dept_id, name, full_name, total, met, met_share, firsts, top3,
-               rank() OVER (ORDER BY met_share DESC, firsts DESC, top3 DESC) AS place,
-               count(*) OVER (PARTITION BY met_share, firsts, top3) > 1 AS tied
-        FROM counted
-        ORDER BY place, sort_order, dept_id
+        SELECT dept_id, name, full_name, total, green, green_share, met, met_share, red, yellow,
+               firsts, top3, place, tied, departments, count(*) OVER () AS shown_departments
+        FROM placed
+        WHERE $show_all OR departments <= $keep_all OR line <= $top_n OR line > departments - $top_n
+        ORDER BY line
         """,
+        {"show_all": bool(show_all), "keep_all": SHOW_ALL_DEPARTMENTS, "top_n": PROBLEMS_TOP_N},
         scope=scope,
     )
+    if not frame.height:
+        return frame.drop("departments", "shown_departments"), 0, 0
+    total = int(frame.get_column("departments")[0])
+    hidden = total - int(frame.get_column("shown_departments")[0])
+    return frame.drop("departments", "shown_departments"), total, hidden
 
 
-def league_table(f: Filters) -> pl.DataFrame:
-    """The 赛马 league table: departments by share of goals met (超额完成 + 已完成), then stated
-    全省第1 figures, then 全省前三 figures (confirmed ones only, forecasts never counted); equal on all three is a
-    tie, with the same ``place`` (1, 1, 3 …) and ``tied`` true.
-    Columns: dept_id, name, full_name, total, met, met_share, firsts, top3, place, tied."""
-    return _league_table(data_version(), f)
+def league_table(f: Filters, show_all: bool = False) -> tuple[pl.DataFrame, int, int]:
+    """The 赛马 league table: departments by share of goals on or ahead of time progress (green
+    lights: 达到时序进度, at 全年 完成目标), then stated 全省第1 figures, then 全省前三 figures
+    (confirmed ones only, forecasts never counted); equal on all three is a tie, with the same
+    ``place`` (1, 1, 3 …) and ``tied`` true. Among equals the worse department (``_WORST_FIRST_SQL``:
+    more red, then yellow lights, then status) is listed lower.
+
+    Up to ``SHOW_ALL_DEPARTMENTS`` departments all are listed; beyond, the ``PROBLEMS_TOP_N``
+    best and the ``PROBLEMS_TOP_N`` laggards at the bottom (all with ``show_all``).
+    Returns (frame: dept_id, name, full_name, total, green, green_share, met, met_share, red,
+    yellow, firsts, top3, place, tied; number of departments; number left out)."""
+    return _league_table(data_version(), f, bool(show_all))
 
 
 @st.cache_data(show_spinner=False)
@@ -901,6 +935,11 @@ _AMOUNT_SHARE_SQL = f"""
     CASE WHEN i.unit IN ('%', '个百分点', '位次', '') THEN NULL ELSE {_PCT_OF_TARGET_SQL} END
 """
 _LIGHT_ORDER_SQL = "CASE g.light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'green' THEN 2 ELSE 3 END"
+# Within one light, the status breaks the tie, worst first (not met, at risk, pending, on track …).
+_STATUS_ORDER_SQL = (
+    "CASE g.status WHEN 'not_met' THEN 0 WHEN 'at_risk' THEN 1 WHEN 'pending' THEN 2 "
+    "WHEN 'on_track' THEN 3 WHEN 'achieved' THEN 4 ELSE 5 END"
+)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -967,7 +1006,7 @@ def _light_goal_page(version: str, f: Filters, lights: tuple[str, ...], limit: i
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN departments d ON d.dept_id = g.dept_id
         WHERE list_contains($lights, g.light)
-        ORDER BY {_LIGHT_ORDER_SQL}, d.sort_order, g.seq
+        ORDER BY {_LIGHT_ORDER_SQL}, {_STATUS_ORDER_SQL}, d.sort_order, g.seq
         LIMIT $limit OFFSET $offset
         """,
         {"lights": list(lights), "limit": int(limit), "offset": int(offset)},
@@ -986,7 +1025,8 @@ def _light_goal_page(version: str, f: Filters, lights: tuple[str, ...], limit: i
 
 
 def light_attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
-    """Goals with a red light, then those with a yellow one, one page, and their total count."""
+    """Goals with a red light, then those with a yellow one (within a light, not met, at risk,
+    pending, on track, then the rest), one page, and their total count."""
     return _light_goal_page(data_version(), f, ("red", "yellow"), limit, offset)
 
 

@@ -66,9 +66,14 @@ def test_overview_opens_with_the_departments_needing_attention(make_app, goals: 
     assert 'class="kpi-copy"' in blocks[0]
     first_html = blocks[1]
     assert 'class="kpi-problems"' in first_html
-    problems = goals.filter(pl.col("status").is_in(["not_met", "at_risk", "pending"]))
+    problems = goals.filter(
+        pl.col("status").is_in(["not_met", "at_risk", "pending"]) | pl.col("light").is_in(["red", "yellow"])
+    )
     for name in problems.get_column("dept_name").unique():
         assert name in first_html
+    # Each line names the lights first, the statuses behind them.
+    assert "市经信局</strong>：▲ 未完成 2、◑ 基本完成 1（⚠ 难度较大 2）" in first_html
+    assert "市农业农村局</strong>：◑ 基本完成 1</li>" in first_html
     # Cards of several departments are numbered with their department, not a bare "1.".
     for title in card_titles(app):
         dept, number = title.split(" ", 1)[0], title.split(" ", 2)[1]

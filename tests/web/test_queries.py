@@ -328,7 +328,7 @@ def test_unconfirmed_figures_are_shown_but_not_counted(
     queries.clear_caches()
     before = queries.tiles(Filters(year))["provincial_firsts"]
     ranked_before = queries.ranked_figures(Filters(year), "province")[1]
-    league_before = dict(queries.league_table(Filters(year)).select("dept_id", "firsts").iter_rows())
+    league_before = dict(queries.league_table(Filters(year))[0].select("dept_id", "firsts").iter_rows())
     statements_before = queries.rank_statements(Filters(year), "province")[1]
     gaps_before = queries.target_gaps(Filters(year))[1]
     goals = data.goals
@@ -347,7 +347,7 @@ def test_unconfirmed_figures_are_shown_but_not_counted(
     )
     assert targeted["indicator_id"] not in queries.target_figures(Filters(year))[0].get_column("indicator_id")
     # The views of problems first: league table, ranks as sentences, misses against targets.
-    league = queries.league_table(Filters(year)).filter(pl.col("dept_id") == first["dept_id"])
+    league = queries.league_table(Filters(year))[0].filter(pl.col("dept_id") == first["dept_id"])
     assert league.get_column("firsts").to_list() == [league_before[first["dept_id"]] - 1]
     stated = queries.rank_statements(Filters(year), "province")[0].get_column("indicator_id")
     assert first["indicator_id"] not in stated and stated.len() == statements_before - 1 - (
@@ -444,29 +444,48 @@ PROBLEM_STATUSES = ["not_met", "at_risk", "pending"]
 def _per_department(goals: pl.DataFrame) -> pl.DataFrame:
     return goals.group_by("dept_id", "sort_order").agg(
         total=pl.len(),
+        red=(pl.col("light") == "red").sum(),
+        yellow=(pl.col("light") == "yellow").sum(),
+        green=(pl.col("light") == "green").sum(),
         not_met=(pl.col("status") == "not_met").sum(),
         at_risk=(pl.col("status") == "at_risk").sum(),
         pending=(pl.col("status") == "pending").sum(),
         met=pl.col("status").is_in(["exceeded", "achieved"]).sum(),
         exceeded=(pl.col("status") == "exceeded").sum(),
+        problem=(pl.col("light").is_in(["red", "yellow"]) | pl.col("status").is_in(PROBLEM_STATUSES)).any(),
     )
 
 
-def test_status_chart_lists_departments_worst_first(year: int, goals: pl.DataFrame) -> None:
-    frame, total, hidden = queries.status_worst_first(Filters(year))
+def worst_first(goals: pl.DataFrame) -> list[str]:
+    """Departments worst first, worked out here from the goals: most red lights, then yellow,
+    then the statuses (not met, at risk, pending), then lowest share green, then share met."""
     per = _per_department(goals).with_columns(
-        met_share=pl.col("met") / pl.col("total"), exceeded_share=pl.col("exceeded") / pl.col("total")
+        green_share=pl.col("green") / pl.col("total"),
+        met_share=pl.col("met") / pl.col("total"),
+        exceeded_share=pl.col("exceeded") / pl.col("total"),
     )
-    expected = per.sort(
-        ["not_met", "at_risk", "pending", "met_share", "exceeded_share", "total", "sort_order"],
-        descending=[True, True, True, False, False, True, False],
+    return (
+        per.sort(
+            ["red", "yellow", "not_met", "at_risk", "pending", "green_share", "met_share", "exceeded_share"]
+            + ["total", "sort_order"],
+            descending=[True, True, True, True, True, False, False, False, True, False],
+        )
+        .get_column("dept_id")
+        .to_list()
     )
+
+
+def test_status_chart_lists_departments_worst_first_by_lights(year: int, goals: pl.DataFrame) -> None:
+    frame, total, hidden = queries.status_worst_first(Filters(year))
     shown = frame.unique("dept_id", maintain_order=True).get_column("dept_id").to_list()
-    assert shown == expected.get_column("dept_id").to_list()
+    assert shown == worst_first(goals)
+    # Read off the bundled lights: 市经信局 has two red lights (难度较大), 市建设局 two yellow ones
+    # (有望), then one yellow each — 市档案馆 (待验收) before 市农业农村局 (有望完成: the status
+    # breaks the tie). Sorted by status alone, 市农业农村局 (no goal not met, at risk or pending)
+    # was among the departments without a problem.
+    assert shown[:4] == ["economy_it", "housing_construction", "archives", "agriculture_rural"]
     # 14 departments (≤ 20): every one shown, none behind "show all".
     assert (total, hidden) == (goals.get_column("dept_id").n_unique(), 0)
-    problem_depts = goals.filter(pl.col("status").is_in(PROBLEM_STATUSES)).get_column("dept_id").unique()
-    assert set(shown[: problem_depts.len()]) == set(problem_depts)
     for dept_id, part in frame.group_by("dept_id"):
         chosen = goals.filter(pl.col("dept_id") == dept_id[0])
         assert dict(zip(part["status"], part["goals"], strict=True)) == dict(
@@ -474,21 +493,46 @@ def test_status_chart_lists_departments_worst_first(year: int, goals: pl.DataFra
         )
 
 
-def test_problem_departments_are_every_department_with_a_problem(year: int, goals: pl.DataFrame) -> None:
+def test_problem_departments_are_every_department_with_a_red_or_yellow_light(
+    year: int, goals: pl.DataFrame
+) -> None:
     frame = queries.problem_departments(Filters(year))
-    expected = _per_department(goals.filter(pl.col("status").is_in(PROBLEM_STATUSES)))
-    assert set(frame.get_column("dept_id")) == set(expected.get_column("dept_id"))
-    assert frame.height >= 1
+    per = _per_department(goals)
+    with_problem = set(per.filter(pl.col("problem")).get_column("dept_id"))
+    assert frame.get_column("dept_id").to_list() == [d for d in worst_first(goals) if d in with_problem]
+    assert "agriculture_rural" in with_problem  # a yellow light (有望完成), no problem status
     for row in frame.iter_rows(named=True):
         chosen = goals.filter(pl.col("dept_id") == row["dept_id"])
         for status in PROBLEM_STATUSES:
             assert row[status] == chosen.filter(pl.col("status") == status).height
+        for light in ("red", "yellow"):
+            assert row[light] == chosen.filter(pl.col("light") == light).height
 
 
-def test_league_table_separates_departments_and_shows_ties(
+def test_needs_attention_is_red_then_yellow_with_the_status_breaking_ties(year: int, goals: pl.DataFrame) -> None:
+    page, total = queries.light_attention_goals(Filters(year), 50, 0)
+    lit = goals.filter(pl.col("light").is_in(["red", "yellow"]))
+    assert total == lit.height == page.height
+    severity = {"not_met": 0, "at_risk": 1, "pending": 2, "on_track": 3, "achieved": 4, "exceeded": 5}
+    expected = (
+        lit.with_columns(
+            light_order=(pl.col("light") == "yellow").cast(pl.Int8),
+            status_order=pl.col("status").replace_strict(severity),
+        )
+        .sort("light_order", "status_order", "sort_order", "seq")
+        .get_column("goal_id")
+        .to_list()
+    )
+    assert page.get_column("goal_id").to_list() == expected
+    # Bundled: the two red 难度较大 goals, then 市档案馆's 待验收 before the four 有望完成.
+    assert page.get_column("status").to_list() == ["at_risk"] * 2 + ["pending"] + ["on_track"] * 4
+
+
+def test_league_table_separates_departments_by_lights_and_shows_ties(
     year: int, goals: pl.DataFrame, indicators: pl.DataFrame
 ) -> None:
-    frame = queries.league_table(Filters(year))
+    frame, total, hidden = queries.league_table(Filters(year))
+    assert (total, hidden) == (goals.get_column("dept_id").n_unique(), 0)
     # Only confirmed figures count (待核 ones wait for staff), and never a forecast.
     achieved = indicators.filter(
         (pl.col("confidence") == "high")
@@ -501,7 +545,7 @@ def test_league_table_separates_departments_and_shows_ties(
     expected = (
         _per_department(goals)
         .join(ranks, on="dept_id", how="left")
-        .with_columns(pl.col("firsts", "top3").fill_null(0), share=pl.col("met") / pl.col("total"))
+        .with_columns(pl.col("firsts", "top3").fill_null(0), share=pl.col("green") / pl.col("total"))
         .with_columns(key=pl.struct(pl.col("share"), "firsts", "top3"))
         .with_columns(place=pl.col("key").rank("min", descending=True))
     )
@@ -509,8 +553,8 @@ def test_league_table_separates_departments_and_shows_ties(
     assert set(got) == set(expected.get_column("dept_id"))
     for row in expected.iter_rows(named=True):
         shown = got[row["dept_id"]]
-        assert (shown["met"], shown["total"], shown["firsts"], shown["top3"]) == (
-            row["met"],
+        assert (shown["green"], shown["total"], shown["firsts"], shown["top3"]) == (
+            row["green"],
             row["total"],
             row["firsts"],
             row["top3"],
@@ -518,8 +562,10 @@ def test_league_table_separates_departments_and_shows_ties(
         assert shown["place"] == row["place"]
         assert shown["tied"] == (expected.filter(pl.col("key") == row["key"]).height > 1)
     assert frame.get_column("place").to_list() == sorted(frame.get_column("place").to_list())
-    # Ranks break the ties of ten departments at 100% met: more than two places among them.
-    full = frame.filter(pl.col("met") == pl.col("total"))
+    # The bottom: 市建设局 (3 of 5 goals green) and 市经信局 (2 of 5: two red, one yellow).
+    assert frame.get_column("dept_id").tail(2).to_list() == ["housing_construction", "economy_it"]
+    # Ranks break the ties of the departments with every light green: more than two places.
+    full = frame.filter(pl.col("green") == pl.col("total"))
     assert full.get_column("place").n_unique() > 2
 
 
