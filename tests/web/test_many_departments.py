@@ -150,8 +150,9 @@ def _worst_first(goals: pl.DataFrame, departments: pl.DataFrame) -> pl.DataFrame
         green_share=(pl.col("light") == "green").mean(),
         met_share=pl.col("status").is_in(["exceeded", "achieved"]).mean(),
         exceeded_share=(pl.col("status") == "exceeded").mean(),
-        problem=(pl.col("light").is_in(["red", "yellow"]) | pl.col("status").is_in(["not_met", "at_risk", "pending"]))
-        .any(),
+        problem=(
+            pl.col("light").is_in(["red", "yellow"]) | pl.col("status").is_in(["not_met", "at_risk", "pending"])
+        ).any(),
     )
     return per.join(departments.select("dept_id", "sort_order"), on="dept_id").sort(
         ["red", "yellow", "not_met", "at_risk", "pending", "green_share", "met_share", "exceeded_share"]
@@ -182,9 +183,10 @@ def test_no_department_with_a_problem_is_behind_show_all(many: pl.DataFrame, man
     assert len(shown) == len(laggards) + queries.PROBLEMS_TOP_N
     assert hidden == total - len(shown)
     everything, _, none_hidden = queries.status_worst_first(f, show_all=True)
-    assert everything.unique("dept_id", maintain_order=True).get_column("dept_id").to_list() == expected.get_column(
-        "dept_id"
-    ).to_list()
+    assert (
+        everything.unique("dept_id", maintain_order=True).get_column("dept_id").to_list()
+        == expected.get_column("dept_id").to_list()
+    )
     assert none_hidden == 0
 
 

@@ -493,9 +493,7 @@ def test_status_chart_lists_departments_worst_first_by_lights(year: int, goals: 
         )
 
 
-def test_problem_departments_are_every_department_with_a_red_or_yellow_light(
-    year: int, goals: pl.DataFrame
-) -> None:
+def test_problem_departments_are_every_department_with_a_red_or_yellow_light(year: int, goals: pl.DataFrame) -> None:
     frame = queries.problem_departments(Filters(year))
     per = _per_department(goals)
     with_problem = set(per.filter(pl.col("problem")).get_column("dept_id"))
