@@ -32,23 +32,43 @@ def main(argv: list[str] | None = None) -> int:
     from kpi.web import queries
 
     year = queries.years()[0]
+
+    def first_goals(f: queries.Filters) -> tuple[str, ...]:
+        return tuple(queries.light_attention_goals(f, 5, 0)[0].get_column("goal_id").to_list())
+
+    def first_keys(f: queries.Filters) -> tuple[str, ...]:
+        return tuple(queries.light_attention_goals(f, 5, 0)[0].get_column("goal_key").to_list())
+
+    def previous(f: queries.Filters) -> str:
+        return queries.previous_period(f.year, f.period) or f.period
+
+    # The queries the pages run now (pages/*_page.py and kpi/web/components.py), page by page.
     calls = {
         "years": lambda f: queries.years(),
-        "departments": lambda f: queries.departments(),
+        "period_info": lambda f: queries.period_info(f.year, f.period),
+        # overview
+        "problem_departments": queries.problem_departments,
+        "light_counts": queries.light_counts,
+        "tile_series": queries.tile_series,
         "tiles": queries.tiles,
-        "status_by_department(top 10)": lambda f: queries.status_by_department(f, 10),
-        "status_by_department(all)": lambda f: queries.status_by_department(f, None),
-        "top3_leaderboard(top 10)": lambda f: queries.top3_leaderboard(f, 10),
-        "attention_goals(page 1)": lambda f: queries.attention_goals(f, 10, 0),
+        "status_worst_first": queries.status_worst_first,
+        "status_worst_first(all)": lambda f: queries.status_worst_first(f, show_all=True),
+        "league_table": queries.league_table,
+        "light_attention_goals(page 1)": lambda f: queries.light_attention_goals(f, 5, 0),
+        "light_changes(top 10)": lambda f: queries.light_changes(f, previous(f), 10),
+        "indicators_of_goals(5 goals)": lambda f: queries.indicators_of_goals(first_goals(f), (f.year,)),
+        "goal_history(5 goals)": lambda f: queries.goal_history(first_keys(f)),
+        "rank_moves(5 goals)": lambda f: queries.rank_moves(first_goals(f), f.year, previous(f)),
+        # rankings
+        "rank_statements(every scope)": lambda f: [queries.rank_statements(f, g) for g in queries.SCOPE_GROUPS],
+        # targets
+        "progress_figures(top 15)": lambda f: queries.progress_figures(f, 15),
+        "target_gaps(top 15)": lambda f: queries.target_gaps(f, 15),
+        "title_target_goals": queries.title_target_goals,
+        # departments and goals
+        "departments_matching(200)": lambda f: queries.departments_matching(f, 200),
         "goal_page(page 1)": lambda f: queries.goal_page(f, 10, 0),
         "goal_page(last page)": lambda f: queries.goal_page(f, 10, max(0, queries.goal_page(f, 1, 0)[1] - 10)),
-        "indicators_of_goals(10 goals)": lambda f: queries.indicators_of_goals(
-            tuple(queries.goal_page(f, 10, 0)[0].get_column("goal_id").to_list()), (f.year,)
-        ),
-        "ranked_figures(province, top 15)": lambda f: queries.ranked_figures(f, "province", 15),
-        "ranked_figures(province, all)": lambda f: queries.ranked_figures(f, "province", None),
-        "target_figures(top 15)": lambda f: queries.target_figures(f, 15),
-        "target_figures(all)": lambda f: queries.target_figures(f, None),
         "export_frames": queries.export_frames,
     }
     cases = [
@@ -61,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 theme_ids=tuple(state.get("theme", ())),
                 statuses=tuple(state.get("status", ())),
                 q=str(state.get("q", "")),
+                period=queries.period_codes(int(state.get("year", year)))[0],
             ),
         )
         for name, state in filter_cases(args.data.resolve())

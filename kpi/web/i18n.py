@@ -331,25 +331,13 @@ TEXT: dict[str, dict[str, str]] = {
     "place": {"zh": "第{n}", "en": "{n}"},
     "place_tied": {"zh": "并列第{n}", "en": "{n} (tied)"},
     "dept_goals_title": {"zh": "{name}的全部目标", "en": "All goals of {name}"},
-    "leaderboard": {"zh": "全省前三名次榜", "en": "Provincial top-3 leaderboard"},
-    "leaderboard_caption": {
-        "zh": "各部门指标中进入全省前三（第1至第3名，或“前三”）的个数。点击部门可筛选。",
-        "en": "Figures of each department ranked 1st–3rd (or top 3) in the province. Click to filter.",
-    },
     "attention": {"zh": "需关注", "en": "Needs attention"},
-    "attention_caption": {
-        "zh": "状态为难度较大、未完成或待验收的目标及其完成情况叙述。",
-        "en": "Goals at risk, not met or pending acceptance, with their narrative.",
-    },
     "attention_none": {"zh": "当前筛选条件下没有需关注的目标。", "en": "No goal needs attention under these filters."},
     # rankings
     "rankings_caption": {
         "zh": "按部门列出每项排名：全省第1最多的部门在前，部门内名次靠前的在前；“前N”写作区间；“预计”“有望”等预测单独标出，不计入统计。每项后附原文。",
         "en": "Every ranking, by department: departments with most stated provincial firsts first, best ranks first within each; “top N” is a range; forecasts (预计, 有望) are marked and not counted. Each with its quote.",
     },
-    "rank_axis": {"zh": "名次（第1名在左）", "en": "Rank (1st on the left)"},
-    "rank_point": {"zh": "具体名次", "en": "Exact rank"},
-    "rank_range": {"zh": "前N区间", "en": "Top-N range"},
     "no_ranked": {"zh": "该范围下没有排名数据。", "en": "No ranked figure in this scope."},
     # targets
     "targets_caption": {
@@ -431,14 +419,11 @@ TEXT: dict[str, dict[str, str]] = {
     "col_growth": {"zh": "增长%", "en": "Growth %"},
     "col_rank": {"zh": "名次", "en": "Rank"},
     "col_rank_text": {"zh": "排名", "en": "Ranking"},
-    "col_scope": {"zh": "排名范围", "en": "Scope"},
     "col_quote": {"zh": "原文", "en": "Quote"},
     "col_check": {"zh": "核对", "en": "Check"},
     "figure_unconfirmed": {"zh": "待核：{reason}", "en": "To check: {reason}"},
     "col_status": {"zh": "状态", "en": "Status"},
     "col_count": {"zh": "目标数", "en": "Goals"},
-    "col_top3": {"zh": "全省前三个数", "en": "Provincial top-3 figures"},
-    "col_first": {"zh": "其中全省第一", "en": "Of which No. 1"},
     "col_total": {"zh": "目标总数", "en": "Total goals"},
     "col_met_share": {"zh": "达成率", "en": "Share met"},
     # problems first by lights (issue 14 with issue 12's lights)

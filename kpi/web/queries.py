@@ -34,7 +34,6 @@ from kpi.contract.storage import data_dir
 from kpi.contract.vocab import FULL_YEAR, LIGHT_SEVERITY, STATUSES
 
 MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
-ATTENTION_STATUSES: tuple[str, ...] = ("not_met", "at_risk", "pending")
 SCOPE_GROUPS: tuple[str, ...] = ("province", "nation", "other")
 SEARCH_MAX_CHARS = 50
 # The tables the dashboard queries, loaded into memory. goal_targets is not shown as such
@@ -404,49 +403,6 @@ def tiles(f: Filters) -> dict[str, float | int]:
     return _tiles(data_version(), f)
 
 
-# --- overview charts --------------------------------------------------------------------
-
-
-@st.cache_data(show_spinner=False)
-def _status_by_department(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
-    frame = _query(
-        """
-        WITH per_dept AS (
-            SELECT dept_id, count(*) AS total,
-                   count(*) FILTER (WHERE status IN ('exceeded', 'achieved')) / count(*) AS met_share,
-                   count(*) FILTER (WHERE status = 'exceeded') / count(*) AS exceeded_share
-            FROM fg GROUP BY dept_id
-        ),
-        ranked AS (
-            SELECT p.*, d.name,
-                   row_number() OVER (
-                       ORDER BY p.met_share DESC, p.exceeded_share DESC, p.total DESC, d.sort_order
-                   ) AS dept_order
-            FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
-        )
-        SELECT r.dept_id, r.name, fg.status, count(*) AS goals, r.total, r.met_share, r.dept_order,
-               list_position($statuses_order, fg.status) AS status_order,
-               (SELECT count(*) FROM per_dept) AS departments
-        FROM fg JOIN ranked r ON r.dept_id = fg.dept_id
-        WHERE $limit IS NULL OR r.dept_order <= $limit
-        GROUP BY r.dept_id, r.name, fg.status, r.total, r.met_share, r.dept_order
-        ORDER BY dept_order, status_order
-        """,
-        {"limit": limit, "statuses_order": list(STATUSES)},
-        scope=_scope(f),
-    )
-    total = int(frame.get_column("departments")[0]) if frame.height else 0
-    return frame.drop("departments"), total
-
-
-def status_by_department(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
-    """Goals per department and status, departments sorted by share met.
-
-    Returns (frame: dept_id, name, status, goals, total, met_share, dept_order;
-    number of departments before the limit)."""
-    return _status_by_department(data_version(), f, limit)
-
-
 # --- problems first ------------------------------------------------------------------------
 
 # Per department of the scope: goals, one count per light and per problem status, shares. The
@@ -618,31 +574,6 @@ def league_table(f: Filters, show_all: bool = False) -> tuple[pl.DataFrame, int,
     return _league_table(data_version(), f, bool(show_all))
 
 
-@st.cache_data(show_spinner=False)
-def _top3_leaderboard(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
-    frame = _query(
-        f"""
-        WITH counted AS (
-            SELECT i.dept_id, count(*) AS top3, count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) AS firsts
-            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
-            WHERE {_PROVINCIAL_TOP3_SQL}
-            GROUP BY i.dept_id
-        )
-        SELECT c.dept_id, d.name, c.top3, c.firsts
-        FROM counted c JOIN departments d ON d.dept_id = c.dept_id
-        ORDER BY c.top3 DESC, c.firsts DESC, d.sort_order
-        """,
-        scope=_scope(f),
-    )
-    total = frame.height
-    return (frame.head(limit) if limit else frame), total
-
-
-def top3_leaderboard(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
-    """Departments by number of figures ranked in the provincial top 3 (全省第1–3 or 全省前三)."""
-    return _top3_leaderboard(data_version(), f, limit)
-
-
 # --- goal lists ---------------------------------------------------------------------------
 
 _GOAL_COLUMNS = """
@@ -652,26 +583,17 @@ _GOAL_COLUMNS = """
 
 
 @st.cache_data(show_spinner=False)
-def _goal_page(
-    version: str, f: Filters, statuses_first: tuple[str, ...], limit: int, offset: int
-) -> tuple[pl.DataFrame, int]:
+def _goal_page(version: str, f: Filters, limit: int, offset: int) -> tuple[pl.DataFrame, int]:
     scope = _scope(f)
-    params: dict[str, object] = {}
-    order = "d.sort_order, g.seq"
-    if statuses_first:
-        order = "list_position($statuses_first, g.status), " + order
-        params = {"statuses_first": list(statuses_first)}
-    restrict = "AND list_contains($statuses_first, g.status)" if statuses_first else ""
     frame = _query(
         f"""
         SELECT {_GOAL_COLUMNS}, count(*) OVER () AS total
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN departments d ON d.dept_id = g.dept_id
-        WHERE TRUE {restrict}
-        ORDER BY {order}
+        ORDER BY d.sort_order, g.seq
         LIMIT $limit OFFSET $offset
         """,
-        {**params, "limit": int(limit), "offset": int(offset)},
+        {"limit": int(limit), "offset": int(offset)},
         scope=scope,
     )
     if frame.height:
@@ -679,18 +601,13 @@ def _goal_page(
     if offset == 0 and limit > 0:
         return frame.drop("total"), 0
     # A page past the end has no row to carry the total: count separately (rare).
-    count = _query(f"SELECT count(*) FROM fg g WHERE TRUE {restrict}", params, scope=scope).item()
+    count = _query("SELECT count(*) FROM fg", scope=scope).item()
     return frame.drop("total"), int(count)
 
 
 def goal_page(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
     """One page of the goals that pass the filters, in department order, and their total count."""
-    return _goal_page(data_version(), f, (), limit, offset)
-
-
-def attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
-    """Goals not met, at risk or pending (in that order), one page, and their total count."""
-    return _goal_page(data_version(), f, ATTENTION_STATUSES, limit, offset)
+    return _goal_page(data_version(), f, limit, offset)
 
 
 _INDICATOR_COLUMNS = """
@@ -721,41 +638,6 @@ def indicators_of_goals(goal_ids: tuple[str, ...], years: tuple[int, ...]) -> pl
 
 
 # --- rankings and targets -------------------------------------------------------------------
-
-
-@st.cache_data(show_spinner=False)
-def _ranked_figures(version: str, f: Filters, scope_group: str, limit: int | None) -> tuple[pl.DataFrame, int]:
-    frame = _query(
-        f"""
-        WITH positions AS (
-            SELECT dept_id, row_number() OVER (ORDER BY sort_order, dept_id) - 1 AS dept_position
-            FROM departments
-        )
-        SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
-               i.rank, i.rank_scope, i.rank_is_top_n, i.quote, g.title AS goal_title,
-               p.dept_position, count(*) OVER () AS total
-        FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
-        JOIN departments d ON d.dept_id = i.dept_id
-        JOIN positions p ON p.dept_id = i.dept_id
-        JOIN goals g ON g.goal_id = i.goal_id
-        WHERE i.rank IS NOT NULL AND {_SCOPE_GROUP_SQL} = $scope_group
-        ORDER BY i.rank, i.rank_is_top_n, d.sort_order, i.indicator_id
-        LIMIT $limit
-        """,
-        {"scope_group": scope_group, "limit": limit},
-        scope=_scope(f),
-    )
-    return _split_total(frame)
-
-
-def ranked_figures(f: Filters, scope_group: str, limit: int | None = None) -> tuple[pl.DataFrame, int]:
-    """Ranked figures of one scope group (province / nation / other), best rank first.
-
-    ``dept_position`` is the department's place in ``departments()`` (0-based): it fixes
-    the department's colour in every chart."""
-    if scope_group not in SCOPE_GROUPS:
-        raise ValueError(f"unknown scope group {scope_group!r}")
-    return _ranked_figures(data_version(), f, scope_group, limit)
 
 
 @st.cache_data(show_spinner=False)
@@ -791,34 +673,6 @@ def rank_statements(f: Filters, scope_group: str, limit: int = 400) -> tuple[pl.
     if scope_group not in SCOPE_GROUPS:
         raise ValueError(f"unknown scope group {scope_group!r}")
     return _rank_statements(data_version(), f, scope_group, int(limit))
-
-
-@st.cache_data(show_spinner=False)
-def _target_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
-    frame = _query(
-        f"""
-        WITH measured AS (
-            SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
-                   i.target_text, i.completion_pct, i.higher_is_better, i.quote,
-                   {_PCT_OF_TARGET_SQL} AS pct_of_target, d.sort_order
-            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
-            JOIN departments d ON d.dept_id = i.dept_id
-            WHERE i.target IS NOT NULL OR i.completion_pct IS NOT NULL
-        )
-        SELECT * EXCLUDE (sort_order), count(*) OVER () AS total
-        FROM measured WHERE pct_of_target IS NOT NULL
-        ORDER BY pct_of_target DESC, sort_order, indicator_id
-        LIMIT $limit
-        """,
-        {"limit": limit},
-        scope=_scope(f),
-    )
-    return _split_total(frame)
-
-
-def target_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
-    """Figures with a stated target or completion rate, with percent of target, highest first."""
-    return _target_figures(data_version(), f, limit)
 
 
 # Goals worst first by status, in one place (the order of STATUSES reversed: not met first).
@@ -935,11 +789,6 @@ _AMOUNT_SHARE_SQL = f"""
     CASE WHEN i.unit IN ('%', '个百分点', '位次', '') THEN NULL ELSE {_PCT_OF_TARGET_SQL} END
 """
 _LIGHT_ORDER_SQL = "CASE g.light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'green' THEN 2 ELSE 3 END"
-# Within one light, the status breaks the tie, worst first (not met, at risk, pending, on track …).
-_STATUS_ORDER_SQL = (
-    "CASE g.status WHEN 'not_met' THEN 0 WHEN 'at_risk' THEN 1 WHEN 'pending' THEN 2 "
-    "WHEN 'on_track' THEN 3 WHEN 'achieved' THEN 4 ELSE 5 END"
-)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -1006,10 +855,10 @@ def _light_goal_page(version: str, f: Filters, lights: tuple[str, ...], limit: i
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN departments d ON d.dept_id = g.dept_id
         WHERE list_contains($lights, g.light)
-        ORDER BY {_LIGHT_ORDER_SQL}, {_STATUS_ORDER_SQL}, d.sort_order, g.seq
+        ORDER BY {_LIGHT_ORDER_SQL}, list_position($worst_first, g.status), d.sort_order, g.seq
         LIMIT $limit OFFSET $offset
         """,
-        {"lights": list(lights), "limit": int(limit), "offset": int(offset)},
+        {"lights": list(lights), "worst_first": list(_STATUS_WORST_FIRST), "limit": int(limit), "offset": int(offset)},
         scope=_scope(f),
     )
     total = int(frame.get_column("total")[0]) if frame.height else 0
@@ -1192,16 +1041,12 @@ _CACHED = (
     _themes,
     _sectors,
     _tiles,
-    _status_by_department,
     _status_worst_first,
     _problem_departments,
-    _top3_leaderboard,
     _league_table,
     _goal_page,
     _indicators_of_goals,
-    _ranked_figures,
     _rank_statements,
-    _target_figures,
     _target_gaps,
     _title_target_goals,
     _export,

@@ -237,7 +237,7 @@ def _chart_figures(app: AppTest) -> list[str]:
 
 def test_rankings_show_one_scope_at_a_time_and_the_link_keeps_it(make_app, year: int) -> None:
     f = Filters(year)
-    groups = [g for g in queries.SCOPE_GROUPS if queries.ranked_figures(f, g)[1]]
+    groups = [g for g in queries.SCOPE_GROUPS if queries.rank_statements(f, g)[1]]
     assert len(groups) >= 2  # the bundled data ranks figures in the province and elsewhere
     app = make_app(page="rankings")
     assert [tab.label for tab in app.tabs] == [i18n.RANK_SCOPE_GROUPS["zh"][g] for g in groups]

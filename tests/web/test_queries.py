@@ -127,58 +127,6 @@ def test_hostile_values_are_plain_parameters(year: int, goals: pl.DataFrame) -> 
     assert queries.tiles(Filters(year))["goals"] == goals.height  # the table is still there
 
 
-def test_status_mix_by_department(year: int, goals: pl.DataFrame) -> None:
-    frame, total = queries.status_by_department(Filters(year))
-    expected = goals.group_by("dept_id", "status").len().sort("dept_id", "status")
-    got = frame.select("dept_id", "status", pl.col("goals").cast(pl.UInt32).alias("len")).sort("dept_id", "status")
-    assert got.equals(expected)
-    assert total == goals.get_column("dept_id").n_unique()
-    # Sorted by share of goals met, highest first.
-    shares = frame.unique("dept_id", maintain_order=True).get_column("met_share").to_list()
-    assert shares == sorted(shares, reverse=True)
-    met = goals.group_by("dept_id").agg(pl.col("status").is_in(["exceeded", "achieved"]).mean().alias("share"))
-    best = met.get_column("share").max()
-    assert frame.get_column("met_share")[0] == pytest.approx(best)
-
-
-def test_status_mix_top_n(year: int) -> None:
-    frame, total = queries.status_by_department(Filters(year), limit=5)
-    full, _ = queries.status_by_department(Filters(year))
-    assert frame.get_column("dept_id").n_unique() == 5 < total
-    top5 = full.unique("dept_id", maintain_order=True).get_column("dept_id").head(5).to_list()
-    assert frame.unique("dept_id", maintain_order=True).get_column("dept_id").to_list() == top5
-
-
-def test_top3_leaderboard(year: int, indicators: pl.DataFrame) -> None:
-    frame, total = queries.top3_leaderboard(Filters(year))
-    top3 = indicators.filter(
-        (pl.col("rank") <= 3) & (pl.col("rank_scope") == "全省") & ~pl.col("quote").str.contains(FORECAST_WORDS)
-    )
-    expected = top3.group_by("dept_id").len()
-    assert dict(zip(frame["dept_id"], frame["top3"], strict=True)) == dict(
-        zip(expected["dept_id"], expected["len"], strict=True)
-    )
-    assert total == expected.height
-    assert frame.get_column("top3").to_list() == sorted(frame.get_column("top3").to_list(), reverse=True)
-
-
-def test_attention_goals_are_the_risky_ones_worst_first(year: int, goals: pl.DataFrame) -> None:
-    expected = goals.filter(pl.col("status").is_in(["at_risk", "not_met", "pending"]))
-    collected, offset = [], 0
-    while True:
-        page, total = queries.attention_goals(Filters(year), limit=4, offset=offset)
-        if page.height == 0:
-            break
-        collected.append(page)
-        offset += 4
-    everything = pl.concat(collected)
-    assert total == expected.height > 0
-    assert sorted(everything.get_column("goal_id")) == sorted(expected.get_column("goal_id"))
-    order = [queries.ATTENTION_STATUSES.index(s) for s in everything.get_column("status")]
-    assert order == sorted(order)
-    assert everything.get_column("result").str.len_chars().min() > 0
-
-
 def test_goal_pages_cover_every_goal_once(year: int, goals: pl.DataFrame) -> None:
     seen: list[str] = []
     for offset in range(0, goals.height + 10, 10):
@@ -213,61 +161,38 @@ def test_goal_page_total_comes_with_the_page(year: int, goals: pl.DataFrame) -> 
         assert "total" not in page.columns
         past_end, past_total = queries.goal_page(f, limit=3, offset=expected.height + 5)
         assert (past_end.height, past_total) == (0, expected.height)
-    risky = goals.filter(pl.col("status").is_in(queries.ATTENTION_STATUSES) & (pl.col("dept_id") == dept_id))
-    page, total = queries.attention_goals(Filters(year, dept_ids=(dept_id,)), limit=2, offset=0)
-    assert total == risky.height
-    assert page.height == min(2, risky.height)
+    lit = goals.filter(pl.col("light").is_in(["red", "yellow"]) & (pl.col("dept_id") == dept_id))
+    page, total = queries.light_attention_goals(Filters(year, dept_ids=(dept_id,)), limit=2, offset=0)
+    assert total == lit.height
+    assert page.height == min(2, lit.height)
 
 
 def _scope_group(scope: str) -> str:
     return "province" if scope.startswith("全省") else "nation" if scope.startswith("全国") else "other"
 
 
-def test_ranked_figures_by_scope(year: int, indicators: pl.DataFrame) -> None:
-    ranked = indicators.filter(pl.col("rank").is_not_null())
+def test_rank_statements_by_scope(year: int, indicators: pl.DataFrame) -> None:
+    ranked = indicators.filter(pl.col("rank").is_not_null() & (pl.col("confidence") == "high"))
     found = 0
     for group in queries.SCOPE_GROUPS:
-        frame, total = queries.ranked_figures(Filters(year), group)
+        frame, total = queries.rank_statements(Filters(year), group)
         expected = ranked.filter(pl.col("rank_scope").map_elements(_scope_group, return_dtype=pl.String) == group)
         assert sorted(frame.get_column("indicator_id")) == sorted(expected.get_column("indicator_id"))
         assert total == expected.height
-        ranks = frame.get_column("rank").to_list()
-        assert ranks == sorted(ranks)  # best rank first
+        # Grouped by department: each department's rows come together.
+        depts = frame.get_column("dept_id").to_list()
+        assert len(set(depts)) == len([d for i, d in enumerate(depts) if i == 0 or depts[i - 1] != d])
         found += total
     assert found == ranked.height > 0
-    province, _ = queries.ranked_figures(Filters(year), "province")
+    province, _ = queries.rank_statements(Filters(year), "province")
     assert (
         province.filter(pl.col("rank_is_top_n")).height
         == ranked.filter(pl.col("rank_is_top_n") & pl.col("rank_scope").str.starts_with("全省")).height
     )
     with pytest.raises(ValueError):
-        queries.ranked_figures(Filters(year), "'; drop table goals;--")
-
-
-def test_ranked_figures_top_n(year: int) -> None:
-    frame, total = queries.ranked_figures(Filters(year), "province", limit=3)
+        queries.rank_statements(Filters(year), "'; drop table goals;--")
+    frame, total = queries.rank_statements(Filters(year), "province", limit=3)
     assert frame.height == min(3, total)
-
-
-def test_target_figures_are_only_those_with_a_target_or_rate(year: int, indicators: pl.DataFrame) -> None:
-    frame, total = queries.target_figures(Filters(year))
-    with_target = indicators.filter(pl.col("target").is_not_null() | pl.col("completion_pct").is_not_null())
-    computable = with_target.filter(
-        pl.col("completion_pct").is_not_null() | (pl.col("value").is_not_null() & (pl.col("target") != 0))
-    )
-    assert sorted(frame.get_column("indicator_id")) == sorted(computable.get_column("indicator_id"))
-    assert total == computable.height > 0
-    pcts = frame.get_column("pct_of_target").to_list()
-    assert pcts == sorted(pcts, reverse=True)
-    for row in frame.join(indicators.select("indicator_id", "value", "target"), on="indicator_id").iter_rows(
-        named=True
-    ):
-        if row["completion_pct"] is not None:
-            assert row["pct_of_target"] == pytest.approx(row["completion_pct"])
-        elif row["higher_is_better"]:
-            assert row["pct_of_target"] == pytest.approx(row["value"] / row["target"] * 100)
-        else:
-            assert row["pct_of_target"] == pytest.approx(row["target"] / row["value"] * 100)
 
 
 def test_export_has_the_filtered_goals_and_their_indicators(
@@ -327,7 +252,6 @@ def test_unconfirmed_figures_are_shown_but_not_counted(
     monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path))
     queries.clear_caches()
     before = queries.tiles(Filters(year))["provincial_firsts"]
-    ranked_before = queries.ranked_figures(Filters(year), "province")[1]
     league_before = dict(queries.league_table(Filters(year))[0].select("dept_id", "firsts").iter_rows())
     statements_before = queries.rank_statements(Filters(year), "province")[1]
     gaps_before = queries.target_gaps(Filters(year))[1]
@@ -342,10 +266,6 @@ def test_unconfirmed_figures_are_shown_but_not_counted(
     write_dataset(dataclasses.replace(data, indicators=unsure), tmp_path)
     queries.clear_caches()
     assert queries.tiles(Filters(year))["provincial_firsts"] == before - 1
-    assert queries.ranked_figures(Filters(year), "province")[1] == ranked_before - (
-        1 + (targeted["rank"] is not None and str(targeted["rank_scope"]).startswith("全省"))
-    )
-    assert targeted["indicator_id"] not in queries.target_figures(Filters(year))[0].get_column("indicator_id")
     # The views of problems first: league table, ranks as sentences, misses against targets.
     league = queries.league_table(Filters(year))[0].filter(pl.col("dept_id") == first["dept_id"])
     assert league.get_column("firsts").to_list() == [league_before[first["dept_id"]] - 1]
