@@ -106,6 +106,7 @@ def relight(goal: dict, indicators: Sequence[dict], targets: Sequence[dict], cur
     待核 figures decide no light; when the goal has some and gets no light, the reason says so."""
     unsure = sum(1 for i in indicators if i.get("confidence", "high") != "high")
     light, reason = decide_light(
+        title=goal["title"],
         period=goal["period"],
         status=goal["status"],
         status_reason=goal["status_reason"],

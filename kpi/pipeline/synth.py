@@ -812,8 +812,9 @@ def _light_by_rules(frame, indicators, goal_targets, titles, thresholds) -> pl.D
     for row in goal_targets.filter(pl.col("goal_id").is_in(ids.implode())).iter_rows(named=True):
         targets.setdefault(row["goal_id"], []).append(row)
     lights, reasons = [], []
-    for goal in chosen.select("goal_id", "period", "status", "status_reason", "result").iter_rows(named=True):
+    for goal in chosen.select("goal_id", "period", "status", "status_reason", "result", "title").iter_rows(named=True):
         light, reason = decide_light(
+            title=goal["title"],
             period=goal["period"],
             status=goal["status"],
             status_reason=goal["status_reason"],
