@@ -23,7 +23,7 @@ with st.container(key="problems"):
     else:
         st.caption(t("problems_none", lang))
 
-ui.light_legend(f.period, lang)
+ui.light_legend(f, lang)
 ui.light_tiles(f, lang)
 counts = ui.kpi_tiles(f, lang)
 if counts["goals"] == 0:

@@ -614,6 +614,7 @@ def generate(departments: int, years: int, seed: int = 0) -> Dataset:
                 period,
                 default_source_title(year, period).replace("（导入）", "（合成数据）"),
                 f"{year}-{time_progress_pct(period) * 12 // 100:02.0f}",
+                load_thresholds(DEFAULT_DATA_DIR / "curation"),  # the ones _light_goals decided with
             )
             for year in range(LAST_YEAR - years + 1, LAST_YEAR + 1)
             for period in PERIODS

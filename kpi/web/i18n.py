@@ -155,6 +155,11 @@ TEXT: dict[str, dict[str, str]] = {
     # lights
     "lights": {"zh": "进度灯", "en": "Progress lights"},
     "light_legend_title": {"zh": "进度灯说明", "en": "What the lights mean"},
+    # thresholds stored with the data (issue 12 follow-up)
+    "light_thresholds_unknown": {
+        "zh": "这一版数据没有记录判断进度灯时所用的阈值（记录阈值之前生成的旧版数据），因此不列出具体数值；重新导入或重建数据后即可显示。",
+        "en": "This version of the data does not record the thresholds its lights were decided with (written before they were recorded), so no numbers are given; a new import or a rebuild records them.",
+    },
     "light_legend": {
         "zh": "数量目标：完成比例 ≥ 时序进度为{green}，低于时序进度不超过 {amount_gap} 个百分点为{yellow}，更低为{red}。"
         "增速/比率目标：达到目标为{green}（“左右”低于目标不超过 {about} 个百分点也算），低于目标不超过 {rate_gap} 个百分点为{yellow}，更低为{red}；"

@@ -31,7 +31,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from kpi.contract import health
 from kpi.contract.schema import TABLES
 from kpi.contract.storage import data_dir
-from kpi.contract.vocab import FULL_YEAR, LIGHT_SEVERITY, STATUSES
+from kpi.contract.vocab import FULL_YEAR, LIGHT_SEVERITY, LIGHT_THRESHOLD_KEYS, STATUSES
 
 MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
 SCOPE_GROUPS: tuple[str, ...] = ("province", "nation", "other")
@@ -796,8 +796,8 @@ _LIGHT_ORDER_SQL = "CASE g.light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'gr
 @st.cache_data(show_spinner=False, max_entries=256)
 def _periods(version: str, year: int) -> pl.DataFrame:
     return _query(
-        """
-        SELECT period, label, end_date, time_progress_pct, source_title, as_of
+        f"""
+        SELECT period, label, end_date, time_progress_pct, source_title, as_of, {", ".join(LIGHT_THRESHOLD_KEYS)}
         FROM periods WHERE year = $year ORDER BY end_date DESC
         """,
         {"year": int(year)},
@@ -806,7 +806,7 @@ def _periods(version: str, year: int) -> pl.DataFrame:
 
 def periods(year: int) -> pl.DataFrame:
     """The report periods of a year, latest first: period, label, end_date,
-    time_progress_pct, source_title, as_of."""
+    time_progress_pct, source_title, as_of and the light thresholds its lights were decided with."""
     return _periods(data_version(), int(year))
 
 
