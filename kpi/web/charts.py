@@ -281,12 +281,19 @@ def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str 
     ]
     lights = list(i18n.LIGHT_COLORS)
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
-    bars = base.mark_bar(height=10).encode(
-        x=alt.X("share:Q", scale=x_scale, title=t("col_share", lang)),
-        x2="zero:Q",
-        color=alt.Color(
-            "light:N", scale=alt.Scale(domain=lights, range=[i18n.LIGHT_COLORS[x] for x in lights]), legend=None
-        ),
+    # A click on a bar filters to its department, as on every chart.
+    pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
+    bars = (
+        base.mark_bar(height=10)
+        .encode(
+            x=alt.X("share:Q", scale=x_scale, title=t("col_share", lang)),
+            x2="zero:Q",
+            color=alt.Color(
+                "light:N", scale=alt.Scale(domain=lights, range=[i18n.LIGHT_COLORS[x] for x in lights]), legend=None
+            ),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
+        )
+        .add_params(pick)
     )
     marker_frame = pl.DataFrame({"progress": [float(progress)], "marker": [t("progress_marker", lang)]})
     marker = (

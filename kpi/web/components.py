@@ -478,7 +478,7 @@ def progress_view(f: Filters, lang: str) -> None:
         ),
         pl.col("quote").alias(t("col_quote", lang)),
     )
-    chart_with_data("progress_chart", frame, (f.period, progress, lang), table, "chart_progress", lang)
+    chart_with_data("progress_chart", frame, (f.period, progress, lang), table, "chart_progress", lang, clickable=True)
 
 
 # --- targets ----------------------------------------------------------------------------

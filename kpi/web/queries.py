@@ -924,7 +924,7 @@ def _progress_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.D
     frame = _query(
         f"""
         WITH measured AS (
-            SELECT i.indicator_id, i.goal_id, g.goal_key, d.name AS dept_name, g.seq, g.title AS goal_title,
+            SELECT i.indicator_id, i.goal_id, g.goal_key, i.dept_id, d.name AS dept_name, g.seq, g.title AS goal_title,
                    i.name, i.value_text, i.target_text, i.quote, g.light,
                    {_AMOUNT_SHARE_SQL} AS share, p.time_progress_pct, d.sort_order
             FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id

@@ -155,6 +155,7 @@ def test_every_chart_a_page_shows_is_clickable(year: int) -> None:
     for chart in (
         charts.status_mix(queries.status_worst_first(f)[0], "zh"),
         charts.bullet_chart(queries.target_gaps(f)[0], "zh"),
+        charts.progress_chart(queries.progress_figures(f)[0], "FY", 100.0, "zh"),
     ):
         spec = _spec(chart)
         params = [p for layer in [spec, *_layers(spec)] for p in layer.get("params", [])]
