@@ -74,7 +74,8 @@ def test_tiles_by_sector_and_theme(year: int, goals: pl.DataFrame, indicators: p
     assert 0 < tiles["goals"] < goals.height
 
 
-@pytest.mark.parametrize("term", ["减负", "全省第1", "数字", "%"])
+# Latin letters in any case (GDP, gdp, a theme's English name) as well as Chinese and digits.
+@pytest.mark.parametrize("term", ["减负", "全省第1", "数字", "%", "GDP", "gdp", "DIGITAL reform"])
 def test_search_matches_titles_and_narratives_literally(
     term: str, year: int, goals: pl.DataFrame, indicators: pl.DataFrame, tables: dict[str, pl.DataFrame]
 ) -> None:
