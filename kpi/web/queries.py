@@ -19,6 +19,7 @@ run, without a restart and without clearing anything.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -103,33 +104,40 @@ def search_variants(term: str) -> tuple[str, ...]:
     return tuple(variants + [variants[0]] * (SEARCH_VARIANTS - len(variants)))
 
 
-def _matches(column: str, variants: tuple[str, ...]) -> str:
-    """``column`` contains one of the (lower-cased) variants. A variant without letters that have
-    case (Chinese, digits) is looked for in the text as it is: lower() of a million narratives is
-    most of a search's cost (≈ 7× the plain scan), and it changes nothing such a term can match."""
+def _matches(column: str, cased: tuple[bool, ...]) -> str:
+    """``column`` contains one of the (lower-cased) variants $q0, $q1 …; ``cased[k]``: variant k has
+    letters with case. One without (Chinese, digits) is looked for in the text as it is: lower() of
+    a million narratives is most of a search's cost (≈ 7× the plain scan), and it changes nothing
+    such a term can match."""
     return (
         "("
         + " OR ".join(
-            f"contains({column}, $q{k})" if v.lower() == v.upper() else f"contains(lower({column}), $q{k})"
-            for k, v in enumerate(variants)
+            f"contains(lower({column}), $q{k})" if has_case else f"contains({column}, $q{k})"
+            for k, has_case in enumerate(cased)
         )
         + ")"
     )
 
 
-def _search_sql(variants: tuple[str, ...]) -> str:
+def _search_sql(cased: tuple[bool, ...]) -> str:
     """A goal matches a search when its title, narrative, department (short or full name) or one
-    of its themes (Chinese or English name) contains the term in one of its variants. Only fixed
-    fragments are chosen here (by whether a variant has case); the variants are parameters."""
+    of its themes (Chinese or English name) contains the term in one of its variants."""
     return (
         "("
-        + " OR ".join(_matches(c, variants) for c in ("g.title", "g.result", "d.name", "d.full_name"))
+        + " OR ".join(_matches(c, cased) for c in ("g.title", "g.result", "d.name", "d.full_name"))
         + " OR list_has_any(g.themes, (SELECT coalesce(list(th.theme_id), []) FROM themes th WHERE "
-        + _matches("th.name", variants)
+        + _matches("th.name", cased)
         + " OR "
-        + _matches("coalesce(th.name_en, '')", variants)
+        + _matches("coalesce(th.name_en, '')", cased)
         + ")))"
     )
+
+
+# The search condition for each combination of variants with and without case, built once from
+# fixed fragments: which one a search uses depends on the term, the SQL never holds the term.
+_SEARCH_SQL: dict[tuple[bool, ...], str] = {
+    cased: _search_sql(cased) for cased in itertools.product((False, True), repeat=SEARCH_VARIANTS)
+}
 
 
 # Per data directory, the version data_problems() saw last (shared by all sessions): what
@@ -228,9 +236,7 @@ def clear_caches() -> None:
         cached.clear()
 
 
-def _goal_scope(
-    f: Filters, every_period: bool = False, columns: str = "g.goal_id, g.dept_id, g.status, g.light"
-) -> tuple[str, dict[str, object]]:
+def _goal_scope(f: Filters, every_period: bool = False) -> tuple[str, dict[str, object]]:
     """SQL selecting the goals that pass the filters, with its parameters; with
     ``every_period``, those of every year and period (for series across periods).
 
@@ -253,10 +259,10 @@ def _goal_scope(
     variants = search_variants(f.q)
     if variants:
         # contains() matches literally: % and _ in the term are not wildcards.
-        conditions.append(_search_sql(variants))
+        conditions.append(_SEARCH_SQL[tuple(v.lower() != v.upper() for v in variants)])
         params.update({f"q{k}": variant for k, variant in enumerate(variants)})
     sql = f"""
-        SELECT {columns}
+        SELECT g.goal_id, g.dept_id, g.status, g.light, g.year, g.period
         FROM goals g JOIN departments d ON d.dept_id = g.dept_id
         WHERE {" AND ".join(conditions)}
     """
@@ -272,7 +278,8 @@ def _scope_table(version: str, f: Filters) -> pa.Table:
 
 
 def _scope(f: Filters) -> pa.Table:
-    """goal_id, dept_id, status, light of the goals that pass the filters, evaluated once per combination."""
+    """goal_id, dept_id, status, light, year, period of the goals that pass the filters, evaluated
+    once per combination."""
     return _scope_table(data_version(), f)
 
 
@@ -802,6 +809,7 @@ def export_frames(f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
 _AMOUNT_SHARE_SQL = f"""
     CASE WHEN i.unit IN ('%', '个百分点', '位次', '') THEN NULL ELSE {_PCT_OF_TARGET_SQL} END
 """
+_THRESHOLD_COLUMNS = ", ".join(LIGHT_THRESHOLD_KEYS)
 _LIGHT_ORDER_SQL = "CASE g.light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'green' THEN 2 ELSE 3 END"
 
 
@@ -809,7 +817,7 @@ _LIGHT_ORDER_SQL = "CASE g.light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'gr
 def _periods(version: str, year: int) -> pl.DataFrame:
     return _query(
         f"""
-        SELECT period, label, end_date, time_progress_pct, source_title, as_of, {", ".join(LIGHT_THRESHOLD_KEYS)}
+        SELECT period, label, end_date, time_progress_pct, source_title, as_of, {_THRESHOLD_COLUMNS}
         FROM periods WHERE year = $year ORDER BY end_date DESC
         """,
         {"year": int(year)},
@@ -1019,10 +1027,10 @@ def rank_moves(goal_ids: tuple[str, ...], year: int, previous: str | None) -> pl
 def _tile_series(version: str, f: Filters) -> pl.DataFrame:
     # One aggregate over the goals the filters select, in every period: the scope of every period
     # is not materialised (a million goal ids, and a semi join on them, ≈ 220 MB at a province's scale).
-    sql, params = _goal_scope(f, every_period=True, columns="g.year, g.period, g.status, g.light")
+    scope, params = _goal_scope(f, every_period=True)
     return _query(
         f"""
-        WITH s AS ({sql})
+        WITH s AS ({scope})
         SELECT s.year, s.period, p.end_date,
                count(*) AS goals,
                count(*) FILTER (WHERE s.light = 'green') AS green,
