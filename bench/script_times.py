@@ -49,8 +49,10 @@ def filter_cases(data_dir: Path) -> list[tuple[str, dict[str, object]]]:
     """Filters a leader would use, chosen from the data: session_state values of the bound widgets."""
     import polars as pl
 
-    departments = pl.read_parquet(data_dir / "departments.parquet")
-    goals = pl.read_parquet(data_dir / "goals.parquet", columns=["year", "dept_id", "status"])
+    from kpi.contract.storage import table_path
+
+    departments = pl.read_parquet(table_path(data_dir, "departments"))
+    goals = pl.read_parquet(table_path(data_dir, "goals"), columns=["year", "dept_id", "status"])
     years = sorted(goals.get_column("year").unique().to_list())
     # A department from the middle of the list (not the first, which may be special-cased).
     dept = departments.sort("sort_order").get_column("dept_id")[departments.height // 2]

@@ -14,7 +14,7 @@ from kpi.web.shell import page_context
 f, lang = page_context()
 st.title(t("page_departments", lang))
 ui.source_caption(f, lang)
-ui.light_legend(f.period, lang)
+ui.light_legend(f, lang)
 
 # The department asked for (one chosen in the filters, within the chosen sectors) or the first listed.
 wanted = queries.departments_by_id(f.dept_ids if len(f.dept_ids) == 1 else ())

@@ -10,7 +10,7 @@ from kpi.web.shell import page_context
 f, lang = page_context()
 st.title(t("page_goals", lang))
 ui.source_caption(f, lang)
-ui.light_legend(f.period, lang)
+ui.light_legend(f, lang)
 
 # The page of goals shown below also gives the total: one query, not a probe first.
 loaded = ui.fetch_goal_page(lambda limit, offset: queries.goal_page(f, limit, offset), "goals_page")

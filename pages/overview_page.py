@@ -19,13 +19,13 @@ problems = queries.problem_departments(f)
 with st.container(key="problems"):
     st.subheader(t("problems", lang))
     if problems.height:
-        st.html(markup.problems_html(problems.to_dicts(), lang))
+        st.html(markup.problems_html(problems.to_dicts(), lang, f.period))
     else:
         st.caption(t("problems_none", lang))
 # The PDF of this view (made when clicked), after the problems so they stay on a phone's first screen.
 brief.download_button(f, lang, "overview")
 
-ui.light_legend(f.period, lang)
+ui.light_legend(f, lang)
 ui.light_tiles(f, lang)
 counts = ui.kpi_tiles(f, lang)
 if counts["goals"] == 0:
@@ -51,7 +51,12 @@ else:
     with right:
         st.subheader(t("league", lang))
         st.caption(t("league_rule", lang))
-        st.html(markup.league_html(queries.league_table(f).to_dicts(), lang))
+        league, total, hidden = queries.league_table(f)
+        if hidden and st.toggle(t("show_all_departments", lang, n=total), key="league_all"):
+            league, total, hidden = queries.league_table(f, show_all=True)
+        if hidden:
+            st.caption(t("league_hidden", lang, total=total, n=queries.PROBLEMS_TOP_N, hidden=hidden))
+        st.html(markup.league_html(league.to_dicts(), lang))
     if len(f.dept_ids) == 1:
         # A click on a chart filters to one department: list that department's goals.
         chosen = queries.departments_by_id(f.dept_ids)

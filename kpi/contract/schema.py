@@ -15,6 +15,7 @@ import polars as pl
 
 from kpi.contract.vocab import (
     FULL_YEAR,
+    LIGHT_THRESHOLD_KEYS,
     LIGHTS,
     PERIOD_CODES,
     PERIOD_LABELS_ZH,
@@ -52,6 +53,10 @@ PERIODS_SCHEMA: dict[str, pl.DataType] = {
     "time_progress_pct": pl.Float64(),
     "source_title": pl.String(),
     "as_of": pl.String(),
+    # The light thresholds (light_thresholds.csv) this period's lights were decided with, so the
+    # legend states the numbers in force for these data; null in a version written before they
+    # were recorded (the legend then says they are not known).
+    **{key: pl.Float64() for key in LIGHT_THRESHOLD_KEYS},
 }
 
 GOALS_SCHEMA: dict[str, pl.DataType] = {
@@ -152,7 +157,7 @@ NULLABLE: dict[str, set[str]] = {
         "confidence_reason",
     },
     "themes": set(),
-    "periods": set(),
+    "periods": set(LIGHT_THRESHOLD_KEYS),
     "goal_targets": {"value", "value_high", "value_text", "rank_scope"},
 }
 
@@ -247,6 +252,7 @@ def derived_table(name: str, goals: pl.DataFrame) -> pl.DataFrame:
             "time_progress_pct": time_progress_pct(FULL_YEAR),
             "source_title": f"{year}年{PERIOD_LABELS_ZH[FULL_YEAR]}目标任务完成情况",
             "as_of": f"{year}-12",
+            **dict.fromkeys(LIGHT_THRESHOLD_KEYS),  # lights of such a version: not decided yet
         }
         for year in years
         if year is not None
@@ -263,6 +269,11 @@ def conform(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     label = TABLE_LABELS[name]
     if name == "goals":
         frame = _upgrade_goals(frame)
+    if name == "periods":
+        # Written before the thresholds were recorded with the data: not known.
+        frame = frame.with_columns(
+            pl.lit(None, pl.Float64).alias(k) for k in LIGHT_THRESHOLD_KEYS if k not in frame.columns
+        )
     missing = [c for c in schema if c not in frame.columns]
     if missing:
         raise ContractError(f"{label}缺少列：{'、'.join(missing)}")

@@ -9,7 +9,7 @@ Deterministic: the same inputs give the same tables, row for row.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import polars as pl
 
 from kpi.contract.schema import TABLES, ContractError, Dataset, goal_id_for, goal_key_for, validate
 from kpi.contract.storage import DEFAULT_DATA_DIR, location, read_dataset, write_dataset
-from kpi.contract.vocab import FULL_YEAR
+from kpi.contract.vocab import FULL_YEAR, LIGHT_THRESHOLD_KEYS
 from kpi.pipeline.cli import ChineseArgumentParser
 from kpi.pipeline.curation import (
     Curation,
@@ -106,6 +106,7 @@ def relight(goal: dict, indicators: Sequence[dict], targets: Sequence[dict], cur
     待核 figures decide no light; when the goal has some and gets no light, the reason says so."""
     unsure = sum(1 for i in indicators if i.get("confidence", "high") != "high")
     light, reason = decide_light(
+        title=goal["title"],
         period=goal["period"],
         status=goal["status"],
         status_reason=goal["status_reason"],
@@ -307,7 +308,9 @@ def frames(
 
 def period_rows(goals: Sequence[dict], curation: Curation, known: Sequence[dict] = ()) -> list[dict]:
     """One row per (year, period) the goals use: the row already stored, else the curated
-    source (periods.csv), else a caption naming the import — sorted by year and period."""
+    source (periods.csv), else a caption naming the import — sorted by year and period. Every
+    row records the light thresholds in force (``curation.light_thresholds``): the caller has
+    decided every goal's light with them (``relight_stale`` for the goals it kept)."""
     rows = {(r["year"], r["period"]): r for r in known}
     for year, period in sorted({(g["year"], g["period"]) for g in goals}):
         if (year, period) in rows:
@@ -319,7 +322,43 @@ def period_rows(goals: Sequence[dict], curation: Curation, known: Sequence[dict]
             row = period_row(year, period, default_source_title(year, period), "")
             rows[(year, period)] = {**row, "as_of": row["end_date"].strftime("%Y-%m")}
     used = {(g["year"], g["period"]) for g in goals}
-    return [rows[k] for k in sorted(rows, key=lambda k: (k[0], rows[k]["end_date"])) if k in used]
+    return [
+        {**rows[k], **thresholds_row(curation.light_thresholds)}
+        for k in sorted(rows, key=lambda k: (k[0], rows[k]["end_date"]))
+        if k in used
+    ]
+
+
+def thresholds_row(thresholds: Mapping[str, float]) -> dict[str, float | None]:
+    """The threshold columns of a periods row."""
+    return {key: thresholds.get(key) for key in LIGHT_THRESHOLD_KEYS}
+
+
+def stale_periods(known: Sequence[dict], thresholds: Mapping[str, float]) -> set[tuple[int, str]]:
+    """The (year, period) of stored periods whose lights were decided with other thresholds
+    than ``thresholds`` (or with thresholds not recorded)."""
+    wanted = thresholds_row(thresholds)
+    return {(r["year"], r["period"]) for r in known if thresholds_row(r) != wanted}
+
+
+def relight_stale(
+    goals: list[dict],
+    indicators: Mapping[str, Sequence[dict]],
+    targets: Mapping[str, Sequence[dict]],
+    known: Sequence[dict],
+    curation: Curation,
+    fresh: set[str],
+) -> int:
+    """Decide again, in place, the light of every goal of a stale period (``stale_periods``)
+    that is not in ``fresh`` (lit in this run already); the number whose light changed."""
+    stale = stale_periods(known, curation.light_thresholds)
+    changed = 0
+    for index, goal in enumerate(goals):
+        if (goal["year"], goal["period"]) in stale and goal["goal_id"] not in fresh:
+            relit = relight(goal, indicators.get(goal["goal_id"], []), targets.get(goal["goal_id"], []), curation)
+            changed += relit["light"] != goal["light"] or relit["light_reason"] != goal["light_reason"]
+            goals[index] = relit
+    return changed
 
 
 def build_dataset(raw_text: str, curation: Curation, year: int = SOURCE_YEAR) -> Dataset:

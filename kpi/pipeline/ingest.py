@@ -43,7 +43,16 @@ from kpi.contract.storage import (
     writer_lock,
 )
 from kpi.contract.vocab import FULL_YEAR, PERIOD_LABELS_ZH, STATUS_LABELS_ZH, STATUSES
-from kpi.pipeline.build import SOURCE_YEAR, analyse_goal, frames, period_rows, relight, themes_frame
+from kpi.pipeline.build import (
+    SOURCE_YEAR,
+    analyse_goal,
+    frames,
+    period_rows,
+    relight,
+    relight_stale,
+    stale_periods,
+    themes_frame,
+)
 from kpi.pipeline.cli import ChineseArgumentParser
 from kpi.pipeline.curation import Curation, CurationError, Theme, load_curation
 from kpi.pipeline.history import HistoryError, entry_path, restore, write_with_history
@@ -125,6 +134,10 @@ class ImportPlan:
     new_departments: list[dict] = field(default_factory=list)
     indicators_extracted: int = 0  # figures of the added and updated goals
     indicators_replaced: int = 0  # old figures of updated goals that they replace
+    # Periods whose stored lights were decided with other thresholds than light_thresholds.csv:
+    # every goal of them is lit again, and how many of those kept goals changed light.
+    stale_periods: int = 0
+    relit_changed: int = 0
     dataset: Dataset | None = None
 
     @property
@@ -136,7 +149,9 @@ class ImportPlan:
 
     @property
     def has_changes(self) -> bool:
-        return self.ok and (self.count("added") > 0 or self.count("updated") > 0 or bool(self.new_departments))
+        return self.ok and (
+            self.count("added") > 0 or self.count("updated") > 0 or bool(self.new_departments) or self.stale_periods > 0
+        )
 
 
 @dataclass(frozen=True)
@@ -385,6 +400,7 @@ def _merge(plan: ImportPlan, rows: list[FileRow], current: Dataset, curation: Cu
     fallback = FALLBACK_THEME if FALLBACK_THEME in theme_names else next(iter(theme_names), FALLBACK_THEME)
     next_order = max((d["sort_order"] for d in dept_rows), default=0) + 1
     known_ids = {d["dept_id"] for d in dept_rows}
+    fresh: set[str] = set()  # goals lit in this import
 
     for row in rows:
         if row.dept_id not in known_ids:
@@ -438,6 +454,7 @@ def _merge(plan: ImportPlan, rows: list[FileRow], current: Dataset, curation: Cu
             continue
 
         status = (row.status, f"{STATUS_FROM_FILE}：{STATUS_LABELS_ZH[row.status]}") if row.status else None
+        fresh.add(goal_id)
         if text_same:
             # Same words: keep the figures (and any curated fix of them); only status or themes change.
             goal = dict(existing)
@@ -483,9 +500,14 @@ def _merge(plan: ImportPlan, rows: list[FileRow], current: Dataset, curation: Cu
         indicators[goal_id] = goal_indicators
         targets[goal_id] = goal_targets
 
+    # Lights decided with other thresholds than those in force are decided again, so the
+    # thresholds stored with each period are those of all its lights.
+    known_periods = current.periods.to_dicts()
+    plan.stale_periods = len(stale_periods(known_periods, curation.light_thresholds))
+    plan.relit_changed = relight_stale(goals, indicators, targets, known_periods, curation, fresh)
     ordered_indicators = [i for g in goals for i in indicators.get(g["goal_id"], [])]
     ordered_targets = [t for g in goals for t in targets.get(g["goal_id"], [])]
-    periods = period_rows(goals, curation, current.periods.to_dicts())
+    periods = period_rows(goals, curation, known_periods)
     plan.dataset = frames(dept_rows, goals, ordered_indicators, current.themes, periods, ordered_targets)
 
 
@@ -632,6 +654,11 @@ def summary(plan: ImportPlan) -> str:
         line += f"（替换更新目标原有的 {plan.indicators_replaced} 条）"
     if plan.new_departments:
         line += f"；新建部门 {len(plan.new_departments)} 个：{'、'.join(d['name'] for d in plan.new_departments)}"
+    if plan.stale_periods:
+        line += (
+            f"；进度灯阈值（light_thresholds.csv）与数据中记录的不同：{plan.stale_periods} 个期间的全部目标按现行阈值"
+            f"重新判断灯色，原有目标中 {plan.relit_changed} 条灯色或理由改变"
+        )
     return line
 
 

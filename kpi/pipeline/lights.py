@@ -12,7 +12,11 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    ceiling (控制在…以内) the share must stay at or under the time progress, the other way round.
    A figure measures a target when the extractor paired them (the title's target is the
    figure's) or its name shares two telling characters with the target's words; otherwise
-   the target is not measured (unsure is kept out).
+   the target is not measured (unsure is kept out). A target whose words name nothing (20亿元
+   typed in the import's 目标值 column) is the goal's: its figure is the one the goal's title
+   names, else the narrative's only figure of its unit; when none can be told, the reason
+   names the target and why (never silently dropped). A stated completion rate is the share
+   of a target only when the target it implies is that one (within 2%).
 3. **Rate targets** (增长8.5%): the rate itself is compared, growth is not prorated. Green at
    or above the target (for 左右, up to ``rate_about_tolerance`` below still counts; a range
    4.5-5.0% counts from its low end), yellow up to ``rate_yellow_gap`` points below, red
@@ -98,25 +102,70 @@ def _overlap(a: str, b: str) -> int:
     return len((set(a) - _COMMON_CHARS) & (set(b) - _COMMON_CHARS))
 
 
-def _related(figure: Mapping, target: GoalTarget) -> bool:
+def _related(figure: Mapping, words: str) -> bool:
     """The figure measures what the target names: two telling characters in common
     (规上工业增加值 ~ 规上工业增加值增长8.5%; GDP is not 居民消费价格指数涨幅)."""
-    return _overlap(figure["name"], target.quote) >= 2
+    return _overlap(figure["name"], words) >= 2
+
+
+# Words of a target that say how much, not of what: with these (and digits, units and
+# punctuation) left out, a target typed as 20亿元, 8.5% or 全省前五 names nothing.
+_AMOUNT_WORDS = set("以上下内不低于少突破超过左右控制在达到力争进入排名位次前第省国市一二三四五六七八九十百千")
+NAMELESS_NOTE = "目标值未写明指标，按目标任务的名称对照"
+SOLE_FIGURE_NOTE = "目标值未写明指标，完成情况中只有这一个同单位的数字，按它对照"
+
+
+def names_nothing(target: GoalTarget) -> bool:
+    """The target's own words name no measure (20亿元 typed in the import's 目标值 column):
+    it is the goal's target, to be compared with the goal's main figure."""
+    own = {c for c in target.quote if c.isalpha()} - _COMMON_CHARS - _AMOUNT_WORDS
+    return len(own) < 2
+
+
+def _words(target: GoalTarget, title: str) -> str:
+    """What a figure must name to measure the target: the target's words, or, when they name
+    nothing, the goal's title (目标任务) — the goal-level target is about what the goal names."""
+    return f"{target.quote} {title}" if names_nothing(target) else target.quote
+
+
+def why_unmeasured(target: GoalTarget, figures: Sequence[Mapping], title: str) -> str:
+    """Why a target the goal states could not be compared with a figure, in one Chinese clause."""
+    if target.kind == "rank":
+        return "完成情况中没有写明排名"
+    unit = target.unit or "无单位"
+    if target.kind == "rate":
+        same = [f for f in figures if f["growth_pct"] is not None or (f["unit"] == target.unit and f["rank"] is None)]
+    else:
+        same = [f for f in figures if f["unit"] == target.unit]
+    if not same:
+        return f"完成情况中没有单位为{unit}的数字" if target.kind == "amount" else "完成情况中没有可对照的比率或增速"
+    return f"完成情况中有{len(same)}个同类数字，名称都与「{_words(target, title).strip()}」不符，无法确定对照哪一个"
 
 
 def _amount_measure(
-    target: GoalTarget, figures: Sequence[Mapping], progress: float, is_full_year: bool, thresholds
+    target: GoalTarget, figures: Sequence[Mapping], progress: float, is_full_year: bool, thresholds, title: str = ""
 ) -> Measure | None:
     same_unit = [f for f in figures if f["unit"] == target.unit]
     if not same_unit:
         return None
+    words = _words(target, title)
     # The figure the extractor already paired with this target, else the closest by name.
     paired = [f for f in same_unit if f["target"] is not None and abs(f["target"] - target.value) < 1e-6]
-    related = sorted((f for f in same_unit if _related(f, target)), key=lambda f: -_overlap(f["name"], target.quote))
+    related = sorted((f for f in same_unit if _related(f, words)), key=lambda f: -_overlap(f["name"], words))
+    note = NAMELESS_NOTE if names_nothing(target) and not paired else ""
+    if not paired and not related and names_nothing(target) and len(same_unit) == 1:
+        related, note = same_unit, SOLE_FIGURE_NOTE  # a goal-level target and the goal's only such figure
     if not paired and not related:
         return None  # no figure of the narrative measures this target: unsure, so not measured
     figure = (paired or related)[0]
-    if figure["completion_pct"] is not None and figure.get("target_basis") == "completion":
+    implied = figure["target"]
+    if (
+        figure["completion_pct"] is not None
+        and figure.get("target_basis") == "completion"
+        # The stated rate is of this target only when the target it implies is this one (a
+        # rate of 年初预算 says nothing about a 20亿元 typed in the 目标值 column).
+        and (not target.value or (implied is not None and abs(implied - target.value) <= 0.02 * abs(target.value)))
+    ):
         share = figure["completion_pct"]
     elif target.value:
         share = figure["value"] / target.value * 100
@@ -135,9 +184,8 @@ def _amount_measure(
             light = "red"
     else:
         light = _share_light(share, progress, is_full_year, thresholds)
-    return Measure(
-        light, f"{figure['name']}{figure['value_text']}，为全年目标{target_text}的{_pct(share)}，{progress_text}", share
-    )
+    reason = f"{figure['name']}{figure['value_text']}，为全年目标{target_text}的{_pct(share)}，{progress_text}"
+    return Measure(light, reason + (f"（{note}）" if note else ""), share)
 
 
 def _stated_share_measure(figure: Mapping, progress: float, is_full_year: bool, thresholds) -> Measure:
@@ -148,21 +196,25 @@ def _stated_share_measure(figure: Mapping, progress: float, is_full_year: bool, 
     )
 
 
-def _rate_actual(target: GoalTarget, figures: Sequence[Mapping]) -> Mapping | None:
-    growth = bool(_GROWTH_WORDS_RE.search(target.quote))
+def _rate_actual(target: GoalTarget, figures: Sequence[Mapping], title: str = "") -> tuple[Mapping | None, str]:
+    words = _words(target, title)
+    growth = bool(_GROWTH_WORDS_RE.search(words))
     with_growth = [f for f in figures if f["growth_pct"] is not None]
     percents = [f for f in figures if f["unit"] == target.unit and f["rank"] is None]
-    pool = (with_growth or percents) if growth else (percents or with_growth)
-    pool = [f for f in pool if _related(f, target) or (f["target"] is not None and f["target"] == target.value)]
+    candidates = (with_growth or percents) if growth else (percents or with_growth)
+    pool = [f for f in candidates if _related(f, words) or (f["target"] is not None and f["target"] == target.value)]
+    note = NAMELESS_NOTE if names_nothing(target) else ""
+    if not pool and names_nothing(target) and len(candidates) == 1:
+        pool, note = candidates, SOLE_FIGURE_NOTE  # a goal-level target and the goal's only such figure
     if not pool:
-        return None
-    return sorted(pool, key=lambda f: -_overlap(f["name"], target.quote))[0]
+        return None, ""
+    return sorted(pool, key=lambda f: -_overlap(f["name"], words))[0], note
 
 
-def _rate_measure(target: GoalTarget, figures: Sequence[Mapping], thresholds) -> Measure | None:
+def _rate_measure(target: GoalTarget, figures: Sequence[Mapping], thresholds, title: str = "") -> Measure | None:
     if target.value is None:
         return None
-    figure = _rate_actual(target, figures)
+    figure, note = _rate_actual(target, figures, title)
     if figure is None:
         return None
     actual = figure["growth_pct"] if figure["growth_pct"] is not None else figure["value"]
@@ -179,7 +231,8 @@ def _rate_measure(target: GoalTarget, figures: Sequence[Mapping], thresholds) ->
     word = "增长" if figure["growth_pct"] is not None else "为"
     share = actual / goal * 100 if goal and target.direction != "at_most" else None
     target_text = target.quote if len(target.quote) <= 20 else (target.value_text or _pct(goal))
-    return Measure(light, f"{figure['name']}{word}{actual:g}{unit}，目标{target_text}", share)
+    reason = f"{figure['name']}{word}{actual:g}{unit}，目标{target_text}"
+    return Measure(light, reason + (f"（{note}）" if note else ""), share)
 
 
 def _rank_measure(target: GoalTarget, figures: Sequence[Mapping], result: str) -> Measure | None:
@@ -217,21 +270,38 @@ def decide_light(
     targets: Sequence[GoalTarget],
     figures: Sequence[Mapping],
     thresholds: Mapping[str, float],
+    title: str = "",
 ) -> tuple[str, str]:
-    """(light, one Chinese sentence naming the figures or the status that decided it)."""
+    """(light, one Chinese sentence naming the figures or the status that decided it).
+
+    ``title`` is the goal's text (目标任务): a target whose own words name nothing (20亿元
+    typed in the import's 目标值 column) is compared with the figure the title names; when
+    no figure can be told to measure it, the reason says why (it is never silently dropped)."""
     progress = time_progress_pct(period)
     is_full_year = period == FULL_YEAR
     measures: list[Measure] = []
+    unmeasured: list[str] = []
     for target in baseline_targets(list(targets)):
         measure = None
         if target.kind == "amount":
-            measure = _amount_measure(target, figures, progress, is_full_year, thresholds)
+            measure = _amount_measure(target, figures, progress, is_full_year, thresholds, title)
         elif target.kind == "rate":
-            measure = _rate_measure(target, figures, thresholds)
+            measure = _rate_measure(target, figures, thresholds, title)
         elif target.kind == "rank":
             measure = _rank_measure(target, figures, result)
         if measure is not None:
             measures.append(measure)
+        elif names_nothing(target) and target.kind in ("amount", "rate", "rank") and target.value is not None:
+            unmeasured.append(f"目标{target.quote}未能对照：{why_unmeasured(target, figures, title)}")
+    light, reason = _decide(status, status_reason, measures, progress, is_full_year, figures, thresholds)
+    if not unmeasured:
+        return light, reason
+    if light == "none":
+        return light, "；".join(unmeasured)
+    return light, f"{reason}；另：{'；'.join(unmeasured)}"
+
+
+def _decide(status, status_reason, measures, progress, is_full_year, figures, thresholds) -> tuple[str, str]:
     # A share the narrative states or implies (完成年初预算的51.6%, （目标X），完成率c%) is a
     # measure even when the goal text names no amount: the budget or the plan is the target.
     stated = [f for f in figures if f["completion_pct"] is not None]
@@ -260,13 +330,15 @@ def decide_light(
     return light, "；".join(m.reason for m in deciding)
 
 
-def goal_share(targets: Sequence[GoalTarget], figures: Sequence[Mapping], period: str, thresholds) -> float | None:
+def goal_share(
+    targets: Sequence[GoalTarget], figures: Sequence[Mapping], period: str, thresholds, title: str = ""
+) -> float | None:
     """The lowest share of target among the goal's amount measures (for sorting the progress view)."""
     progress = time_progress_pct(period)
     shares = []
     for target in baseline_targets(list(targets)):
         if target.kind == "amount":
-            m = _amount_measure(target, figures, progress, period == FULL_YEAR, thresholds)
+            m = _amount_measure(target, figures, progress, period == FULL_YEAR, thresholds, title)
             if m and m.share is not None:
                 shares.append(m.share)
     return min(shares) if shares else None

@@ -17,10 +17,19 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
 from datetime import date
 
 from kpi.contract.schema import period_id_for
-from kpi.contract.vocab import FULL_YEAR, PERIOD_CODES, PERIOD_LABELS_ZH, period_code, period_months, time_progress_pct
+from kpi.contract.vocab import (
+    FULL_YEAR,
+    LIGHT_THRESHOLD_KEYS,
+    PERIOD_CODES,
+    PERIOD_LABELS_ZH,
+    period_code,
+    period_months,
+    time_progress_pct,
+)
 from kpi.pipeline.numbers import parse_cn_number
 
 _MONTH = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
@@ -90,8 +99,10 @@ def period_end_date(year: int, code: str) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def period_row(year: int, code: str, source_title: str, as_of: str) -> dict:
-    """One row of periods.parquet."""
+def period_row(
+    year: int, code: str, source_title: str, as_of: str, thresholds: Mapping[str, float] | None = None
+) -> dict:
+    """One row of periods.parquet; ``thresholds``: those the period's lights are decided with."""
     return {
         "period_id": period_id_for(year, code),
         "year": year,
@@ -101,6 +112,7 @@ def period_row(year: int, code: str, source_title: str, as_of: str) -> dict:
         "time_progress_pct": time_progress_pct(code),
         "source_title": source_title,
         "as_of": as_of,
+        **{key: (thresholds or {}).get(key) for key in LIGHT_THRESHOLD_KEYS},
     }
 
 

@@ -29,7 +29,7 @@ import polars as pl
 
 from kpi.contract.schema import validate
 from kpi.contract.storage import WriterBusyError, read_dataset, writer_lock
-from kpi.contract.vocab import FULL_YEAR
+from kpi.contract.vocab import FULL_YEAR, LIGHT_THRESHOLD_KEYS
 from kpi.pipeline.build import CURATION_DIR, SOURCE_YEAR, analyse_goal, relight
 from kpi.pipeline.curation import CurationError, IndicatorOverride, load_curation
 from kpi.pipeline.history import write_with_history
@@ -190,6 +190,12 @@ def _decide(directory: Path, indicator_id: str, action: str, value: str, reason:
     # The goal's targets stay as they are (from its text, target_overrides.csv or an import's
     # 目标值 column); its light is decided again, since the figures it rests on changed.
     targets = dataset.goal_targets.filter(pl.col("goal_id") == item.goal_id)
+    # With the thresholds its period's other lights were decided with (stored with the data), so
+    # the legend's numbers stay true for every light; the next import or build applies new ones.
+    stored = dataset.periods.filter((pl.col("year") == goal["year"]) & (pl.col("period") == goal["period"]))
+    thresholds = {k: stored.get_column(k)[0] for k in LIGHT_THRESHOLD_KEYS} if stored.height else {}
+    if all(v is not None for v in thresholds.values()) and thresholds:
+        loaded = replace(loaded, light_thresholds=thresholds)
     new_goal = relight(new_goal, indicators, targets.to_dicts(), loaded)
     goals = dataset.goals.filter(pl.col("goal_id") != item.goal_id)
     goals = pl.concat([goals, pl.DataFrame([new_goal], schema=dataset.goals.schema)]).sort(

@@ -614,6 +614,7 @@ def generate(departments: int, years: int, seed: int = 0) -> Dataset:
                 period,
                 default_source_title(year, period).replace("（导入）", "（合成数据）"),
                 f"{year}-{time_progress_pct(period) * 12 // 100:02.0f}",
+                load_thresholds(DEFAULT_DATA_DIR / "curation"),  # the ones _light_goals decided with
             )
             for year in range(LAST_YEAR - years + 1, LAST_YEAR + 1)
             for period in PERIODS
@@ -812,8 +813,9 @@ def _light_by_rules(frame, indicators, goal_targets, titles, thresholds) -> pl.D
     for row in goal_targets.filter(pl.col("goal_id").is_in(ids.implode())).iter_rows(named=True):
         targets.setdefault(row["goal_id"], []).append(row)
     lights, reasons = [], []
-    for goal in chosen.select("goal_id", "period", "status", "status_reason", "result").iter_rows(named=True):
+    for goal in chosen.select("goal_id", "period", "status", "status_reason", "result", "title").iter_rows(named=True):
         light, reason = decide_light(
+            title=goal["title"],
             period=goal["period"],
             status=goal["status"],
             status_reason=goal["status_reason"],

@@ -8,7 +8,7 @@ Fonts name CJK families first so Chinese labels render on every platform.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import altair as alt
 import polars as pl
@@ -134,27 +134,10 @@ def _finish(chart: alt.TopLevelMixin, rows: int = 0) -> alt.TopLevelMixin:
     )
 
 
-# Yellow is too faint for a dot on white, so departments use the other seven.
-DEPARTMENT_PALETTE: tuple[str, ...] = tuple(c for c in OKABE_ITO if c != "#F0E442")
-
-
-def department_colors(positions: Mapping[str, int]) -> alt.Scale:
-    """A stable colour per department (the palette repeats after seven; the name is always printed too).
-
-    ``positions``: each department's place in the list of all departments, which
-    fixes its colour. Pass only the departments a chart shows: with thousands of
-    departments a full domain costs seconds of schema validation and a megabyte
-    sent per chart.
-    """
-    domain = sorted(positions, key=positions.__getitem__)
-    colours = [DEPARTMENT_PALETTE[positions[d] % len(DEPARTMENT_PALETTE)] for d in domain]
-    return alt.Scale(domain=domain, range=colours)
-
-
 def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
     """Stacked bars of goals per status for each department, in the frame's department order.
 
-    ``frame``: dept_id, name, status, goals, met_share, dept_order (from queries.status_by_department).
+    ``frame``: dept_id, name, status, goals, met_share, dept_order (from queries.status_worst_first).
     """
     data = frame.with_columns(
         dept=each(frame.get_column("name"), lambda n: i18n.department_name(n, lang)),
@@ -194,130 +177,13 @@ def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLev
     return _finish(chart, len(order))
 
 
-def top3_leaderboard(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
-    """Horizontal bars: figures in the provincial top 3 per department, most first.
-
-    ``frame``: dept_id, name, top3, firsts (from queries.top3_leaderboard).
-    """
-    data = frame.with_columns(dept=each(frame.get_column("name"), lambda n: i18n.department_name(n, lang)))
-    order = data.get_column("dept").to_list()
-    pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
-    base = alt.Chart(data).encode(
-        y=alt.Y("dept:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-        x=alt.X("top3:Q", title=t("col_top3", lang), axis=alt.Axis(tickMinStep=1, format="d")),
-        tooltip=[
-            alt.Tooltip("dept:N", title=t("col_department", lang)),
-            alt.Tooltip("top3:Q", title=t("col_top3", lang)),
-            alt.Tooltip("firsts:Q", title=t("col_first", lang)),
-        ],
-    )
-    bars = base.mark_bar(color=OKABE_ITO[0]).encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)))
-    labels = base.mark_text(align="left", dx=4).encode(text="top3:Q")
-    return _finish(alt.layer(bars.add_params(pick), labels).properties(height=_height(len(order))))
-
-
-def rank_chart(
-    frame: pl.DataFrame, dept_positions: Mapping[str, int], lang: str = i18n.DEFAULT_LANG
-) -> alt.TopLevelMixin:
-    """Dot plot of ranks: one row per figure, best rank at the top, rank 1 at the left.
-
-    An exact rank is a dot; a "top N" statement (前三) is a bar from 1 to N,
-    because the source does not say where in that range the figure is.
-    ``frame``: indicator_id, dept_id, dept_name, name, value_text, rank, rank_scope,
-    rank_is_top_n, quote (from queries.ranked_figures), in display order.
-    ``dept_positions``: the place of (at least) each department shown in the list of
-    all departments, so a department keeps its colour across charts.
-    """
-    data = (
-        frame.with_row_index("row")
-        .with_columns(
-            dept=each(frame.get_column("dept_name"), lambda n: i18n.department_name(n, lang)),
-            start=pl.lit(1),
-            # A "前N" range covers ranks 1..N; widen by a quarter rank each side so 前1 is visible too.
-            range_from=pl.lit(0.75),
-            range_to=pl.col("rank") + 0.25,
-            rank_text=each(
-                frame.select(pl.struct("rank_scope", "rank", "rank_is_top_n")).to_series(),
-                lambda r: i18n.rank_text(r["rank_scope"], r["rank"], r["rank_is_top_n"], lang),
-            ),
-            kind=pl.when(pl.col("rank_is_top_n"))
-            .then(pl.lit(t("rank_range", lang)))
-            .otherwise(pl.lit(t("rank_point", lang))),
-        )
-        .with_columns(
-            label=pl.col("dept") + " · " + pl.col("name"),
-            label_at=pl.when(pl.col("rank_is_top_n"))
-            .then(pl.col("range_to"))
-            .otherwise(pl.col("rank").cast(pl.Float64)),
-        )
-    )
-    order = data.get_column("label").to_list()
-    # Labels may repeat (two figures with one name): make the axis key unique, show the label.
-    data = data.with_columns(key=pl.col("row").cast(pl.String) + "|" + pl.col("label"))
-    keys = data.get_column("key").to_list()
-    # At least five ranks wide, so a list of first places does not look like a full scale.
-    max_rank = max(5, int(data.get_column("rank").max() or 1))
-    pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
-    y = alt.Y(
-        "key:N",
-        sort=keys,
-        title=None,
-        axis=alt.Axis(labelExpr="split(datum.label, '|')[1]", labelLimit=LABEL_LIMIT),
-    )
-    # Room on the right of the worst rank for its printed label.
-    x_scale = alt.Scale(domain=[0.5, max_rank + 0.5 + max(2.0, max_rank * 0.4)], nice=False)
-    color = alt.Color(
-        "dept_id:N",
-        scale=department_colors({d: dept_positions[d] for d in frame.get_column("dept_id").unique()}),
-        legend=None,
-        title=t("col_department", lang),
-    )
-    tooltip = [
-        alt.Tooltip("dept:N", title=t("col_department", lang)),
-        alt.Tooltip("name:N", title=t("col_figure", lang)),
-        alt.Tooltip("value_text:N", title=t("col_value", lang)),
-        alt.Tooltip("rank_text:N", title=t("col_rank_text", lang)),
-        alt.Tooltip("rank_scope:N", title=t("col_scope", lang)),
-        alt.Tooltip("quote:N", title=t("col_quote", lang)),
-    ]
-    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
-    opacity = alt.condition(pick, alt.value(1.0), alt.value(0.4))
-    ranges = (
-        base.transform_filter("datum.rank_is_top_n")
-        .mark_bar(height=10, cornerRadius=5)
-        .encode(
-            x=alt.X(
-                "range_from:Q", scale=x_scale, title=t("rank_axis", lang), axis=alt.Axis(tickMinStep=1, format="d")
-            ),
-            x2="range_to:Q",
-            color=color,
-            opacity=opacity,
-        )
-    )
-    points = (
-        base.transform_filter("!datum.rank_is_top_n")
-        .mark_circle(size=140)
-        .encode(x=alt.X("rank:Q", scale=x_scale), color=color, opacity=opacity)
-    )
-    stems = (
-        base.transform_filter("!datum.rank_is_top_n")
-        .mark_rule(strokeDash=[2, 3], color="#999999")
-        .encode(x=alt.X("start:Q", scale=x_scale), x2="rank:Q")
-    )
-    labels = base.mark_text(align="left", dx=9, fontSize=11).encode(
-        x=alt.X("label_at:Q", scale=x_scale), text="rank_text:N"
-    )
-    chart = alt.layer(stems, ranges.add_params(pick), points, labels).properties(height=_height(len(order)))
-    return _finish(chart)
-
-
 def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
     """Actual as percent of target, one row per figure, with the 100% target line.
 
     The printed text is the source's own figures ("235.4亿元 / 200亿元", or the
     stated completion rate when the source gives no target value).
     ``frame``: indicator_id, dept_name, name, value_text, target_text, completion_pct,
-    pct_of_target, quote (from queries.target_figures), in display order.
+    pct_of_target, quote (from queries.target_gaps), in display order.
     """
     data = (
         frame.with_row_index("row")
@@ -415,12 +281,19 @@ def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str 
     ]
     lights = list(i18n.LIGHT_COLORS)
     base = alt.Chart(data).encode(y=y, tooltip=tooltip)
-    bars = base.mark_bar(height=10).encode(
-        x=alt.X("share:Q", scale=x_scale, title=t("col_share", lang)),
-        x2="zero:Q",
-        color=alt.Color(
-            "light:N", scale=alt.Scale(domain=lights, range=[i18n.LIGHT_COLORS[x] for x in lights]), legend=None
-        ),
+    # A click on a bar filters to its department, as on every chart.
+    pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
+    bars = (
+        base.mark_bar(height=10)
+        .encode(
+            x=alt.X("share:Q", scale=x_scale, title=t("col_share", lang)),
+            x2="zero:Q",
+            color=alt.Color(
+                "light:N", scale=alt.Scale(domain=lights, range=[i18n.LIGHT_COLORS[x] for x in lights]), legend=None
+            ),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
+        )
+        .add_params(pick)
     )
     marker_frame = pl.DataFrame({"progress": [float(progress)], "marker": [t("progress_marker", lang)]})
     marker = (
@@ -443,7 +316,7 @@ def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str 
 
 
 BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {
-    build.__name__: build for build in (status_mix, top3_leaderboard, rank_chart, bullet_chart, progress_chart)
+    build.__name__: build for build in (status_mix, bullet_chart, progress_chart)
 }
 
 

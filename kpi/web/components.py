@@ -8,8 +8,7 @@ from collections.abc import Callable
 import polars as pl
 import streamlit as st
 
-from kpi.contract.storage import DEFAULT_DATA_DIR
-from kpi.contract.vocab import LIGHTS, read_light_thresholds
+from kpi.contract.vocab import LIGHT_THRESHOLD_KEYS, LIGHTS
 from kpi.pipeline.figures import title_target
 from kpi.pipeline.numbers import format_cn, format_pct
 from kpi.web import charts, filters, i18n, markup, queries
@@ -306,22 +305,31 @@ def goal_histories(goals: pl.DataFrame, lang: str) -> dict[str, str]:
     return out
 
 
-@st.cache_data(show_spinner=False)
-def light_thresholds() -> dict[str, float]:
-    """The thresholds the lights were decided with (data/curation/light_thresholds.csv)."""
-    return read_light_thresholds(DEFAULT_DATA_DIR / "curation" / "light_thresholds.csv")
+def light_thresholds(f: Filters) -> dict[str, float] | None:
+    """The thresholds the lights of the chosen year and period were decided with, as stored with
+    the data (periods.parquet); None when the data do not record them (an older version)."""
+    info = queries.period_info(f.year, f.period)
+    if info is None:
+        return None
+    values = {key: info.get(key) for key in LIGHT_THRESHOLD_KEYS}
+    return None if any(v is None for v in values.values()) else values
 
 
-def light_legend(period: str, lang: str) -> None:
-    """The lights' shapes, colours and words, and the rules with their thresholds from the CSV."""
+def light_legend(f: Filters, lang: str) -> None:
+    """The lights' shapes, colours and words, and the rules with the thresholds these lights
+    were decided with (stored with the data, not read from the curation file in force)."""
+    period = f.period
     items = [(i18n.LIGHT_COLORS[light], i18n.light_label(light, period, lang)) for light in LIGHTS]
     st.html(markup.legend_html(items))
-    th = light_thresholds()
+    th = light_thresholds(f)
 
     def word(light: str, at: str = period) -> str:
         return f"{i18n.LIGHT_ICONS[light]}{i18n.light_word(light, at, lang)}"
 
     with st.expander(t("light_legend_title", lang), icon=":material/help:"):
+        if th is None:
+            st.markdown(t("light_thresholds_unknown", lang))
+            return
         st.markdown(
             markup.markdown_literal(
                 t(
@@ -463,7 +471,7 @@ def progress_view(f: Filters, lang: str) -> None:
     if total == 0:
         empty(lang, "no_progress")
         return
-    light_legend(f.period, lang)
+    light_legend(f, lang)
     table = frame.select(
         department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
         pl.col("name").alias(t("col_figure", lang)),
@@ -477,7 +485,7 @@ def progress_view(f: Filters, lang: str) -> None:
         ),
         pl.col("quote").alias(t("col_quote", lang)),
     )
-    chart_with_data("progress_chart", frame, (f.period, progress, lang), table, "chart_progress", lang)
+    chart_with_data("progress_chart", frame, (f.period, progress, lang), table, "chart_progress", lang, clickable=True)
 
 
 # --- targets ----------------------------------------------------------------------------

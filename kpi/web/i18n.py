@@ -155,6 +155,11 @@ TEXT: dict[str, dict[str, str]] = {
     # lights
     "lights": {"zh": "进度灯", "en": "Progress lights"},
     "light_legend_title": {"zh": "进度灯说明", "en": "What the lights mean"},
+    # thresholds stored with the data (issue 12 follow-up)
+    "light_thresholds_unknown": {
+        "zh": "这一版数据没有记录判断进度灯时所用的阈值（记录阈值之前生成的旧版数据），因此不列出具体数值；重新导入或重建数据后即可显示。",
+        "en": "This version of the data does not record the thresholds its lights were decided with (written before they were recorded), so no numbers are given; a new import or a rebuild records them.",
+    },
     "light_legend": {
         "zh": "数量目标：完成比例 ≥ 时序进度为{green}，低于时序进度不超过 {amount_gap} 个百分点为{yellow}，更低为{red}。"
         "增速/比率目标：达到目标为{green}（“左右”低于目标不超过 {about} 个百分点也算），低于目标不超过 {rate_gap} 个百分点为{yellow}，更低为{red}；"
@@ -308,48 +313,36 @@ TEXT: dict[str, dict[str, str]] = {
     # overview
     "status_mix": {"zh": "各部门目标完成状态", "en": "Status mix by department"},
     "status_mix_caption": {
-        "zh": "问题在前：未完成、难度较大、待验收目标多的部门排在最上，其后按达成率从低到高。点击部门可查看该部门的全部目标。",
-        "en": "Problems first: departments with goals not met, at risk or pending come first, then by share met, lowest first. Click a department to list its goals.",
+        "zh": "问题在前：红灯（滞后）目标多的部门排在最上，其次黄灯，灯数相同再比未完成、难度较大、待验收的目标数，其后按达到进度的目标占比从低到高。点击部门可查看该部门的全部目标。",
+        "en": "Problems first: departments with the most red lights (behind) come first, then yellow; equal lights, then goals not met, at risk or pending; then by share of goals on pace, lowest first. Click a department to list its goals.",
     },
     "status_mix_hidden": {
-        "zh": "另有 {n} 个部门的目标均无问题，未列出；可打开“显示全部”。",
-        "en": "{n} more departments have no problem goal and are not listed; turn on “Show all”.",
+        "zh": "另有 {n} 个部门没有红灯、黄灯或未完成、难度较大、待验收的目标，未列出；可打开“显示全部”。",
+        "en": "{n} more departments have no red or yellow light and no goal not met, at risk or pending, and are not listed; turn on “Show all”.",
     },
     "show_all_departments": {"zh": "显示全部部门（共 {n} 个）", "en": "Show all departments ({n})"},
     "problems": {"zh": "需关注的部门", "en": "Departments needing attention"},
     "problems_none": {
-        "zh": "当前筛选条件下没有未完成、难度较大或待验收的目标。",
-        "en": "No goal is not met, at risk or pending under these filters.",
+        "zh": "当前筛选条件下没有红灯、黄灯目标，也没有未完成、难度较大或待验收的目标。",
+        "en": "No goal has a red or yellow light, and none is not met, at risk or pending, under these filters.",
     },
     "league": {"zh": "部门赛马榜", "en": "Department league table"},
     "league_rule": {
-        "zh": "排序规则：先比目标达成率（超额完成+已完成的目标占比），相同再比原文写明的“全省第1”指标个数，再比“全省前三”指标个数；三项都相同为并列。“预计”“有望”等预测不计入。",
-        "en": "Rule: share of goals met (exceeded + achieved) first, then figures the source states as 1st in the province, then figures in the provincial top 3; equal on all three is a tie. Forecasts (预计, 有望) are not counted.",
+        "zh": "排序规则：先比进度达标率（绿灯——达到时序进度，全年为完成目标——的目标占比），相同再比原文写明的“全省第1”指标个数，再比“全省前三”指标个数；三项都相同为并列，并列中红灯、黄灯多的排在后面。“预计”“有望”等预测不计入。",
+        "en": "Rule: share of goals on pace (green light: on pace with time elapsed, at full year target met) first, then figures the source states as 1st in the province, then figures in the provincial top 3; equal on all three is a tie, listed with more red, then yellow lights lower. Forecasts (预计, 有望) are not counted.",
     },
     "col_place": {"zh": "名次", "en": "Place"},
     "col_top3_short": {"zh": "全省前三", "en": "Top 3"},
     "place": {"zh": "第{n}", "en": "{n}"},
     "place_tied": {"zh": "并列第{n}", "en": "{n} (tied)"},
     "dept_goals_title": {"zh": "{name}的全部目标", "en": "All goals of {name}"},
-    "leaderboard": {"zh": "全省前三名次榜", "en": "Provincial top-3 leaderboard"},
-    "leaderboard_caption": {
-        "zh": "各部门指标中进入全省前三（第1至第3名，或“前三”）的个数。点击部门可筛选。",
-        "en": "Figures of each department ranked 1st–3rd (or top 3) in the province. Click to filter.",
-    },
     "attention": {"zh": "需关注", "en": "Needs attention"},
-    "attention_caption": {
-        "zh": "状态为难度较大、未完成或待验收的目标及其完成情况叙述。",
-        "en": "Goals at risk, not met or pending acceptance, with their narrative.",
-    },
     "attention_none": {"zh": "当前筛选条件下没有需关注的目标。", "en": "No goal needs attention under these filters."},
     # rankings
     "rankings_caption": {
         "zh": "按部门列出每项排名：全省第1最多的部门在前，部门内名次靠前的在前；“前N”写作区间；“预计”“有望”等预测单独标出，不计入统计。每项后附原文。",
         "en": "Every ranking, by department: departments with most stated provincial firsts first, best ranks first within each; “top N” is a range; forecasts (预计, 有望) are marked and not counted. Each with its quote.",
     },
-    "rank_axis": {"zh": "名次（第1名在左）", "en": "Rank (1st on the left)"},
-    "rank_point": {"zh": "具体名次", "en": "Exact rank"},
-    "rank_range": {"zh": "前N区间", "en": "Top-N range"},
     "no_ranked": {"zh": "该范围下没有排名数据。", "en": "No ranked figure in this scope."},
     # targets
     "targets_caption": {
@@ -431,16 +424,19 @@ TEXT: dict[str, dict[str, str]] = {
     "col_growth": {"zh": "增长%", "en": "Growth %"},
     "col_rank": {"zh": "名次", "en": "Rank"},
     "col_rank_text": {"zh": "排名", "en": "Ranking"},
-    "col_scope": {"zh": "排名范围", "en": "Scope"},
     "col_quote": {"zh": "原文", "en": "Quote"},
     "col_check": {"zh": "核对", "en": "Check"},
     "figure_unconfirmed": {"zh": "待核：{reason}", "en": "To check: {reason}"},
     "col_status": {"zh": "状态", "en": "Status"},
     "col_count": {"zh": "目标数", "en": "Goals"},
-    "col_top3": {"zh": "全省前三个数", "en": "Provincial top-3 figures"},
-    "col_first": {"zh": "其中全省第一", "en": "Of which No. 1"},
     "col_total": {"zh": "目标总数", "en": "Total goals"},
     "col_met_share": {"zh": "达成率", "en": "Share met"},
+    # problems first by lights (issue 14 with issue 12's lights)
+    "col_on_pace_share": {"zh": "进度达标率", "en": "On pace"},
+    "league_hidden": {
+        "zh": "共 {total} 个部门，列出前 {n} 名和后 {n} 名，另有 {hidden} 个部门未列出；可打开“显示全部”。",
+        "en": "{total} departments: the top {n} and the bottom {n} are listed, {hidden} more are not; turn on “Show all”.",
+    },
     "col_themes": {"zh": "主题", "en": "Themes"},
     "col_title": {"zh": "目标任务", "en": "Goal"},
     "col_result": {"zh": "完成情况", "en": "Result"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 
+from kpi.contract.vocab import FULL_YEAR
 from kpi.web import i18n
 from kpi.web.i18n import t
 
@@ -168,30 +169,37 @@ def goal_card_html(
     )
 
 
-def problems_html(rows: list[dict], lang: str) -> str:
-    """One line per department with a problem, worst first: "市经信局：⚠ 难度较大 2".
+def problems_html(rows: list[dict], lang: str, period: str = FULL_YEAR) -> str:
+    """One line per department with a problem, worst first: its red and yellow lights, then the
+    statuses behind them — "市经信局：▲ 未完成 2（难度较大 2）".
 
-    ``rows``: dept name, not_met, at_risk, pending (from queries.problem_departments)."""
+    ``rows``: dept name, red, yellow, not_met, at_risk, pending (from queries.problem_departments)."""
     items = []
     for row in rows:
-        counts = "、".join(
+        lights = "、".join(
+            f"{i18n.light_label(light, period, lang)} {row[light]}" for light in ("red", "yellow") if row[light]
+        )
+        statuses = "、".join(
             f"{i18n.status_label(status, lang)} {row[status]}"
             for status in ("not_met", "at_risk", "pending")
             if row[status]
         )
+        counts = f"{lights}（{statuses}）" if lights and statuses else lights or statuses
         name = html.escape(i18n.department_name(row["name"], lang))
         items.append(f'<li class="kpi-problem"><strong>{name}</strong>：{html.escape(counts)}</li>')
     return f'<ul class="kpi-problems" style="margin:0 0 0.5rem 1.1rem;padding:0">{"".join(items)}</ul>'
 
 
-LEAGUE_HEADINGS: tuple[str, ...] = ("col_place", "col_department", "col_met_share", "tile_first", "col_top3_short")
+LEAGUE_HEADINGS: tuple[str, ...] = ("col_place", "col_department", "col_on_pace_share", "tile_first", "col_top3_short")
+_LEAGUE_ALIGN: tuple[str, ...] = ("left", "left", "right", "right", "right")
 
 
 def league_cells(row: dict, lang: str) -> tuple[str, str, str, str, str]:
     """One row of the league table as text, in the order of ``LEAGUE_HEADINGS``: place (a tie
-    said as one), department, share met with its count, 全省第一 and 全省前三 figures."""
+    said as one), department, share of goals on pace (green) with its count, 全省第一 and 全省前三
+    figures."""
     place = t("place_tied" if row["tied"] else "place", lang, n=row["place"])
-    share = f"{round(row['met_share'] * 100)}% ({row['met']}/{row['total']})"
+    share = f"{round(row['green_share'] * 100)}% ({row['green']}/{row['total']})"
     return place, i18n.department_name(row["name"], lang), share, str(row["firsts"]), str(row["top3"])
 
 
@@ -202,17 +210,11 @@ def league_html(rows: list[dict], lang: str) -> str:
     head = "".join(
         f'<th style="text-align:{align};padding:2px 6px;border-bottom:1px solid #ccc;white-space:nowrap">'
         f"{html.escape(t(key, lang))}</th>"
-        for key, align in (
-            ("col_place", "left"),
-            ("col_department", "left"),
-            ("col_met_share", "right"),
-            ("tile_first", "right"),
-            ("col_top3_short", "right"),
-        )
+        for key, align in zip(LEAGUE_HEADINGS, _LEAGUE_ALIGN, strict=True)
     )
     body = []
     for row in rows:
-        cells = tuple(zip(league_cells(row, lang), ("left", "left", "right", "right", "right"), strict=True))
+        cells = tuple(zip(league_cells(row, lang), _LEAGUE_ALIGN, strict=True))
         body.append(
             '<tr class="kpi-league-row">'
             + "".join(

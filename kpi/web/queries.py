@@ -19,6 +19,7 @@ run, without a restart and without clearing anything.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,10 +32,9 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from kpi.contract import health
 from kpi.contract.schema import TABLES
 from kpi.contract.storage import BucketPath, data_dir, location, read_arrow
-from kpi.contract.vocab import FULL_YEAR, LIGHT_SEVERITY, STATUSES
+from kpi.contract.vocab import FULL_YEAR, LIGHT_SEVERITY, LIGHT_THRESHOLD_KEYS, STATUSES
 
 MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
-ATTENTION_STATUSES: tuple[str, ...] = ("not_met", "at_risk", "pending")
 SCOPE_GROUPS: tuple[str, ...] = ("province", "nation", "other")
 SEARCH_MAX_CHARS = 50
 # The tables the dashboard queries, loaded into memory. goal_targets is not shown as such
@@ -104,21 +104,40 @@ def search_variants(term: str) -> tuple[str, ...]:
     return tuple(variants + [variants[0]] * (SEARCH_VARIANTS - len(variants)))
 
 
-def _matches(column: str) -> str:
-    return "(" + " OR ".join(f"contains(lower({column}), $q{k})" for k in range(SEARCH_VARIANTS)) + ")"
+def _matches(column: str, cased: tuple[bool, ...]) -> str:
+    """``column`` contains one of the (lower-cased) variants $q0, $q1 …; ``cased[k]``: variant k has
+    letters with case. One without (Chinese, digits) is looked for in the text as it is: lower() of
+    a million narratives is most of a search's cost (≈ 7× the plain scan), and it changes nothing
+    such a term can match."""
+    return (
+        "("
+        + " OR ".join(
+            f"contains(lower({column}), $q{k})" if has_case else f"contains({column}, $q{k})"
+            for k, has_case in enumerate(cased)
+        )
+        + ")"
+    )
 
 
-# A goal matches a search when its title, narrative, department (short or full name) or one
-# of its themes (Chinese or English name) contains the term in one of its variants.
-_SEARCH_SQL = (
-    "("
-    + " OR ".join(_matches(c) for c in ("g.title", "g.result", "d.name", "d.full_name"))
-    + " OR list_has_any(g.themes, (SELECT coalesce(list(th.theme_id), []) FROM themes th WHERE "
-    + _matches("th.name")
-    + " OR "
-    + _matches("coalesce(th.name_en, '')")
-    + ")))"
-)
+def _search_sql(cased: tuple[bool, ...]) -> str:
+    """A goal matches a search when its title, narrative, department (short or full name) or one
+    of its themes (Chinese or English name) contains the term in one of its variants."""
+    return (
+        "("
+        + " OR ".join(_matches(c, cased) for c in ("g.title", "g.result", "d.name", "d.full_name"))
+        + " OR list_has_any(g.themes, (SELECT coalesce(list(th.theme_id), []) FROM themes th WHERE "
+        + _matches("th.name", cased)
+        + " OR "
+        + _matches("coalesce(th.name_en, '')", cased)
+        + ")))"
+    )
+
+
+# The search condition for each combination of variants with and without case, built once from
+# fixed fragments: which one a search uses depends on the term, the SQL never holds the term.
+_SEARCH_SQL: dict[tuple[bool, ...], str] = {
+    cased: _search_sql(cased) for cased in itertools.product((False, True), repeat=SEARCH_VARIANTS)
+}
 
 
 # Per data directory, the version data_problems() saw last (shared by all sessions): what
@@ -246,10 +265,10 @@ def _goal_scope(f: Filters, every_period: bool = False) -> tuple[str, dict[str, 
     variants = search_variants(f.q)
     if variants:
         # contains() matches literally: % and _ in the term are not wildcards.
-        conditions.append(_SEARCH_SQL)
+        conditions.append(_SEARCH_SQL[tuple(v.lower() != v.upper() for v in variants)])
         params.update({f"q{k}": variant for k, variant in enumerate(variants)})
     sql = f"""
-        SELECT g.goal_id, g.dept_id, g.status
+        SELECT g.goal_id, g.dept_id, g.status, g.light, g.year, g.period
         FROM goals g JOIN departments d ON d.dept_id = g.dept_id
         WHERE {" AND ".join(conditions)}
     """
@@ -265,7 +284,8 @@ def _scope_table(version: str, f: Filters) -> pa.Table:
 
 
 def _scope(f: Filters) -> pa.Table:
-    """goal_id, dept_id, status of the goals that pass the filters, evaluated once per combination."""
+    """goal_id, dept_id, status, light, year, period of the goals that pass the filters, evaluated
+    once per combination."""
     return _scope_table(data_version(), f)
 
 
@@ -410,69 +430,36 @@ def tiles(f: Filters) -> dict[str, float | int]:
     return _tiles(data_version(), f)
 
 
-# --- overview charts --------------------------------------------------------------------
-
-
-@st.cache_data(show_spinner=False)
-def _status_by_department(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
-    frame = _query(
-        """
-        WITH per_dept AS (
-            SELECT dept_id, count(*) AS total,
-                   count(*) FILTER (WHERE status IN ('exceeded', 'achieved')) / count(*) AS met_share,
-                   count(*) FILTER (WHERE status = 'exceeded') / count(*) AS exceeded_share
-            FROM fg GROUP BY dept_id
-        ),
-        ranked AS (
-            SELECT p.*, d.name,
-                   row_number() OVER (
-                       ORDER BY p.met_share DESC, p.exceeded_share DESC, p.total DESC, d.sort_order
-                   ) AS dept_order
-            FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
-        )
-        SELECT r.dept_id, r.name, fg.status, count(*) AS goals, r.total, r.met_share, r.dept_order,
-               list_position($statuses_order, fg.status) AS status_order,
-               (SELECT count(*) FROM per_dept) AS departments
-        FROM fg JOIN ranked r ON r.dept_id = fg.dept_id
-        WHERE $limit IS NULL OR r.dept_order <= $limit
-        GROUP BY r.dept_id, r.name, fg.status, r.total, r.met_share, r.dept_order
-        ORDER BY dept_order, status_order
-        """,
-        {"limit": limit, "statuses_order": list(STATUSES)},
-        scope=_scope(f),
-    )
-    total = int(frame.get_column("departments")[0]) if frame.height else 0
-    return frame.drop("departments"), total
-
-
-def status_by_department(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
-    """Goals per department and status, departments sorted by share met.
-
-    Returns (frame: dept_id, name, status, goals, total, met_share, dept_order;
-    number of departments before the limit)."""
-    return _status_by_department(data_version(), f, limit)
-
-
 # --- problems first ------------------------------------------------------------------------
 
-# Per department of the scope: goals, one count per problem status, share met. The columns the
-# worst-first order below reads; shared by every query that lists departments worst first.
+# Per department of the scope: goals, one count per light and per problem status, shares. The
+# columns the worst-first order below reads; shared by every query that lists departments worst
+# first. A department has a problem when a goal has a red or yellow light, or a status not met,
+# at risk or pending (the light rules make those red or yellow; the status is counted too, so a
+# goal is never dropped from the problems because of its light alone).
 _PER_DEPT_SQL = """
     SELECT dept_id, count(*) AS total,
+           count(*) FILTER (WHERE light = 'red') AS red,
+           count(*) FILTER (WHERE light = 'yellow') AS yellow,
+           count(*) FILTER (WHERE light = 'green') / count(*) AS green_share,
            count(*) FILTER (WHERE status = 'not_met') AS not_met,
            count(*) FILTER (WHERE status = 'at_risk') AS at_risk,
            count(*) FILTER (WHERE status = 'pending') AS pending,
-           count(*) FILTER (WHERE status IN ('not_met', 'at_risk', 'pending')) AS problems,
+           count(*) FILTER (WHERE light IN ('red', 'yellow') OR status IN ('not_met', 'at_risk', 'pending')) AS problems,
            count(*) FILTER (WHERE status IN ('exceeded', 'achieved')) / count(*) AS met_share,
            count(*) FILTER (WHERE status = 'exceeded') / count(*) AS exceeded_share
     FROM fg GROUP BY dept_id
 """
-# THE order of departments "worst first", in one place: most unmet goals, then at risk, then
-# pending, then lowest share met. (When report periods bring red/yellow/green lights, they slot
-# in here, before the status counts.) ``p`` is a row of _PER_DEPT_SQL, ``d`` its department.
+# THE order of departments "worst first", in one place: most red lights, then yellow ones; equal
+# on those, the status breaks the tie (most unmet goals, then at risk, then pending); then the
+# lowest share of green lights (a goal without a measurable light, 无量化进度, is not on track
+# either), then lowest share met. ``p`` is a row of _PER_DEPT_SQL, ``d`` its department.
 _WORST_FIRST_SQL = (
-    "p.not_met DESC, p.at_risk DESC, p.pending DESC, p.met_share ASC, p.exceeded_share ASC, p.total DESC, d.sort_order"
+    "p.red DESC, p.yellow DESC, p.not_met DESC, p.at_risk DESC, p.pending DESC, "
+    "p.green_share ASC, p.met_share ASC, p.exceeded_share ASC, p.total DESC, d.sort_order"
 )
+# The best departments first (the reverse, for those without a problem): most green, most met.
+_BEST_FIRST_SQL = "p.green_share DESC, p.met_share DESC, p.exceeded_share DESC, p.total DESC, d.sort_order"
 # With this many departments or fewer, every department is shown; beyond, every department
 # with a problem plus the best PROBLEMS_TOP_N others (the rest behind "show all").
 SHOW_ALL_DEPARTMENTS = 20
@@ -489,8 +476,7 @@ def _status_worst_first(version: str, f: Filters, show_all: bool) -> tuple[pl.Da
                    row_number() OVER (ORDER BY {_WORST_FIRST_SQL}) AS dept_order,
                    -- place among the departments without a problem, best first
                    CASE WHEN p.problems = 0 THEN row_number() OVER (
-                       PARTITION BY p.problems = 0
-                       ORDER BY p.met_share DESC, p.exceeded_share DESC, p.total DESC, d.sort_order
+                       PARTITION BY p.problems = 0 ORDER BY {_BEST_FIRST_SQL}
                    ) END AS best_order,
                    count(*) OVER () AS departments
             FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
@@ -524,7 +510,8 @@ def _status_worst_first(version: str, f: Filters, show_all: bool) -> tuple[pl.Da
 def status_worst_first(f: Filters, show_all: bool = False) -> tuple[pl.DataFrame, int, int]:
     """Goals per department and status, departments worst first (``_WORST_FIRST_SQL``).
 
-    No department with a goal not met, at risk or pending is ever left out: up to
+    No department with a problem (a red or yellow light, a goal not met, at risk or pending) is
+    ever left out: up to
     ``SHOW_ALL_DEPARTMENTS`` departments all are shown, beyond that those with a problem plus
     the ``PROBLEMS_TOP_N`` best others (all with ``show_all``).
     Returns (frame: dept_id, name, full_name, status, goals, total, problems, met_share,
@@ -537,7 +524,7 @@ def _problem_departments(version: str, f: Filters) -> pl.DataFrame:
     return _query(
         f"""
         WITH per_dept AS ({_PER_DEPT_SQL})
-        SELECT p.dept_id, d.name, d.full_name, p.not_met, p.at_risk, p.pending, p.total
+        SELECT p.dept_id, d.name, d.full_name, p.red, p.yellow, p.not_met, p.at_risk, p.pending, p.total
         FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
         WHERE p.problems > 0
         ORDER BY {_WORST_FIRST_SQL}
@@ -547,14 +534,15 @@ def _problem_departments(version: str, f: Filters) -> pl.DataFrame:
 
 
 def problem_departments(f: Filters) -> pl.DataFrame:
-    """Every department with a goal not met, at risk or pending, worst first, with those counts."""
+    """Every department with a red or yellow light or a goal not met, at risk or pending, worst
+    first (``_WORST_FIRST_SQL``), with those counts."""
     return _problem_departments(data_version(), f)
 
 
 @st.cache_data(show_spinner=False)
-def _league_table(version: str, f: Filters) -> pl.DataFrame:
+def _league_table(version: str, f: Filters, show_all: bool) -> tuple[pl.DataFrame, int, int]:
     scope = _scope(f)
-    return _query(
+    frame = _query(
         f"""
         WITH per_dept AS ({_PER_DEPT_SQL}),
         ranks AS (
@@ -567,52 +555,50 @@ def _league_table(version: str, f: Filters) -> pl.DataFrame:
         ),
         counted AS (
             SELECT p.dept_id, d.name, d.full_name, p.total,
-                   CAST(round(p.met_share * p.total) AS BIGINT) AS met, p.met_share,
-                   coalesce(r.firsts, 0) AS firsts, coalesce(r.top3, 0) AS top3, d.sort_order
+                   CAST(round(p.green_share * p.total) AS BIGINT) AS green, p.green_share,
+                   CAST(round(p.met_share * p.total) AS BIGINT) AS met, p.met_share, p.red, p.yellow,
+                   coalesce(r.firsts, 0) AS firsts, coalesce(r.top3, 0) AS top3, d.sort_order,
+                   -- the order among equals: worst first from the bottom up (_WORST_FIRST_SQL)
+                   row_number() OVER (ORDER BY {_WORST_FIRST_SQL}) AS worst_order
             FROM per_dept p JOIN departments d ON d.dept_id = p.dept_id
             LEFT JOIN ranks r ON r.dept_id = p.dept_id
+        ),
+        placed AS (
+            SELECT *, rank() OVER (ORDER BY green_share DESC, firsts DESC, top3 DESC) AS place,
+                   count(*) OVER (PARTITION BY green_share, firsts, top3) > 1 AS tied,
+                   row_number() OVER (ORDER BY green_share DESC, firsts DESC, top3 DESC, worst_order DESC)
+                       AS line,
+                   count(*) OVER () AS departments
+            FROM counted
         )
-        SELECT dept_id, name, full_name, total, met, met_share, firsts, top3,
-               rank() OVER (ORDER BY met_share DESC, firsts DESC, top3 DESC) AS place,
-               count(*) OVER (PARTITION BY met_share, firsts, top3) > 1 AS tied
-        FROM counted
-        ORDER BY place, sort_order, dept_id
+        SELECT dept_id, name, full_name, total, green, green_share, met, met_share, red, yellow,
+               firsts, top3, place, tied, departments, count(*) OVER () AS shown_departments
+        FROM placed
+        WHERE $show_all OR departments <= $keep_all OR line <= $top_n OR line > departments - $top_n
+        ORDER BY line
         """,
+        {"show_all": bool(show_all), "keep_all": SHOW_ALL_DEPARTMENTS, "top_n": PROBLEMS_TOP_N},
         scope=scope,
     )
+    if not frame.height:
+        return frame.drop("departments", "shown_departments"), 0, 0
+    total = int(frame.get_column("departments")[0])
+    hidden = total - int(frame.get_column("shown_departments")[0])
+    return frame.drop("departments", "shown_departments"), total, hidden
 
 
-def league_table(f: Filters) -> pl.DataFrame:
-    """The 赛马 league table: departments by share of goals met (超额完成 + 已完成), then stated
-    全省第1 figures, then 全省前三 figures (confirmed ones only, forecasts never counted); equal on all three is a
-    tie, with the same ``place`` (1, 1, 3 …) and ``tied`` true.
-    Columns: dept_id, name, full_name, total, met, met_share, firsts, top3, place, tied."""
-    return _league_table(data_version(), f)
+def league_table(f: Filters, show_all: bool = False) -> tuple[pl.DataFrame, int, int]:
+    """The 赛马 league table: departments by share of goals on or ahead of time progress (green
+    lights: 达到时序进度, at 全年 完成目标), then stated 全省第1 figures, then 全省前三 figures
+    (confirmed ones only, forecasts never counted); equal on all three is a tie, with the same
+    ``place`` (1, 1, 3 …) and ``tied`` true. Among equals the worse department (``_WORST_FIRST_SQL``:
+    more red, then yellow lights, then status) is listed lower.
 
-
-@st.cache_data(show_spinner=False)
-def _top3_leaderboard(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
-    frame = _query(
-        f"""
-        WITH counted AS (
-            SELECT i.dept_id, count(*) AS top3, count(*) FILTER (WHERE {_PROVINCIAL_FIRST_SQL}) AS firsts
-            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
-            WHERE {_PROVINCIAL_TOP3_SQL}
-            GROUP BY i.dept_id
-        )
-        SELECT c.dept_id, d.name, c.top3, c.firsts
-        FROM counted c JOIN departments d ON d.dept_id = c.dept_id
-        ORDER BY c.top3 DESC, c.firsts DESC, d.sort_order
-        """,
-        scope=_scope(f),
-    )
-    total = frame.height
-    return (frame.head(limit) if limit else frame), total
-
-
-def top3_leaderboard(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
-    """Departments by number of figures ranked in the provincial top 3 (全省第1–3 or 全省前三)."""
-    return _top3_leaderboard(data_version(), f, limit)
+    Up to ``SHOW_ALL_DEPARTMENTS`` departments all are listed; beyond, the ``PROBLEMS_TOP_N``
+    best and the ``PROBLEMS_TOP_N`` laggards at the bottom (all with ``show_all``).
+    Returns (frame: dept_id, name, full_name, total, green, green_share, met, met_share, red,
+    yellow, firsts, top3, place, tied; number of departments; number left out)."""
+    return _league_table(data_version(), f, bool(show_all))
 
 
 # --- goal lists ---------------------------------------------------------------------------
@@ -624,26 +610,17 @@ _GOAL_COLUMNS = """
 
 
 @st.cache_data(show_spinner=False)
-def _goal_page(
-    version: str, f: Filters, statuses_first: tuple[str, ...], limit: int, offset: int
-) -> tuple[pl.DataFrame, int]:
+def _goal_page(version: str, f: Filters, limit: int, offset: int) -> tuple[pl.DataFrame, int]:
     scope = _scope(f)
-    params: dict[str, object] = {}
-    order = "d.sort_order, g.seq"
-    if statuses_first:
-        order = "list_position($statuses_first, g.status), " + order
-        params = {"statuses_first": list(statuses_first)}
-    restrict = "AND list_contains($statuses_first, g.status)" if statuses_first else ""
     frame = _query(
         f"""
         SELECT {_GOAL_COLUMNS}, count(*) OVER () AS total
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN departments d ON d.dept_id = g.dept_id
-        WHERE TRUE {restrict}
-        ORDER BY {order}
+        ORDER BY d.sort_order, g.seq
         LIMIT $limit OFFSET $offset
         """,
-        {**params, "limit": int(limit), "offset": int(offset)},
+        {"limit": int(limit), "offset": int(offset)},
         scope=scope,
     )
     if frame.height:
@@ -651,18 +628,13 @@ def _goal_page(
     if offset == 0 and limit > 0:
         return frame.drop("total"), 0
     # A page past the end has no row to carry the total: count separately (rare).
-    count = _query(f"SELECT count(*) FROM fg g WHERE TRUE {restrict}", params, scope=scope).item()
+    count = _query("SELECT count(*) FROM fg", scope=scope).item()
     return frame.drop("total"), int(count)
 
 
 def goal_page(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
     """One page of the goals that pass the filters, in department order, and their total count."""
-    return _goal_page(data_version(), f, (), limit, offset)
-
-
-def attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
-    """Goals not met, at risk or pending (in that order), one page, and their total count."""
-    return _goal_page(data_version(), f, ATTENTION_STATUSES, limit, offset)
+    return _goal_page(data_version(), f, limit, offset)
 
 
 _INDICATOR_COLUMNS = """
@@ -693,41 +665,6 @@ def indicators_of_goals(goal_ids: tuple[str, ...], years: tuple[int, ...]) -> pl
 
 
 # --- rankings and targets -------------------------------------------------------------------
-
-
-@st.cache_data(show_spinner=False)
-def _ranked_figures(version: str, f: Filters, scope_group: str, limit: int | None) -> tuple[pl.DataFrame, int]:
-    frame = _query(
-        f"""
-        WITH positions AS (
-            SELECT dept_id, row_number() OVER (ORDER BY sort_order, dept_id) - 1 AS dept_position
-            FROM departments
-        )
-        SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
-               i.rank, i.rank_scope, i.rank_is_top_n, i.quote, g.title AS goal_title,
-               p.dept_position, count(*) OVER () AS total
-        FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
-        JOIN departments d ON d.dept_id = i.dept_id
-        JOIN positions p ON p.dept_id = i.dept_id
-        JOIN goals g ON g.goal_id = i.goal_id
-        WHERE i.rank IS NOT NULL AND {_SCOPE_GROUP_SQL} = $scope_group
-        ORDER BY i.rank, i.rank_is_top_n, d.sort_order, i.indicator_id
-        LIMIT $limit
-        """,
-        {"scope_group": scope_group, "limit": limit},
-        scope=_scope(f),
-    )
-    return _split_total(frame)
-
-
-def ranked_figures(f: Filters, scope_group: str, limit: int | None = None) -> tuple[pl.DataFrame, int]:
-    """Ranked figures of one scope group (province / nation / other), best rank first.
-
-    ``dept_position`` is the department's place in ``departments()`` (0-based): it fixes
-    the department's colour in every chart."""
-    if scope_group not in SCOPE_GROUPS:
-        raise ValueError(f"unknown scope group {scope_group!r}")
-    return _ranked_figures(data_version(), f, scope_group, limit)
 
 
 @st.cache_data(show_spinner=False)
@@ -763,34 +700,6 @@ def rank_statements(f: Filters, scope_group: str, limit: int = 400) -> tuple[pl.
     if scope_group not in SCOPE_GROUPS:
         raise ValueError(f"unknown scope group {scope_group!r}")
     return _rank_statements(data_version(), f, scope_group, int(limit))
-
-
-@st.cache_data(show_spinner=False)
-def _target_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.DataFrame, int]:
-    frame = _query(
-        f"""
-        WITH measured AS (
-            SELECT i.indicator_id, i.dept_id, d.name AS dept_name, i.name, i.value_text,
-                   i.target_text, i.completion_pct, i.higher_is_better, i.quote,
-                   {_PCT_OF_TARGET_SQL} AS pct_of_target, d.sort_order
-            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
-            JOIN departments d ON d.dept_id = i.dept_id
-            WHERE i.target IS NOT NULL OR i.completion_pct IS NOT NULL
-        )
-        SELECT * EXCLUDE (sort_order), count(*) OVER () AS total
-        FROM measured WHERE pct_of_target IS NOT NULL
-        ORDER BY pct_of_target DESC, sort_order, indicator_id
-        LIMIT $limit
-        """,
-        {"limit": limit},
-        scope=_scope(f),
-    )
-    return _split_total(frame)
-
-
-def target_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame, int]:
-    """Figures with a stated target or completion rate, with percent of target, highest first."""
-    return _target_figures(data_version(), f, limit)
 
 
 # Goals worst first by status, in one place (the order of STATUSES reversed: not met first).
@@ -906,14 +815,15 @@ def export_frames(f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
 _AMOUNT_SHARE_SQL = f"""
     CASE WHEN i.unit IN ('%', '个百分点', '位次', '') THEN NULL ELSE {_PCT_OF_TARGET_SQL} END
 """
+_THRESHOLD_COLUMNS = ", ".join(LIGHT_THRESHOLD_KEYS)
 _LIGHT_ORDER_SQL = "CASE g.light WHEN 'red' THEN 0 WHEN 'yellow' THEN 1 WHEN 'green' THEN 2 ELSE 3 END"
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _periods(version: str, year: int) -> pl.DataFrame:
     return _query(
-        """
-        SELECT period, label, end_date, time_progress_pct, source_title, as_of
+        f"""
+        SELECT period, label, end_date, time_progress_pct, source_title, as_of, {_THRESHOLD_COLUMNS}
         FROM periods WHERE year = $year ORDER BY end_date DESC
         """,
         {"year": int(year)},
@@ -922,7 +832,7 @@ def _periods(version: str, year: int) -> pl.DataFrame:
 
 def periods(year: int) -> pl.DataFrame:
     """The report periods of a year, latest first: period, label, end_date,
-    time_progress_pct, source_title, as_of."""
+    time_progress_pct, source_title, as_of and the light thresholds its lights were decided with."""
     return _periods(data_version(), int(year))
 
 
@@ -973,10 +883,10 @@ def _light_goal_page(version: str, f: Filters, lights: tuple[str, ...], limit: i
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN departments d ON d.dept_id = g.dept_id
         WHERE list_contains($lights, g.light)
-        ORDER BY {_LIGHT_ORDER_SQL}, d.sort_order, g.seq
+        ORDER BY {_LIGHT_ORDER_SQL}, list_position($worst_first, g.status), d.sort_order, g.seq
         LIMIT $limit OFFSET $offset
         """,
-        {"lights": list(lights), "limit": int(limit), "offset": int(offset)},
+        {"lights": list(lights), "worst_first": list(_STATUS_WORST_FIRST), "limit": int(limit), "offset": int(offset)},
         scope=_scope(f),
     )
     total = int(frame.get_column("total")[0]) if frame.height else 0
@@ -992,7 +902,8 @@ def _light_goal_page(version: str, f: Filters, lights: tuple[str, ...], limit: i
 
 
 def light_attention_goals(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
-    """Goals with a red light, then those with a yellow one, one page, and their total count."""
+    """Goals with a red light, then those with a yellow one (within a light, not met, at risk,
+    pending, on track, then the rest), one page, and their total count."""
     return _light_goal_page(data_version(), f, ("red", "yellow"), limit, offset)
 
 
@@ -1039,7 +950,7 @@ def _progress_figures(version: str, f: Filters, limit: int | None) -> tuple[pl.D
     frame = _query(
         f"""
         WITH measured AS (
-            SELECT i.indicator_id, i.goal_id, g.goal_key, d.name AS dept_name, g.seq, g.title AS goal_title,
+            SELECT i.indicator_id, i.goal_id, g.goal_key, i.dept_id, d.name AS dept_name, g.seq, g.title AS goal_title,
                    i.name, i.value_text, i.target_text, i.quote, g.light,
                    {_AMOUNT_SHARE_SQL} AS share, p.time_progress_pct, d.sort_order
             FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id
@@ -1120,23 +1031,24 @@ def rank_moves(goal_ids: tuple[str, ...], year: int, previous: str | None) -> pl
 
 @st.cache_data(show_spinner=False)
 def _tile_series(version: str, f: Filters) -> pl.DataFrame:
-    sql, params = _goal_scope(f, every_period=True)
-    scope = _query(sql, params).to_arrow()
+    # One aggregate over the goals the filters select, in every period: the scope of every period
+    # is not materialised (a million goal ids, and a semi join on them, ≈ 220 MB at a province's scale).
+    scope, params = _goal_scope(f, every_period=True)
     return _query(
-        """
-        SELECT g.year, g.period, p.end_date,
+        f"""
+        WITH s AS ({scope})
+        SELECT s.year, s.period, p.end_date,
                count(*) AS goals,
-               count(*) FILTER (WHERE g.light = 'green') AS green,
-               count(*) FILTER (WHERE g.light = 'yellow') AS yellow,
-               count(*) FILTER (WHERE g.light = 'red') AS red,
-               count(*) FILTER (WHERE g.light = 'none') AS none,
-               count(*) FILTER (WHERE g.status IN ('exceeded', 'achieved')) / count(*) AS met_share
-        FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
-        JOIN periods p ON p.year = g.year AND p.period = g.period
-        GROUP BY g.year, g.period, p.end_date
+               count(*) FILTER (WHERE s.light = 'green') AS green,
+               count(*) FILTER (WHERE s.light = 'yellow') AS yellow,
+               count(*) FILTER (WHERE s.light = 'red') AS red,
+               count(*) FILTER (WHERE s.light = 'none') AS none,
+               count(*) FILTER (WHERE s.status IN ('exceeded', 'achieved')) / count(*) AS met_share
+        FROM s JOIN periods p ON p.year = s.year AND p.period = s.period
+        GROUP BY s.year, s.period, p.end_date
         ORDER BY p.end_date
         """,
-        scope=scope,
+        params,
     )
 
 
@@ -1182,16 +1094,12 @@ _CACHED = (
     _themes,
     _sectors,
     _tiles,
-    _status_by_department,
     _status_worst_first,
     _problem_departments,
-    _top3_leaderboard,
     _league_table,
     _goal_page,
     _indicators_of_goals,
-    _ranked_figures,
     _rank_statements,
-    _target_figures,
     _target_gaps,
     _title_target_goals,
     _export,

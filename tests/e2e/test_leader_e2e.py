@@ -80,7 +80,12 @@ def test_no_label_is_cut_and_the_problems_are_on_the_first_screen(
     assert page.locator("[data-testid=stException]").count() == 0
 
     # The departments with a problem are visible without a click or a scroll.
-    problems = goals.filter(pl.col("status").is_in(PROBLEMS)).get_column("dept_name").unique().to_list()
+    problems = (
+        goals.filter(pl.col("status").is_in(PROBLEMS) | pl.col("light").is_in(["red", "yellow"]))
+        .get_column("dept_name")
+        .unique()
+        .to_list()
+    )
     block = page.locator(".kpi-problems")
     for name in problems:
         item = block.locator(".kpi-problem").filter(has_text=_dept_label(name, lang)).first
@@ -204,8 +209,8 @@ def test_a_chart_click_lists_the_department_goals(open_page, goals: pl.DataFrame
     heading.wait_for()
     for goal in chosen.iter_rows(named=True):
         assert page.locator(".kpi-title").filter(has_text=f"{name} {goal['seq']}. ").count() >= 1
-    # Worst first: the clicked top bar is the department with most problems.
-    worst = goals.filter(pl.col("status").is_in(PROBLEMS)).group_by("dept_name").len().sort("len").tail(1)
+    # Worst first: the clicked top bar is the department with most red lights.
+    worst = goals.filter(pl.col("light") == "red").group_by("dept_name").len().sort("len").tail(1)
     assert name in worst.get_column("dept_name").to_list()
 
 

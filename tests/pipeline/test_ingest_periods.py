@@ -87,6 +87,9 @@ def test_period_labels_in_any_form_and_empty_means_full_year(tmp_path):
     file_targets = dataset.goal_targets.filter(pl.col("basis") == "file")
     assert file_targets.get_column("quote").to_list() == ["20亿元"]
     assert file_targets.get_column("value").to_list() == [20e8]
+    # The typed target names no figure: it is the goal's, compared with the figure its title names.
+    assert goals[("H1", 2)]["light"] == "green"
+    assert goals[("H1", 2)]["light_reason"].startswith("民生支出236.51亿元，为全年目标20亿元的1182.55%，时序进度50%")
     parsed = dataset.goal_targets.filter(pl.col("goal_id") == goals[("H1", 1)]["goal_id"])
     assert parsed.select("kind", "value", "quote").row(0) == ("amount", 20e8, "兑现惠企资金20亿元")
     report = ingest.format_report(plan)

@@ -120,9 +120,10 @@ def test_a_rank_target_is_green_within_red_outside_none_without_a_rank():
     assert light("Q1-3", "增速排名全省前五", "增速列全省第5位。")[0] == "green"
     got, reason = light("Q1-3", "增速排名全省前五", "增速列全省第6位。")
     assert got == "red" and "全省第6" in reason and "前五" in reason
+    # No rank stated yet: no light, and the reason says which target waits for what.
     assert light("Q1-3", "增速排名全省前五", "各项工作有序推进。") == (
         "none",
-        "目标任务或完成情况中没有可对照的量化目标和数字",
+        "目标增速排名全省前五未能对照：完成情况中没有写明排名",
     )
 
 
@@ -215,3 +216,72 @@ def test_the_bundled_2022_goals_have_lights_with_reasons():
     assert industry["light"] == "red"
     assert "目标规上工业增加值全年同比增长8.5%" in industry["light_reason"]
     assert "难度较大" in industry["light_reason"]
+
+
+# --- a goal-level target: typed in the import's 目标值 column, naming no figure ------------------------
+
+
+def file_light(period: str, title: str, result: str, cell: str) -> tuple[str, str]:
+    """The light of an imported goal whose 目标值 cell is ``cell`` (parsed as the import does)."""
+    from kpi.pipeline.ingest import parse_target_cell
+
+    targets, problem = parse_target_cell(cell)
+    assert problem is None
+    figures = [asdict(f) for f in extract_figures(result, title)]
+    status, reason = infer_status(result, [f["completion_pct"] for f in figures])
+    return decide_light(
+        period=period,
+        status=status,
+        status_reason=reason,
+        result=result,
+        targets=parse_goal_targets(title) + targets,
+        figures=figures,
+        thresholds=THRESHOLDS,
+        title=title,
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "result", "cell", "expected", "words"),
+    [
+        # The title names the measure: the figure it names is compared with the typed target.
+        (
+            "推进民生实事项目",
+            "民生实事项目完成投资3亿元，其他工作有序推进。",
+            "20亿元",
+            "red",
+            ["3亿元", "20亿元", "15%"],
+        ),
+        ("推进民生实事项目", "民生实事项目完成投资9.5亿元。", "20亿元", "yellow", ["9.5亿元", "47.5%"]),
+        ("规上工业增加值稳步增长", "规上工业增加值增长6.1%。", "8.5%", "red", ["6.1%", "8.5%"]),
+        ("规上工业增加值稳步增长", "规上工业增加值增长8.6%。", "8.5%", "green", ["8.6%"]),
+        # The title names nothing the narrative's figure is called, but that is its only figure of the unit.
+        ("抓好重点工作", "累计完成投资12亿元。", "20亿元", "green", ["12亿元", "60%", "只有这一个同单位的数字"]),
+    ],
+)
+def test_a_goal_level_target_is_compared_with_the_goal_main_figure(title, result, cell, expected, words):
+    got, reason = file_light("H1", title, result, cell)
+    assert got == expected, reason
+    assert all(w in reason for w in words), reason
+
+
+@pytest.mark.parametrize(
+    ("result", "why"),
+    [
+        ("各项工作有序推进。", "完成情况中没有单位为元的数字"),
+        ("完成设备投资3亿元，完成技改投资5亿元。", "完成情况中有2个同类数字"),
+    ],
+)
+def test_a_goal_level_target_no_figure_measures_says_why(result, why):
+    got, reason = file_light("H1", "抓好重点工作", result, "20亿元")
+    assert got == "none"
+    assert reason.startswith("目标20亿元未能对照：") and why in reason, reason
+
+
+def test_an_unmeasured_goal_level_target_is_named_beside_the_light_others_decide():
+    # The rate target decides (green); the typed amount that nothing measures is still named.
+    got, reason = file_light(
+        "H1", "规上工业增加值同比增长8.5%", "规上工业增加值增长9%，完成设备投资3亿元，技改投资5亿元。", "20亿元"
+    )
+    assert got == "green"
+    assert "规上工业增加值增长9%" in reason and "另：目标20亿元未能对照" in reason, reason

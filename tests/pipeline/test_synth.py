@@ -197,6 +197,7 @@ def test_generated_lights_are_the_rules_lights(dataset):
     lights = set()
     for goal in dataset.goals.iter_rows(named=True):
         expected = decide_light(
+            title=goal["title"],
             period=goal["period"],
             status=goal["status"],
             status_reason=goal["status_reason"],

@@ -66,9 +66,14 @@ def test_overview_opens_with_the_departments_needing_attention(make_app, goals: 
     assert 'class="kpi-copy"' in blocks[0]
     first_html = blocks[1]
     assert 'class="kpi-problems"' in first_html
-    problems = goals.filter(pl.col("status").is_in(["not_met", "at_risk", "pending"]))
+    problems = goals.filter(
+        pl.col("status").is_in(["not_met", "at_risk", "pending"]) | pl.col("light").is_in(["red", "yellow"])
+    )
     for name in problems.get_column("dept_name").unique():
         assert name in first_html
+    # Each line names the lights first, the statuses behind them.
+    assert "市经信局</strong>：▲ 未完成 2、◑ 基本完成 1（⚠ 难度较大 2）" in first_html
+    assert "市农业农村局</strong>：◑ 基本完成 1</li>" in first_html
     # Cards of several departments are numbered with their department, not a bare "1.".
     for title in card_titles(app):
         dept, number = title.split(" ", 1)[0], title.split(" ", 2)[1]
@@ -232,7 +237,7 @@ def _chart_figures(app: AppTest) -> list[str]:
 
 def test_rankings_show_one_scope_at_a_time_and_the_link_keeps_it(make_app, year: int) -> None:
     f = Filters(year)
-    groups = [g for g in queries.SCOPE_GROUPS if queries.ranked_figures(f, g)[1]]
+    groups = [g for g in queries.SCOPE_GROUPS if queries.rank_statements(f, g)[1]]
     assert len(groups) >= 2  # the bundled data ranks figures in the province and elsewhere
     app = make_app(page="rankings")
     assert [tab.label for tab in app.tabs] == [i18n.RANK_SCOPE_GROUPS["zh"][g] for g in groups]

@@ -136,20 +136,77 @@ def test_the_overview_lists_five_goals_needing_attention_a_page(many: pl.DataFra
     assert f"{t('goal_count', n=total)}　{t('page_of', page=1, pages=pages)}" in [c.value for c in app.main.caption]
 
 
-def test_no_department_with_a_problem_is_behind_show_all(many: pl.DataFrame) -> None:
+def _worst_first(goals: pl.DataFrame, departments: pl.DataFrame) -> pl.DataFrame:
+    """Per department, worked out here from the goal rows of one period: the counts the order
+    reads, worst first (most red, then yellow lights; then not met, at risk, pending; then the
+    lowest shares green, met and exceeded)."""
+    per = goals.group_by("dept_id").agg(
+        total=pl.len(),
+        red=(pl.col("light") == "red").sum(),
+        yellow=(pl.col("light") == "yellow").sum(),
+        not_met=(pl.col("status") == "not_met").sum(),
+        at_risk=(pl.col("status") == "at_risk").sum(),
+        pending=(pl.col("status") == "pending").sum(),
+        green_share=(pl.col("light") == "green").mean(),
+        met_share=pl.col("status").is_in(["exceeded", "achieved"]).mean(),
+        exceeded_share=(pl.col("status") == "exceeded").mean(),
+        problem=(
+            pl.col("light").is_in(["red", "yellow"]) | pl.col("status").is_in(["not_met", "at_risk", "pending"])
+        ).any(),
+    )
+    return per.join(departments.select("dept_id", "sort_order"), on="dept_id").sort(
+        ["red", "yellow", "not_met", "at_risk", "pending", "green_share", "met_share", "exceeded_share"]
+        + ["total", "sort_order"],
+        descending=[True, True, True, True, True, False, False, False, True, False],
+    )
+
+
+@pytest.mark.parametrize("period", ["Q1", "H1", "Q1-3", "FY"])
+def test_no_department_with_a_problem_is_behind_show_all(many: pl.DataFrame, many_dir: Path, period: str) -> None:
     year = queries.years()[0]
-    frame, total, hidden = queries.status_worst_first(Filters(year))
-    problems = queries.problem_departments(Filters(year))
+    goals = pl.read_parquet(table_path(many_dir, "goals")).filter(
+        (pl.col("year") == year) & (pl.col("period") == period)
+    )
+    expected = _worst_first(goals, many)
+    laggards = expected.filter(pl.col("problem")).get_column("dept_id").to_list()
+    f = Filters(year, period=period)
+    frame, total, hidden = queries.status_worst_first(f)
+    problems = queries.problem_departments(f)
     assert total == DEPARTMENTS > queries.SHOW_ALL_DEPARTMENTS
+    assert 0 < len(laggards) < DEPARTMENTS - queries.PROBLEMS_TOP_N
+    # Lights decide the order: the synthetic running periods have red and yellow lights.
+    assert expected.get_column("red")[0] > 0
     shown = frame.unique("dept_id", maintain_order=True).get_column("dept_id").to_list()
-    with_problem = problems.get_column("dept_id").to_list()
-    assert 0 < len(with_problem) < DEPARTMENTS - queries.PROBLEMS_TOP_N
-    # The laggards first, in the same order, then the best departments without a problem.
-    assert shown[: len(with_problem)] == with_problem
-    assert len(shown) == len(with_problem) + queries.PROBLEMS_TOP_N
+    assert problems.get_column("dept_id").to_list() == laggards
+    # The laggards first, worst first, then the best departments without a problem.
+    assert shown[: len(laggards)] == laggards
+    assert len(shown) == len(laggards) + queries.PROBLEMS_TOP_N
     assert hidden == total - len(shown)
-    everything, _, none_hidden = queries.status_worst_first(Filters(year), show_all=True)
-    assert (everything.get_column("dept_id").n_unique(), none_hidden) == (DEPARTMENTS, 0)
+    everything, _, none_hidden = queries.status_worst_first(f, show_all=True)
+    assert (
+        everything.unique("dept_id", maintain_order=True).get_column("dept_id").to_list()
+        == expected.get_column("dept_id").to_list()
+    )
+    assert none_hidden == 0
+
+
+def test_the_league_table_lists_the_best_and_the_laggards(many: pl.DataFrame, many_dir: Path) -> None:
+    year = queries.years()[0]
+    goals = pl.read_parquet(table_path(many_dir, "goals")).filter((pl.col("year") == year) & (pl.col("period") == "H1"))
+    shares = goals.group_by("dept_id").agg(share=(pl.col("light") == "green").mean())
+    frame, total, hidden = queries.league_table(Filters(year, period="H1"))
+    everything, _, none_hidden = queries.league_table(Filters(year, period="H1"), show_all=True)
+    n = queries.PROBLEMS_TOP_N
+    assert (total, hidden, none_hidden) == (DEPARTMENTS, DEPARTMENTS - 2 * n, 0)
+    assert frame.get_column("dept_id").to_list() == (
+        everything.get_column("dept_id").head(n).to_list() + everything.get_column("dept_id").tail(n).to_list()
+    )
+    got = dict(everything.select("dept_id", "green_share").iter_rows())
+    assert got == pytest.approx(dict(shares.iter_rows()))
+    # The bottom of the table holds the lowest share on pace.
+    assert frame.get_column("green_share").tail(1).item() == pytest.approx(shares.get_column("share").min())
+    app = _app({"period": "H1"})
+    assert t("league_hidden", total=DEPARTMENTS, n=n, hidden=DEPARTMENTS - 2 * n) in [c.value for c in app.main.caption]
 
 
 def test_targets_list_shortfalls_first_with_their_gap(many: pl.DataFrame) -> None:

@@ -144,6 +144,29 @@ def test_light_tiles_carry_a_sparkline_across_periods(data):
     assert all(len(line) == series.height for line in lines) and lines
 
 
+def test_the_sparklines_count_the_filtered_goals_of_every_period(data):
+    goals = read_dataset(data).goals
+    dept = goals.filter(pl.col("year") == 2023).get_column("dept_id")[0]
+    cases = [
+        (Filters(2023, dept_ids=(dept,)), goals.filter(pl.col("dept_id") == dept)),
+        (
+            Filters(2023, q="交通投资"),
+            goals.filter(pl.col("title").str.contains("交通投资") | pl.col("result").str.contains("交通投资")),
+        ),
+        (Filters(2023, statuses=("at_risk",)), goals.filter(pl.col("status") == "at_risk")),
+    ]
+    for f, chosen in cases:
+        expected = chosen.group_by("year", "period").agg(
+            goals=pl.len(), red=(pl.col("light") == "red").sum(), green=(pl.col("light") == "green").sum()
+        )
+        series = queries.tile_series(f)
+        assert chosen.height > 0
+        got = {(r["year"], r["period"]): (r["goals"], r["red"], r["green"]) for r in series.iter_rows(named=True)}
+        assert got == {
+            (r["year"], r["period"]): (r["goals"], r["red"], r["green"]) for r in expected.iter_rows(named=True)
+        }
+
+
 # --- the progress view ---------------------------------------------------------------------------------
 
 
