@@ -48,7 +48,6 @@ FONTS: tuple[str, ...] = ("Noto Sans CJK SC", "DejaVu Sans")
 _CJK_FONT_FILE = re.compile(r"^NotoSans(CJK|SC)", re.IGNORECASE)
 # What one page holds; beyond, the brief says how many more there are and the link shows them.
 ATTENTION_MAX = 10
-LEAGUE_MAX = 20
 CHART_MAX = 20
 FIRSTS_MAX = 16
 # The status chart: its width in the SVG's pixels (drawn into half the page's width) and the
@@ -171,13 +170,16 @@ def briefing_data(f: Filters, lang: str, link: str) -> tuple[dict, str]:
     data["chart_more"] = t("brief_league_more", lang, n=extra) if extra > 0 else None
     data["legend"] = [{"color": color, "label": label} for color, label in charts.status_legend(lang)]
 
-    league = queries.league_table(f)
+    # As on the overview: every department up to SHOW_ALL_DEPARTMENTS, beyond that the best and
+    # the laggards (their places show the gap), with the number left out said.
+    league, total, hidden = queries.league_table(f)
     data["league_title"] = t("league", lang)
     data["league_rule"] = t("league_rule", lang)
     data["league_head"] = [t(key, lang) for key in markup.LEAGUE_HEADINGS]
-    data["league_rows"] = [list(markup.league_cells(row, lang)) for row in league.head(LEAGUE_MAX).to_dicts()]
-    extra = league.height - LEAGUE_MAX
-    data["league_more"] = t("brief_league_more", lang, n=extra) if extra > 0 else None
+    data["league_rows"] = [list(markup.league_cells(row, lang)) for row in league.to_dicts()]
+    data["league_more"] = (
+        t("brief_league_hidden", lang, total=total, n=queries.PROBLEMS_TOP_N, hidden=hidden) if hidden else None
+    )
 
     attention, total = queries.light_attention_goals(f, ATTENTION_MAX)
     data["attention_title"] = t("attention", lang)

@@ -479,6 +479,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "另有 {n} 条需关注的目标未列出，见下方链接。",
         "en": "{n} more goals needing attention are not listed; see the link below.",
     },
+    "brief_league_hidden": {
+        "zh": "共 {total} 个部门，列出前 {n} 名和后 {n} 名，另有 {hidden} 个部门未列出，见下方链接。",
+        "en": "{total} departments: the top {n} and the bottom {n} are listed, {hidden} more are not; see the link below.",
+    },
     "brief_league_more": {
         "zh": "另有 {n} 个部门未列出，见下方链接。",
         "en": "{n} more departments not listed; see the link below.",
