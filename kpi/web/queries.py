@@ -232,8 +232,9 @@ _log = logging.getLogger(__name__)
 _version_lock = threading.Lock()
 # How many times this process dropped its caches because the data in force changed (one per change).
 cache_clears = 0
-# A session's page polls the version this often (an idle open page follows a new import).
-VERSION_POLL_SECONDS = 3.0
+# A session's page polls the version this often (an idle open page follows a new import). Each poll
+# is a fragment run, ≈ 5–9 ms of server CPU (docs/scaling.md): 100 idle tabs cost ≈ 0.1–0.2 of a core.
+VERSION_POLL_SECONDS = 5.0
 # Process-wide: the version last read for a poll, and when; polls of all sessions share one read.
 _polled: dict[str, tuple[float, tuple[str, health.FileSignature] | None]] = {}
 _POLL_REUSE_SECONDS = 1.0
