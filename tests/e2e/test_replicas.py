@@ -165,6 +165,8 @@ def test_a_session_stays_on_its_replica(cluster: Cluster, contexts) -> None:
     assert re.fullmatch(r"[0-9a-f]{32}", cookie)
     for name in ("page_goals", "page_rankings", "page_departments", "page_overview"):
         page.get_by_role("link", name=t(name)).click()
+        # The click's run may not have started when the page first looks idle: wait for its title.
+        page.locator("h1").filter(has_text=t(name)).first.wait_for(timeout=30_000)
         wait_idle(page)
         assert_no_error(page)
         assert page.locator("h1").first.inner_text().strip() == t(name)
