@@ -1,4 +1,7 @@
-"""``python -m kpi.serve`` turns Nagle's algorithm off on the connections Streamlit accepts."""
+"""``python -m kpi.serve`` turns Nagle's algorithm off on the connections Streamlit accepts.
+
+The asyncio servers run on a thread of their own: in the full suite, Playwright keeps a loop
+running in this one."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from collections.abc import Callable
 from streamlit.web.server.starlette import starlette_server
 
 from kpi.web.serve import send_without_delay
+from tests.support.protocol import run_in_thread
 
 
 async def accepted_nodelay(bind: Callable[[str, int, int], socket.socket]) -> int:
@@ -35,10 +39,10 @@ def test_streamlits_own_socket_leaves_nagle_on_and_ours_turns_it_off() -> None:
         if not getattr(original, "_kpi_nodelay", False):
             # Why the fix exists: Streamlit's socket has proto 0, so asyncio skips TCP_NODELAY.
             # Should this fail after an upgrade, Streamlit fixed it and send_without_delay can go.
-            assert asyncio.run(accepted_nodelay(original)) == 0
+            assert run_in_thread(accepted_nodelay(original)) == 0
         assert send_without_delay() is True
         assert starlette_server._bind_socket is not original or getattr(original, "_kpi_nodelay", False)
-        assert asyncio.run(accepted_nodelay(starlette_server._bind_socket)) == 1
+        assert run_in_thread(accepted_nodelay(starlette_server._bind_socket)) == 1
         # Idempotent: a second call does not wrap the wrapper.
         patched = starlette_server._bind_socket
         assert send_without_delay() is True
