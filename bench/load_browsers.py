@@ -295,10 +295,11 @@ def report_table(result: dict[str, object], noun: str, p95_key: str, note: str) 
     print(f"memory growth per {noun}: {crowd['rss_growth_per_session_mib']} MiB (target < 30)")
 
 
-def load_arguments(description: str, noun: str) -> argparse.ArgumentParser:
+def load_arguments(description: str, noun: str, max_sessions: int = MAX_SESSIONS) -> argparse.ArgumentParser:
     """The options both load scripts take."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--sessions", type=int, default=20, help=f"concurrent {noun}s (1–{MAX_SESSIONS})")
+    parser.set_defaults(max_sessions=max_sessions)
+    parser.add_argument("--sessions", type=int, default=20, help=f"concurrent {noun}s (1–{max_sessions})")
     parser.add_argument("--url", help="a dashboard already running on 127.0.0.1 (default: start one)")
     parser.add_argument("--baseline-rounds", type=int, default=4, help=f"single-{noun} rounds for the baseline")
     parser.add_argument("--deadline", type=float, default=600, help="give up after this many seconds")
@@ -317,8 +318,8 @@ def checked_arguments(parser: argparse.ArgumentParser, argv: list[str] | None) -
     args = parser.parse_args(argv)
     if not 0 <= args.arrival_window <= 120:
         parser.error("--arrival-window must be between 0 and 120 seconds")
-    if not 1 <= args.sessions <= MAX_SESSIONS:
-        parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
+    if not 1 <= args.sessions <= args.max_sessions:
+        parser.error(f"--sessions must be between 1 and {args.max_sessions}")
     return args
 
 

@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.load_sessions                  # N = 20, starts its own server
     .venv/bin/python -m bench.load_sessions --sessions 5 --data /tmp/kpi-bench/synth-5000x10
     .venv/bin/python -m bench.load_sessions --url http://127.0.0.1:8501   # a server already running here
+    .venv/bin/python -m bench.load_sessions --sessions 50 --replicas 2    # two replicas behind nginx
 
 bench/load_browsers.py measures viewers in headless Chromium. On a small machine its
 20 tabs take several times the server's CPU, so its figures say as much about the
@@ -29,14 +30,23 @@ CPU time of the server (and of its main thread, which runs the event loop) and o
 this client, and the server's memory (VmRSS from /proc/<pid>/status) before, with
 every viewer connected, and after they left. Exit status 1 when any viewer failed.
 
-Bounded: at most 50 viewers, a deadline for the whole run, and only 127.0.0.1.
+``--replicas N`` starts N servers (``python -m kpi.serve``, one data directory) behind
+Debian's nginx with the shipped template (tests/support/proxy.py), and the viewers go
+through nginx, carrying its replica cookie as a browser does; CPU and memory are then
+the sums over the replicas (nginx's own CPU is reported apart). The load average of the
+machine is printed before and after the crowd: other work on it slows wall-clock figures,
+not CPU seconds.
+
+Bounded: at most 100 viewers, a deadline for the whole run, and only 127.0.0.1.
 Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -52,20 +62,25 @@ from websockets.exceptions import WebSocketException
 from websockets.typing import Origin, Subprotocol
 
 from bench.load_browsers import (
+    MAX_SESSIONS,
     arrive,
     checked_arguments,
     cpu_seconds,
+    listening_pid,
     load_arguments,
     machine,
     percentile,
     report_table,
     rss_kib,
-    run_load,
     shared_link,
 )
 from kpi.contract.storage import data_dir, table_path
 from kpi.web.i18n import t
 from kpi.web.shell import DEFAULT_URL_PATH, PAGES
+from tests.support.proxy import BASE_PATH, nginx
+from tests.support.server import Server
+
+MAX_SESSIONS_OVER_WEBSOCKET = 2 * MAX_SESSIONS  # no browsers: the client is light
 
 RUN_TIMEOUT_S = 90
 # What the frontend sends when it has no XSRF cookie (a server with XSRF protection off).
@@ -95,25 +110,28 @@ class Viewer:
     pages: dict[str, str] = field(default_factory=dict)  # url path -> page script hash, from the server
 
 
-def xsrf_cookie(base: str) -> str | None:
-    """The ``_streamlit_xsrf=...`` cookie the health check sets (None when XSRF protection is off)."""
+def session_cookies(base: str) -> dict[str, str]:
+    """The cookies the health check sets: Streamlit's ``_streamlit_xsrf`` (absent when XSRF
+    protection is off) and, behind nginx, its ``kpi_replica``."""
+    cookies = {}
     with urllib.request.urlopen(f"{base}/_stcore/health", timeout=RUN_TIMEOUT_S) as response:
         for header in response.headers.get_all("Set-Cookie") or []:
-            pair = header.split(";", 1)[0]
-            if pair.startswith("_streamlit_xsrf="):
-                return pair
-    return None
+            name, _, value = header.split(";", 1)[0].partition("=")
+            cookies[name.strip()] = value.strip()
+    return cookies
 
 
 async def open_session(base: str) -> ClientConnection:
     """Connect as the frontend does: the XSRF token rides in the subprotocol header
-    (``streamlit, <token>``), the cookie it must match in the Cookie header."""
-    cookie = await asyncio.to_thread(xsrf_cookie, base)
-    token = cookie.split("=", 1)[1] if cookie else NO_TOKEN
+    (``streamlit, <token>``), the cookie it must match in the Cookie header (with the replica
+    cookie, so the WebSocket reaches the replica the health check did)."""
+    cookies = await asyncio.to_thread(session_cookies, base)
+    token = cookies.get("_streamlit_xsrf", NO_TOKEN)
+    header = "; ".join(f"{name}={value}" for name, value in cookies.items())
     return await connect(
         "ws" + base.removeprefix("http") + "/_stcore/stream",
         subprotocols=[Subprotocol("streamlit"), Subprotocol(token)],
-        additional_headers={"Cookie": cookie} if cookie else None,
+        additional_headers={"Cookie": header} if header else None,
         origin=Origin(f"{urlsplit(base).scheme}://{urlsplit(base).netloc}"),  # same origin, as a browser
         open_timeout=RUN_TIMEOUT_S,
         # A browser never pings; an event loop busy for a while must not cost a viewer its connection.
@@ -227,23 +245,41 @@ def main_thread_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def round_of(base: str, dept_ids: list[str], count: int, pid: int, window_s: float = 0) -> dict[str, object]:
-    """``count`` viewers at once; their page runs, errors, and the server's CPU and memory."""
+def rss_total(pids: list[int]) -> dict[str, int]:
+    """VmRSS and VmHWM (KiB) summed over the server processes."""
+    each = [rss_kib(pid) for pid in pids]
+    return {key: sum(fields[key] for fields in each) for key in ("VmRSS", "VmHWM")}
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+async def round_of(
+    base: str, dept_ids: list[str], count: int, pids: list[int], window_s: float = 0, proxy_pids: list[int] = ()
+) -> dict[str, object]:
+    """``count`` viewers at once; their page runs, errors, and the servers' CPU and memory."""
     viewers = [Viewer(i) for i in range(count)]
-    before = rss_kib(pid)
-    server_cpu, loop_cpu, client_cpu = cpu_seconds(pid), main_thread_cpu_seconds(pid), time.process_time()
+    load_before = load_average()
+    before = rss_total(pids)
+    server_cpu = sum(cpu_seconds(pid) for pid in pids)
+    loop_cpu = sum(main_thread_cpu_seconds(pid) for pid in pids)
+    proxy_cpu = sum(cpu_seconds(pid) for pid in proxy_pids)
+    client_cpu = time.process_time()
     started = time.monotonic()
     await asyncio.gather(*(run_viewer(base, dept_ids, v, count, window_s) for v in viewers))
     wall = time.monotonic() - started
-    connected = rss_kib(pid)
-    server_cpu = cpu_seconds(pid) - server_cpu
-    loop_cpu = main_thread_cpu_seconds(pid) - loop_cpu
+    connected = rss_total(pids)
+    server_cpu = sum(cpu_seconds(pid) for pid in pids) - server_cpu
+    loop_cpu = sum(main_thread_cpu_seconds(pid) for pid in pids) - loop_cpu
+    proxy_cpu = sum(cpu_seconds(pid) for pid in proxy_pids) - proxy_cpu
     client_cpu = time.process_time() - client_cpu
+    load_after = load_average()
     for viewer in viewers:
         if viewer.socket is not None:
             await viewer.socket.close()
     await asyncio.sleep(3)  # let the server end the sessions
-    after = rss_kib(pid)
+    after = rss_total(pids)
     runs = [run for v in viewers for run in v.runs]
     return {
         "sessions": count,
@@ -254,7 +290,13 @@ async def round_of(base: str, dept_ids: list[str], count: int, pid: int, window_
         # Sessions with a page run outstanding, on average: near N when every run overlaps every other.
         "runs_in_flight_avg": round(sum(run.seconds for run in runs) / wall, 1),
         "server_cpu_s": round(server_cpu, 2),
+        # CPU time the servers spent per page run (all processes, all threads): what load costs,
+        # whatever else the machine is doing.
+        "server_cpu_ms_per_page": round(1000 * server_cpu / len(runs), 1) if runs else None,
         "server_cores_busy": round(server_cpu / wall, 2),
+        "proxy_cpu_s": round(proxy_cpu, 2),
+        "load_avg_before": load_before,
+        "load_avg_after": load_after,
         "arrival_window_s": window_s,
         "server_main_thread_cpu_s": round(loop_cpu, 2),
         "client_cpu_s": round(client_cpu, 2),
@@ -296,35 +338,113 @@ def summary(rounds: list[dict[str, object]]) -> dict[str, object]:
 
 
 async def measure(
-    base: str, sessions: int, pid: int, baseline_rounds: int, data: Path, window_s: float = 0
+    base: str,
+    sessions: int,
+    pids: list[int],
+    baseline_rounds: int,
+    data: Path,
+    window_s: float = 0,
+    proxy_pids: list[int] = (),
 ) -> dict[str, object]:
     dept_ids = pl.read_parquet(table_path(data, "departments")).get_column("dept_id").to_list()
     # Warm up: imports, the DuckDB connection and the query caches are not what is measured.
-    await round_of(base, dept_ids, 1, pid)
-    single = [await round_of(base, dept_ids, 1, pid) for _ in range(baseline_rounds)]
-    crowd = await round_of(base, dept_ids, sessions, pid, window_s)
-    return {"machine": machine(), "data": str(data), "single": summary(single), "concurrent": summary([crowd])}
+    # Behind nginx, enough viewers that every replica has been visited.
+    for _ in range(2 if len(pids) > 1 else 1):
+        await round_of(base, dept_ids, 4 * len(pids) if len(pids) > 1 else 1, pids)
+    single = [await round_of(base, dept_ids, 1, pids, proxy_pids=proxy_pids) for _ in range(baseline_rounds)]
+    crowd = await round_of(base, dept_ids, sessions, pids, window_s, proxy_pids)
+    return {
+        "machine": machine(),
+        "data": str(data),
+        "replicas": len(pids),
+        "through_nginx": bool(proxy_pids),
+        "single": summary(single),
+        "concurrent": summary([crowd]),
+    }
+
+
+def nginx_pids(directory: Path) -> list[int]:
+    """nginx's master (its pid file) and its workers (the master's children)."""
+    master = int((directory / "nginx.pid").read_text().split()[0])
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [master, *(int(pid) for pid in children.read_text().split())] if children.exists() else [master]
+
+
+def behind_nginx(args, data: Path, env: dict[str, str]) -> dict[str, object]:
+    """``args.replicas`` servers behind nginx on loopback: the figures of one measurement."""
+    options = [f"--server.baseUrlPath={BASE_PATH}"]
+    servers = [Server(data_dir=data, env=env, args=options) for _ in range(args.replicas)]
+    try:
+        for server in servers:
+            server.wait_healthy()
+        replicas = [f"127.0.0.1:{server.port}" for server in servers]
+        with (
+            tempfile.TemporaryDirectory(prefix="kpi-load-nginx-") as directory,
+            nginx(Path(directory), replicas) as url,
+        ):
+            pids = [server.process.pid for server in servers]
+            run = measure(
+                f"{url}/{BASE_PATH}",
+                args.sessions,
+                pids,
+                max(1, args.baseline_rounds),
+                data,
+                args.arrival_window,
+                nginx_pids(Path(directory)),
+            )
+            return asyncio.run(asyncio.wait_for(run, args.deadline))
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = load_arguments(__doc__.split("\n\n")[0], "session")
+    parser = load_arguments(__doc__.split("\n\n")[0], "session", MAX_SESSIONS_OVER_WEBSOCKET)
     parser.add_argument("--data", type=Path, help="data directory (KPI_DATA_DIR) of the server (default: bundled)")
+    parser.add_argument(
+        "--replicas", type=int, default=0, help="start this many servers behind nginx (default 0: one, no nginx)"
+    )
     args = checked_arguments(parser, argv)
+    if not 0 <= args.replicas <= 4:
+        parser.error("--replicas must be between 0 and 4")
+    if args.replicas and args.url:
+        parser.error("--replicas starts its own servers: no --url with it")
     data = args.data.resolve() if args.data else data_dir()
     if not table_path(data, "departments").exists():
         parser.error(f"no departments table in {data}")
-    return run_load(
-        parser,
-        args,
-        lambda base, pid: measure(base, args.sessions, pid, max(1, args.baseline_rounds), data, args.arrival_window),
-        {"KPI_PASSWORD": "", **({"KPI_DATA_DIR": str(data)} if args.data else {})},
-        lambda result: report_table(
-            result,
-            "session",
-            "latency_p95_s",
-            "(1 session: latencies over all its rounds, CPU and memory of the last round)",
-        ),
+    env = {"KPI_PASSWORD": ""}
+    if args.replicas:
+        result = behind_nginx(args, data, env)
+    elif args.url:
+        parts = urlsplit(args.url)
+        if parts.hostname != "127.0.0.1":
+            parser.error("only a server on 127.0.0.1 may be load-tested")
+        run = measure(
+            args.url.rstrip("/"),
+            args.sessions,
+            [listening_pid(parts.port or 80)],
+            max(1, args.baseline_rounds),
+            data,
+            args.arrival_window,
+        )
+        result = asyncio.run(asyncio.wait_for(run, args.deadline))
+    else:
+        with Server(data_dir=data, env=env) as server:
+            server.wait_healthy()
+            run = measure(
+                server.url, args.sessions, [server.process.pid], max(1, args.baseline_rounds), data, args.arrival_window
+            )
+            result = asyncio.run(asyncio.wait_for(run, args.deadline))
+    report_table(
+        result,
+        "session",
+        "latency_p95_s",
+        f"({result['replicas']} replica(s){' behind nginx' if result['through_nginx'] else ''}; "
+        "1 session: latencies over all its rounds, CPU and memory of the last round)",
     )
+    if args.json:
+        args.json.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 1 if result["concurrent"]["errors"] or result["single"]["errors"] else 0
 
 
 if __name__ == "__main__":

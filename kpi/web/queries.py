@@ -8,6 +8,10 @@ per filter values with ``st.cache_data``. The goals a filter combination selects
 page as the relation ``fg``, so a search scans the narratives once, not once per
 chart. ``clear_caches()`` drops all of it, so the next query re-opens the files
 (tests use it; an import needs no clearing, since caches are keyed on the version).
+When a page run finds another version in force than the process saw last, the caches are
+cleared once for the process (``_note_version``), so old versions do not stay in memory;
+``newer_version_published()`` lets an idle open page notice a version another replica
+published.
 
 ``data_problems()`` runs the contract's health check (``kpi.contract.health``) before
 every page, once per version of the data (the directory ``current`` names, and its
@@ -20,6 +24,9 @@ run, without a restart and without clearing anything.
 from __future__ import annotations
 
 import itertools
+import logging
+import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -187,15 +194,16 @@ def data_problems(directory: Path | BucketPath | None = None, deep: bool = False
     """What keeps the dashboard from reading the data (``kpi.contract.health``), checked once per
     version of the files. Resolves ``current`` once: the rest of this page run reads that version."""
     directory = directory or data_dir()
+    resolved_at = time.monotonic()
     version, problems = health.resolve(directory)
     if version is None:
         return problems
-    resolved = (str(version), health.file_signature(version))
+    resolved = _note_version(str(directory), (str(version), health.file_signature(version)))
     problems = _data_problems(*resolved, deep)
-    _seen_versions[str(directory)] = resolved
     state = _run_state()
     if state is not None:
         state[_RUN_VERSION_KEY] = (str(directory), resolved)
+        state[_RUN_RESOLVED_AT_KEY] = resolved_at
     return problems
 
 
@@ -238,8 +246,72 @@ def clear_caches() -> None:
     """Forget the connection and every cached result (call after new data are written)."""
     _connection.clear()
     _seen_versions.clear()
+    _polled.clear()
     for cached in _CACHED:
         cached.clear()
+
+
+# --- Replicas: a newly published version noticed by every process, its caches cleared once ---------
+
+_log = logging.getLogger(__name__)
+_version_lock = threading.Lock()
+# How many times this process dropped its caches because the data in force changed (one per change).
+cache_clears = 0
+# A session's page polls the version this often (an idle open page follows a new import). Each poll
+# is a fragment run, ≈ 5–9 ms of server CPU (docs/scaling.md): 100 idle tabs cost ≈ 0.1–0.2 of a core.
+VERSION_POLL_SECONDS = 5.0
+# Process-wide: the version last read for a poll, and when; polls of all sessions share one read.
+_polled: dict[str, tuple[float, tuple[str, health.FileSignature] | None]] = {}
+_POLL_REUSE_SECONDS = 1.0
+# When this session's last page run resolved its version: a poll read before that is not used.
+_RUN_RESOLVED_AT_KEY = "_kpi_data_version_at"
+
+
+def _note_version(directory: str, resolved: tuple[str, health.FileSignature]) -> tuple[str, health.FileSignature]:
+    """The version a page run reads: ``resolved``, or what is in force now when the process's
+    version changed meanwhile. On a change the caches are cleared, once per process: sessions
+    that notice it together take a lock, and only the first finds the version still unseen.
+    Under the lock the directory is resolved afresh, so the version seen only moves to what is
+    current, never back to what a slower run resolved before the publication."""
+    global cache_clears
+    if _seen_versions.get(directory) == resolved:
+        return resolved
+    with _version_lock:
+        seen = _seen_versions.get(directory)
+        if seen == resolved:
+            return resolved
+        fresh = _resolve_or_none(location(directory)) or resolved
+        if seen is not None and fresh != seen:
+            _connection.clear()
+            for cached in _CACHED:
+                cached.clear()
+            cache_clears += 1
+            _log.info("data version changed from %s to %s: caches cleared", Path(seen[0]).name, Path(fresh[0]).name)
+        _seen_versions[directory] = fresh
+        return fresh
+
+
+def _resolve_or_none(directory: Path | BucketPath) -> tuple[str, health.FileSignature] | None:
+    version, _ = health.resolve(directory)
+    return (str(version), health.file_signature(version)) if version is not None else None
+
+
+def newer_version_published() -> bool:
+    """True when the data in force differ from what this session's last page run read: a version
+    published since (by this process or another replica), or files replaced by hand. Reads the
+    ``current`` link at most once a second per process, whatever the number of sessions (and
+    never answers from a read older than the session's own last run, which would rerun it
+    for nothing)."""
+    state = _run_state()
+    pinned = state.get(_RUN_VERSION_KEY) if state is not None else None
+    directory = str(data_dir())
+    if pinned is None or pinned[0] != directory:
+        return False
+    now = time.monotonic()
+    polled = _polled.get(directory)
+    if polled is None or now - polled[0] >= _POLL_REUSE_SECONDS or polled[0] < state.get(_RUN_RESOLVED_AT_KEY, now):
+        polled = _polled[directory] = (now, _resolve_or_none(location(directory)))
+    return polled[1] is not None and polled[1] != pinned[1]
 
 
 def _goal_scope(f: Filters, every_period: bool = False) -> tuple[str, dict[str, object]]:

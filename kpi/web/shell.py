@@ -218,10 +218,21 @@ def run_app() -> None:
         st.html(CHROME_CSS)
         with running_inside_app():
             page.run()
+        follow_new_data()
     except DATA_ERRORS as error:
         if page is None:
             hold_page(lang)
         _data_failed(error, lang)
+
+
+# Replicas: an open page that nobody touches still shows a version published meanwhile, by this
+# process or another one (docs/deployment.md, "Several replicas").
+@st.fragment(run_every=queries.VERSION_POLL_SECONDS)
+def follow_new_data() -> None:
+    """Every few seconds (a fragment run that draws nothing): rerun the page when the data in
+    force are not those its last run read."""
+    if queries.newer_version_published():
+        st.rerun(scope="app")
 
 
 def page_context() -> tuple[Filters, str]:

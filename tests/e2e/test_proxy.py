@@ -1,22 +1,19 @@
-"""The dashboard behind Debian's nginx under /dashboard/, with deploy/nginx-kpi-dashboard.conf as shipped.
+"""The dashboard (one replica) behind Debian's nginx under /dashboard/, with
+deploy/nginx-kpi-dashboard.conf as shipped (tests/support/proxy.py starts it).
 
-nginx and Streamlit both run on free 127.0.0.1 ports; nginx's pid, logs and temporary
-files live in a temporary directory. Chromium goes through the proxy only.
+nginx and Streamlit both run on free 127.0.0.1 ports. Chromium goes through the proxy only.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,73 +26,12 @@ from kpi.contract.storage import table_path
 from kpi.web import admin, auth
 from kpi.web.i18n import t
 from tests.support.browser import wait_idle
-from tests.support.server import ROOT, free_port, streamlit_server
+from tests.support.proxy import BASE_PATH, NGINX, nginx
+from tests.support.server import streamlit_server
 
 pytestmark = pytest.mark.e2e
 
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-TEMPLATE = ROOT / "deploy" / "nginx-kpi-dashboard.conf"
-BASE_PATH = "dashboard"
 ADMIN_PASSWORD = "proxy-管理-2023"
-
-
-def render_site(upstream: str, listen: int) -> str:
-    """The shipped template with its placeholders filled in, as the deployment guide's sed does."""
-    site = TEMPLATE.read_text(encoding="utf-8")
-    for name, value in {
-        "LISTEN": f"127.0.0.1:{listen}",
-        "SERVER_NAME": "127.0.0.1",
-        "UPSTREAM": upstream,
-        "BASE_PATH": BASE_PATH,
-    }.items():
-        site = site.replace("{{" + name + "}}", value)
-    assert "{{" not in site
-    return site
-
-
-def nginx_conf(directory: Path, site: Path) -> str:
-    # As root (CI) workers would otherwise switch to "nobody" and could not write the temp paths.
-    user = "user root root;\n" if os.geteuid() == 0 else ""
-    temp = "\n".join(
-        f"    {kind}_temp_path {directory / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return (
-        f"{user}worker_processes 1;\npid {directory / 'nginx.pid'};\nerror_log {directory / 'error.log'} info;\n"
-        f"events {{ worker_connections 256; }}\n"
-        f"http {{\n    access_log {directory / 'access.log'};\n{temp}\n    include {site};\n}}\n"
-    )
-
-
-@contextmanager
-def nginx(directory: Path, upstream: str) -> Iterator[str]:
-    """Start nginx in the foreground on a free loopback port; yield its base URL; stop it."""
-    port = free_port()
-    site = directory / "kpi-dashboard.conf"
-    site.write_text(render_site(upstream, port), encoding="utf-8")
-    conf = directory / "nginx.conf"
-    conf.write_text(nginx_conf(directory, site), encoding="utf-8")
-    command = [NGINX, "-p", str(directory), "-c", str(conf), "-e", str(directory / "error.log")]
-    check = subprocess.run([*command, "-t"], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    process = subprocess.Popen([*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/{BASE_PATH}/_stcore/health", timeout=2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((directory / "error.log").read_text(errors="replace")) from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()  # SIGTERM: fast shutdown of master and worker
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +49,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory, data_copy: Path, browser: Br
     with streamlit_server(env=env, args=[f"--server.baseUrlPath={BASE_PATH}"]) as direct:
         upstream = urlsplit(direct).netloc
         directory = tmp_path_factory.mktemp("nginx")
-        with nginx(directory, upstream) as url:
+        with nginx(directory, [upstream]) as url:
             # One visit first: the very first deep link a fresh process serves gets Streamlit's
             # "Page not found" dialog from its legacy pages/ mode (with or without a proxy;
             # reported to the lead). The proxy is what these tests are about.
