@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 import pyarrow
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kpi.web import admin, auth, bucket_secrets, filters, queries
 from kpi.web.i18n import DEFAULT_LANG, LANGS, t
@@ -230,8 +231,10 @@ def run_app() -> None:
 @st.fragment(run_every=queries.VERSION_POLL_SECONDS)
 def follow_new_data() -> None:
     """Every few seconds (a fragment run that draws nothing): rerun the page when the data in
-    force are not those its last run read."""
-    if queries.newer_version_published():
+    force are not those its last run read. Not in the page's own run, which has just resolved
+    the version (one read of ``current`` per page run, which matters on a bucket)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None and ctx.fragment_ids_this_run and queries.newer_version_published():
         st.rerun(scope="app")
 
 
