@@ -51,14 +51,14 @@ WATERMARK_MAX_CHARS = 40
 
 CANVAS_WIDTH, CANVAS_HEIGHT = 1920, 1080
 # What fits one screen at the wall's type sizes (canvas pixels, see WALL_CSS).
-OVERVIEW_ATTENTION = 8
+OVERVIEW_ATTENTION = 7
 ATTENTION_PER_SCREEN = 5
 LEAGUE_ROWS = 14
-FIRSTS_LINES = 11
+FIRSTS_LINES = 16
 MAX_LIST_SCREENS = 3
 DEPT_ATTENTION = 3
 DEPT_FIRSTS = 3
-REASON_MAX_CHARS = 140
+REASON_MAX_CHARS = 110
 
 _SCREEN_KEY = "_kpi_wall_screen"
 _SHOWN_AT_KEY = "_kpi_wall_shown_at"
@@ -202,7 +202,7 @@ def overview_screen(f: Filters, counts: dict, lang: str) -> Screen:
     """The tiles with the lights, then the goals needing attention, red first (titles only)."""
     goals, total = queries.light_attention_goals(f, OVERVIEW_ATTENTION, 0)
     if total:
-        listed = f'<ul class="kpi-wall-goals">{_goal_lines(goals, lang)}</ul>'
+        listed = f'<ul class="kpi-wall-goals kpi-wall-oneline">{_goal_lines(goals, lang)}</ul>'
         if total > goals.height:
             listed += _more(t("wall_attention_more", lang, n=total - goals.height))
     else:
@@ -425,20 +425,22 @@ padding-bottom:calc(16 * var(--u));border-bottom:calc(2 * var(--u)) solid #24324
 .kpi-wall-sub{font-size:calc(26 * var(--u));color:#B8C6DB;margin-top:calc(8 * var(--u)) !important}
 .kpi-wall-meta{text-align:right;font-size:calc(24 * var(--u));color:#B8C6DB;white-space:nowrap}
 .kpi-wall-as-of{font-size:calc(28 * var(--u));color:#FFFFFF;font-weight:700}
+.kpi-wall-refreshed,.kpi-wall-pager{font-size:calc(24 * var(--u))}
 .kpi-wall-body{flex:1;min-height:0;overflow:hidden;display:flex;flex-direction:column;gap:calc(22 * var(--u))}
 .kpi-wall-tiles{display:grid;grid-template-columns:repeat(4,1fr);gap:calc(22 * var(--u))}
 .kpi-wall-tile{background:#131D31;border:calc(2 * var(--u)) solid #24324A;border-radius:calc(12 * var(--u));
-padding:calc(14 * var(--u)) calc(24 * var(--u))}
+padding:calc(10 * var(--u)) calc(24 * var(--u))}
 .kpi-wall-label{font-size:calc(26 * var(--u));color:#C9D5E6}
 .kpi-wall-figure{font-size:calc(40 * var(--u));font-weight:700;color:#FFFFFF;line-height:1.15}
-.kpi-wall-tile .kpi-wall-figure{font-size:calc(64 * var(--u))}
+.kpi-wall-tile .kpi-wall-figure{font-size:calc(60 * var(--u))}
 .kpi-wall-h2{font-size:calc(32 * var(--u));font-weight:700;color:#FFFFFF}
-.kpi-wall-goals{display:flex;flex-direction:column;gap:calc(12 * var(--u))}
+.kpi-wall-goals{display:flex;flex-direction:column;gap:calc(10 * var(--u))}
 .kpi-wall-goal{display:flex;flex-wrap:wrap;align-items:baseline;gap:calc(6 * var(--u)) calc(14 * var(--u));
-font-size:calc(28 * var(--u));padding:calc(8 * var(--u)) calc(18 * var(--u));background:#131D31;
+font-size:calc(28 * var(--u));padding:calc(5 * var(--u)) calc(18 * var(--u));background:#131D31;
 border-left:calc(8 * var(--u)) solid #8C8C8C;border-radius:calc(6 * var(--u))}
 .kpi-wall-goal-red{border-left-color:#D55E00}.kpi-wall-goal-yellow{border-left-color:#E69F00}
 .kpi-wall-goal-title{flex:1;min-width:0;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+.kpi-wall-oneline .kpi-wall-goal-title{display:block;white-space:nowrap;text-overflow:ellipsis}
 .kpi-wall-badge{flex:none;font-size:calc(24 * var(--u));font-weight:700;border:calc(2 * var(--u)) solid;
 border-radius:calc(8 * var(--u));padding:0 calc(10 * var(--u));white-space:nowrap}
 .kpi-wall-reason{flex-basis:100%;font-size:calc(24 * var(--u));color:#C9D5E6}
@@ -450,14 +452,14 @@ border-bottom:calc(1 * var(--u)) solid #1B2740}
 .kpi-wall-league td.kpi-wall-dept{white-space:normal;width:40%}
 .kpi-wall-league .kpi-wall-figure{font-size:calc(34 * var(--u))}
 .kpi-wall-of{font-size:calc(24 * var(--u));color:#B8C6DB}
-.kpi-wall-firsts{display:flex;flex-direction:column;gap:calc(8 * var(--u))}
+.kpi-wall-firsts{display:flex;flex-direction:column;gap:calc(4 * var(--u));line-height:1.25}
 .kpi-wall-first-dept{font-size:calc(30 * var(--u));color:#FFFFFF;margin-top:calc(6 * var(--u))}
 .kpi-wall-first{display:flex;align-items:baseline;gap:calc(18 * var(--u));padding-left:calc(24 * var(--u))}
 .kpi-wall-rank{flex:none;color:#56B4E9;font-size:calc(34 * var(--u))}
 .kpi-wall-first-text{font-size:calc(28 * var(--u))}
 .kpi-wall-foot{display:flex;justify-content:space-between;gap:calc(30 * var(--u));font-size:calc(20 * var(--u));color:#9FB0C8}
 .kpi-wall-notice{color:#F0C05A;font-size:calc(22 * var(--u))}
-.kpi-wall-source{margin-left:auto !important;text-align:right}
+.kpi-wall-source{margin-left:auto !important;text-align:right;font-size:calc(20 * var(--u))}
 .kpi-wall-watermark{position:absolute;inset:0;display:grid;grid-template-columns:repeat(4,1fr);
 grid-template-rows:repeat(3,1fr);pointer-events:none;overflow:hidden}
 .kpi-wall-mark{align-self:center;justify-self:center;transform:rotate(-18deg);white-space:nowrap;
