@@ -128,7 +128,9 @@ def _data_failed(error: Exception, lang: str) -> None:
 
 
 _URL_CHECKED_KEY = "_kpi_url_checked"
-# The wall page's copy of the link's ignored filters (their names), set on the session's first run.
+# The link's filters as the session's first run saw them, and (for the wall page, which shows
+# them in its canvas) the names of those not in force.
+_URL_REQUESTED_KEY = "_kpi_url_requested"
 WALL_IGNORED_KEY = "_kpi_wall_ignored"
 URL_FILTER_PARAMS: dict[str, str] = {
     filters.YEAR: "year",
@@ -195,6 +197,7 @@ def run_app() -> None:
     if not st.session_state.get(_URL_CHECKED_KEY):
         requested = {param: st.query_params.get_all(param) for param in URL_FILTER_PARAMS}
         st.session_state[_URL_CHECKED_KEY] = True
+        st.session_state[_URL_REQUESTED_KEY] = requested
     try:
         active_filters = filters.render_filters()
         set_context(active_filters)
@@ -203,8 +206,9 @@ def run_app() -> None:
         if on_wall:
             # No share link (the wall's link holds its token), no sign-out, no banner: the wall
             # page draws its own canvas over everything and names ignored filters in it.
-            if requested is not None:
-                st.session_state[WALL_IGNORED_KEY] = [t(URL_FILTER_PARAMS[p], lang) for p in ignored]
+            # On every run (the wall is unattended: the notice stays, also after a data refresh).
+            ignored = ignored_url_filters(st.session_state.get(_URL_REQUESTED_KEY) or {}, active_filters)
+            st.session_state[WALL_IGNORED_KEY] = [t(URL_FILTER_PARAMS[p], lang) for p in ignored]
             with running_inside_app():
                 page.run()
             return
