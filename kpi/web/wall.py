@@ -54,7 +54,8 @@ CANVAS_WIDTH, CANVAS_HEIGHT = 1920, 1080
 OVERVIEW_ATTENTION = 7
 ATTENTION_PER_SCREEN = 5
 LEAGUE_ROWS = 14
-FIRSTS_LINES = 16
+FIRSTS_LINES = 16  # per column; two columns
+FIRST_CHARS_PER_LINE = 26  # characters of a first place's sentence in a half-width column
 MAX_LIST_SCREENS = 3
 DEPT_ATTENTION = 3
 DEPT_FIRSTS = 3
@@ -268,36 +269,55 @@ def provincial_firsts(f: Filters) -> pl.DataFrame:
     )
 
 
-def _first_lines(firsts: pl.DataFrame, lang: str, with_department: bool = True) -> list[str]:
-    """One HTML line per department heading and per first place, in order."""
+def _first_lines(firsts: pl.DataFrame, lang: str, with_department: bool = True) -> list[tuple[str, int, bool]]:
+    """Per department heading and per first place, in order: (HTML line, the lines it takes in a
+    half-width column, whether it is a first place)."""
     lines, current = [], None
     for row in firsts.iter_rows(named=True):
         if with_department and row["dept_id"] != current:
             current = row["dept_id"]
-            lines.append(
-                f'<li class="kpi-wall-first-dept"><strong>{_e(i18n.department_name(row["dept_name"], lang))}</strong></li>'
-            )
+            name = _e(i18n.department_name(row["dept_name"], lang))
+            lines.append((f'<li class="kpi-wall-first-dept"><strong>{name}</strong></li>', 1, False))
         rank, rest = markup.rank_sentence(row, lang)
         lines.append(
-            f'<li class="kpi-wall-first"><span class="kpi-wall-figure kpi-wall-rank">{_e(rank)}</span>'
-            f'<span class="kpi-wall-first-text">{_e(rest)}</span></li>'
+            (
+                f'<li class="kpi-wall-first"><span class="kpi-wall-figure kpi-wall-rank">{_e(rank)}</span>'
+                f'<span class="kpi-wall-first-text">{_e(rest)}</span></li>',
+                1 + len(rest) // FIRST_CHARS_PER_LINE,
+                True,
+            )
         )
     return lines
 
 
+def _chunks(lines: list[tuple[str, int, bool]], capacity: int) -> list[list[tuple[str, int, bool]]]:
+    """The lines cut into screens of at most ``capacity`` display lines (a heading never last)."""
+    chunks: list[list[tuple[str, int, bool]]] = [[]]
+    used = 0
+    for line in lines:
+        if chunks[-1] and used + line[1] > capacity:
+            carried = [chunks[-1].pop()] if not chunks[-1][-1][2] else []
+            chunks.append(carried)
+            used = sum(item[1] for item in carried)
+        chunks[-1].append(line)
+        used += line[1]
+    return chunks
+
+
 def firsts_screens(f: Filters, lang: str) -> list[Screen]:
-    """The provincial first places in words, ``FIRSTS_LINES`` lines a screen; none: no screen."""
+    """The provincial first places in words, in two columns of ``FIRSTS_LINES`` lines a screen
+    (at most ``MAX_LIST_SCREENS``); none: no screen."""
     lines = _first_lines(provincial_firsts(f), lang)
     if not lines:
         return []
     title = t("wall_screen_firsts", lang)
-    chunks = [lines[i : i + FIRSTS_LINES] for i in range(0, len(lines), FIRSTS_LINES)]
+    chunks = _chunks(lines, 2 * FIRSTS_LINES)
     shown = chunks[:MAX_LIST_SCREENS]
     screens = []
     for page, chunk in enumerate(shown):
-        body = f'<ul class="kpi-wall-firsts">{"".join(chunk)}</ul>'
+        body = f'<ul class="kpi-wall-firsts kpi-wall-columns">{"".join(line for line, _, _ in chunk)}</ul>'
         if page == len(shown) - 1 and len(chunks) > len(shown):
-            rest = sum(1 for line in lines[len(shown) * FIRSTS_LINES :] if 'class="kpi-wall-first"' in line)
+            rest = sum(1 for chunk in chunks[len(shown) :] for _, _, is_first in chunk if is_first)
             body += _more(t("wall_list_more", lang, n=rest))
         screens.append(Screen("firsts", f"{title} {page + 1}/{len(shown)}" if len(shown) > 1 else title, body))
     return screens
@@ -322,7 +342,7 @@ def department_screen(f: Filters, dept: dict, lang: str) -> Screen:
     firsts = provincial_firsts(scoped)
     if firsts.height:
         lines = _first_lines(firsts.head(DEPT_FIRSTS), lang, with_department=False)
-        parts.append(f'<ul class="kpi-wall-firsts">{"".join(lines)}</ul>')
+        parts.append(f'<ul class="kpi-wall-firsts">{"".join(line for line, _, _ in lines)}</ul>')
         if firsts.height > DEPT_FIRSTS:
             parts.append(_more(t("wall_list_more", lang, n=firsts.height - DEPT_FIRSTS)))
     return Screen("dept", name, "".join(parts))
@@ -453,6 +473,9 @@ border-bottom:calc(1 * var(--u)) solid #1B2740}
 .kpi-wall-league .kpi-wall-figure{font-size:calc(34 * var(--u))}
 .kpi-wall-of{font-size:calc(24 * var(--u));color:#B8C6DB}
 .kpi-wall-firsts{display:flex;flex-direction:column;gap:calc(4 * var(--u));line-height:1.25}
+.kpi-wall-columns{display:block;column-count:2;column-gap:calc(60 * var(--u));column-fill:auto;flex:1;min-height:0}
+.kpi-wall-columns li{break-inside:avoid;margin-bottom:calc(6 * var(--u))}
+.kpi-wall-columns .kpi-wall-first-dept{break-after:avoid}
 .kpi-wall-first-dept{font-size:calc(30 * var(--u));color:#FFFFFF;margin-top:calc(6 * var(--u))}
 .kpi-wall-first{display:flex;align-items:baseline;gap:calc(18 * var(--u));padding-left:calc(24 * var(--u))}
 .kpi-wall-rank{flex:none;color:#56B4E9;font-size:calc(34 * var(--u))}
