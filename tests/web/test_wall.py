@@ -17,8 +17,8 @@ from kpi.contract.storage import read_dataset, write_dataset
 from kpi.web import admin, auth, i18n, wall
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
-from tests.support.apptest import APP, ROOT
-from tests.support.datasets import URL_VALUES, XSS_IMG
+from tests.support.apptest import APP, ROOT, search_matches
+from tests.support.datasets import HOSTILE_DEPT_ID, URL_VALUES, XSS_IMG, hostile_dataset
 
 PASSWORD = "湖州-Viewer-2023"
 TOKEN = "wall-会议室-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -372,3 +372,45 @@ def test_a_token_in_another_page_link_never_reaches_its_share_link(monkeypatch) 
     shares = [b.value for b in app.get("html") if "kpi-copy" in b.value]
     assert shares and all(TOKEN not in html.unescape(b) for b in shares)
     assert all(TOKEN not in c.value for c in app.code)
+
+
+# --- hostile links and hostile data ---------------------------------------------------------------
+
+HOSTILE_FILTER_VALUES = ["' OR 1=1 --", XSS_IMG, "../../etc/passwd", "a" * 500, "\u202eecnanif", "２０２２", "-1"]
+
+
+@pytest.mark.parametrize("param", ["dept", "theme", "year", "period", "status", "sector", "q", "lang"])
+def test_hostile_filter_values_on_the_wall_link_count_exactly_what_is_valid(param: str, bundled) -> None:
+    goals, _ = latest_goals(bundled)
+    app = open_wall({param: [*HOSTILE_FILTER_VALUES, *(["finance"] if param == "dept" else [])]})
+    assert not app.exception
+    block = canvas(app)
+    assert "<img" not in block
+    expected = goals.filter(pl.col("dept_id") == "finance").height if param == "dept" else goals.height
+    if param == "q":  # the link's last search term is the one in force
+        expected = search_matches(goals, bundled["departments"], bundled["themes"], HOSTILE_FILTER_VALUES[-1]).height
+    shown = tile_value(block, "goals") if expected else None
+    if expected:
+        assert shown == str(expected)
+    else:
+        assert t("wall_no_goals") in text_of(block)
+
+
+def test_hostile_text_in_the_data_is_shown_as_text_on_every_screen(tmp_path: Path, monkeypatch) -> None:
+    data = tmp_path / "data"
+    write_dataset(hostile_dataset(ROOT / "data"), data)
+    monkeypatch.setenv("KPI_DATA_DIR", str(data))
+    app = open_wall({"dept": [HOSTILE_DEPT_ID, "economy_it"], "rotate": "0"})
+    assert not app.exception
+    goals = read_dataset(data).goals
+    f = Filters(year=int(goals.get_column("year").max()), period="FY", dept_ids=(HOSTILE_DEPT_ID, "economy_it"))
+    everything = canvas(app) + "".join(s.body + html.escape(s.title) for s in wall.build_screens(f, "zh"))
+    for raw in ("<img", "<script", "<svg"):
+        assert raw not in everything
+    assert html.escape(XSS_IMG) in everything  # shown, as text
+
+
+def test_the_wall_speaks_english_on_lang_en() -> None:
+    text = text_of(canvas(open_wall({"lang": "en"})))
+    assert t("wall_screen_overview", "en") in text and t("wall_rotate_every", "en", seconds=20) in text
+    assert "Data as of" in text
