@@ -291,14 +291,20 @@ def _first_lines(firsts: pl.DataFrame, lang: str, with_department: bool = True) 
 
 
 def _chunks(lines: list[tuple[str, int, bool]], capacity: int) -> list[list[tuple[str, int, bool]]]:
-    """The lines cut into screens of at most ``capacity`` display lines (a heading never last)."""
+    """The lines cut into screens of at most ``capacity`` display lines: a heading is never last
+    on a screen, and a department continued on the next screen is named there again."""
     chunks: list[list[tuple[str, int, bool]]] = [[]]
-    used = 0
+    used, heading = 0, None
     for line in lines:
         if chunks[-1] and used + line[1] > capacity:
-            carried = [chunks[-1].pop()] if not chunks[-1][-1][2] else []
+            if not chunks[-1][-1][2]:
+                carried = [chunks[-1].pop()]
+            else:
+                carried = [heading] if heading is not None and line[2] else []
             chunks.append(carried)
             used = sum(item[1] for item in carried)
+        if not line[2]:
+            heading = line
         chunks[-1].append(line)
         used += line[1]
     return chunks

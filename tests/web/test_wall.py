@@ -414,3 +414,26 @@ def test_the_wall_speaks_english_on_lang_en() -> None:
     text = text_of(canvas(open_wall({"lang": "en"})))
     assert t("wall_screen_overview", "en") in text and t("wall_rotate_every", "en", seconds=20) in text
     assert "Data as of" in text
+
+
+def test_first_places_are_cut_into_screens_that_name_each_department_they_continue() -> None:
+    def heading(name: str) -> tuple[str, int, bool]:
+        return (f"<h>{name}</h>", 1, False)
+
+    def first(n: int) -> tuple[str, int, bool]:
+        return (f"<li>{n}</li>", 1, True)
+
+    lines = [heading("甲"), first(1), first(2), first(3), heading("乙"), first(4), first(5)]
+    chunks = wall._chunks(lines, 4)
+    assert chunks == [
+        [heading("甲"), first(1), first(2), first(3)],
+        [heading("乙"), first(4), first(5)],
+    ]
+    # A heading that would end a screen moves on; a department cut in two is named on both.
+    chunks = wall._chunks([heading("甲"), first(1), first(2), heading("乙"), first(3), first(4), first(5)], 3)
+    assert chunks == [
+        [heading("甲"), first(1), first(2)],
+        [heading("乙"), first(3), first(4)],
+        [heading("乙"), first(5)],
+    ]
+    assert all(chunk[0][2] is False for chunk in chunks)
