@@ -41,6 +41,7 @@ from typing import Any
 
 import streamlit as st
 
+from kpi.web import wall_tokens as wall_tokens_file
 from kpi.web.i18n import t
 
 VIEWER_PASSWORD_ENV = "KPI_PASSWORD"
@@ -325,6 +326,8 @@ def logout_control(lang: str) -> None:
 # session to the wall page only, for as long as the token stays configured: it is checked on
 # every run of the wall (each rotation too), never remembered in the session, and no other page
 # looks at it. Revoking is deleting it from the configuration (docs/deployment.md).
+# Staff may also create and revoke tokens on the 数据管理 page, without a restart: only their
+# digests are kept, in the file of kpi/web/wall_tokens.py, which this check reads on every run.
 
 WALL_TOKENS_ENV = "KPI_WALL_TOKENS"
 WALL_TOKENS_SECRET = "wall_tokens"
@@ -374,14 +377,18 @@ def wall_token_matches(candidate: object) -> bool:
 
     Compared as SHA-256 digests in constant time against every token (no early exit), so
     neither a token's length nor which token came close shows in the time taken."""
-    tokens = wall_tokens()
-    if not tokens or not isinstance(candidate, str) or not 0 < len(candidate) <= WALL_TOKEN_MAX_CHARS:
+    if not isinstance(candidate, str) or not 0 < len(candidate) <= WALL_TOKEN_MAX_CHARS:
         return False
     digest = hashlib.sha256(candidate.encode("utf-8", "surrogatepass")).digest()
     found = False
-    for token in tokens:
+    for token in wall_tokens():
         found |= hmac.compare_digest(digest, hashlib.sha256(token.encode("utf-8")).digest())
-    return found
+    # The tokens made on the admin page (kpi/web/wall_tokens.py): read afresh when the file
+    # changed, none at all while it is unreadable (fail closed).
+    stored = wall_tokens_file.matching(digest)
+    if stored is not None:
+        wall_tokens_file.record_use(stored.token_id)
+    return found or stored is not None
 
 
 def requested_wall_token() -> str | None:
