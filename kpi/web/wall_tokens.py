@@ -47,7 +47,7 @@ TOKEN_FILE_ENV = "KPI_WALL_TOKEN_FILE"
 DEFAULT_FILE_NAME = "wall_tokens.json"
 FORMAT_VERSION = 1
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 43 characters of 64 symbols (256 bits)
-NAME_MAX_CHARS = 40
+NAME_MAX_CHARS = 80
 MAX_TOKENS = 200
 FILE_MAX_BYTES = 256 * 1024
 LOCK_TIMEOUT_S = 10.0
@@ -86,8 +86,8 @@ def digest_of(token: str) -> str:
 
 def _problem(path: Path, why: str) -> TokenFileError:
     return TokenFileError(
-        f"大屏令牌文件 {path.name} 无法使用（{why}）。在修复或删除该文件之前，页面上创建的大屏令牌一律不被接受；"
-        f"配置（{TOKEN_FILE_ENV} 指定文件位置）中的令牌不受影响。"
+        f"大屏令牌文件 {path.name} 无法使用（{why}）。在修复或删除该文件之前，本页创建的大屏令牌一律不被接受"
+        f"（KPI_WALL_TOKENS 等配置中的令牌不受影响）。文件位置由 {TOKEN_FILE_ENV} 设置。"
     )
 
 
