@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page
 from kpi.contract.schema import Dataset
 from kpi.contract.storage import read_dataset, write_dataset
 from kpi.pipeline.ingest import apply_import, plan_import
-from kpi.web import auth, wall
+from kpi.web import auth, wall, wall_tokens
 from tests.support.apptest import ROOT
 from tests.support.browser import SCREENSHOTS, wait_idle
 from tests.support.datasets import HUZHOU_2023, IMPORT_HEADER, real_reports_csv
@@ -163,6 +163,20 @@ def test_every_other_page_still_asks_for_the_password(browser: Browser, wall_url
     wait_idle(page)
     assert page.locator("input[type=password]").count() == 1 and page.locator(".kpi-wall-canvas").count() == 0
     context.close()
+
+
+def test_a_token_made_on_the_admin_page_is_revoked_on_the_running_walls_next_tick(open_wall, data_dir: Path) -> None:
+    # The store the 数据管理 page writes (its page is tested in tests/web/test_wall_admin.py), at
+    # the server's default place: beside current in its data directory.
+    stored, token = wall_tokens.create("e2e 会议室", data_dir / wall_tokens.DEFAULT_FILE_NAME)
+    page = open_wall(f"rotate=0&{auth.WALL_TOKEN_PARAM}={token}")
+    page.evaluate(WATCH_JS)
+    assert page.locator(".kpi-wall-canvas").count() == 1
+    wall_tokens.revoke(stored.token_id, data_dir / wall_tokens.DEFAULT_FILE_NAME)
+    page.locator("input[type=password]").wait_for(timeout=(wall.REFRESH_S + 20) * 1000)  # no restart, no reload
+    wait_idle(page)
+    assert page.locator(".kpi-wall-canvas").count() == 0
+    assert page.evaluate("window.__kpiWallLoaded === true")  # the same page, not a reload
 
 
 def test_the_wall_rotates_through_its_screens_each_laid_out_with_the_watermark(open_wall) -> None:
