@@ -1,4 +1,5 @@
-"""数据管理 (staff only): download the template, upload a file, see its problems or the changes, import."""
+"""数据管理 (staff only): the 待核 queue, the wall tokens, download the template, upload a file, see its
+problems or the changes, import."""
 
 import streamlit as st
 
@@ -10,6 +11,7 @@ from kpi.web.admin import TEXT
 from kpi.web.auth import LoginRefused, retry_text
 from kpi.web.legacy_pages import ensure_in_app
 from kpi.web.review import review_section
+from kpi.web.wall_admin import wall_tokens_section
 
 _DONE_KEY = "_kpi_admin_done"
 _ROUND_KEY = "_kpi_admin_round"  # a new uploader after each import, so the next file starts clean
@@ -41,6 +43,7 @@ for message in st.session_state.pop(_DONE_KEY, []):
     st.success(message)
 
 review_section(st.session_state, _DONE_KEY)
+wall_tokens_section(st.session_state, _DONE_KEY)
 
 st.subheader(TEXT["step_template"])
 st.caption(TEXT["template_help"])

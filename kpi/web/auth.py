@@ -41,6 +41,7 @@ from typing import Any
 
 import streamlit as st
 
+from kpi.web import wall_tokens as wall_tokens_file
 from kpi.web.i18n import t
 
 VIEWER_PASSWORD_ENV = "KPI_PASSWORD"
@@ -315,3 +316,99 @@ def logout_control(lang: str) -> None:
     """A sign-out button at the foot of the sidebar, when a login is configured."""
     if mode() != "public":
         st.sidebar.button(t("logout", lang), key="viewer_logout", icon=":material/logout:", on_click=_log_out)
+
+
+# --- wall screens: long-lived access tokens in the link (issue 15) ---------------------------
+#
+# An unattended wall screen cannot type a password. The admin gives each wall its own token
+# (``KPI_WALL_TOKENS`` or secrets ``wall_tokens``: several separated by commas, spaces or new
+# lines, or a TOML list), and the wall's link carries it (``/wall?token=…``). A token admits that
+# session to the wall page only, for as long as the token stays configured: it is checked on
+# every run of the wall (each rotation too), never remembered in the session, and no other page
+# looks at it. Revoking is deleting it from the configuration (docs/deployment.md).
+# Staff may also create and revoke tokens on the 数据管理 page, without a restart: only their
+# digests are kept, in the file of kpi/web/wall_tokens.py, which this check reads on every run.
+
+WALL_TOKENS_ENV = "KPI_WALL_TOKENS"
+WALL_TOKENS_SECRET = "wall_tokens"
+WALL_TOKEN_PARAM = "token"
+# Shorter tokens are ignored (and logged): a guessable token would be a password without the
+# login form's protections. ``secrets.token_urlsafe(32)`` gives 43 characters.
+WALL_TOKEN_MIN_CHARS = 24
+WALL_TOKEN_MAX_CHARS = 256
+WALL_THROTTLE = LoginThrottle("kpi-wall")
+
+
+def config_value(env_var: str, secret_key: str) -> Any:
+    """A setting from the environment (first) or Streamlit secrets; None when neither has it."""
+    from_env = os.environ.get(env_var)
+    if from_env:
+        return from_env
+    return _secret(secret_key)
+
+
+def wall_tokens() -> tuple[str, ...]:
+    """The configured wall tokens, too short ones left out (each logged, never its value)."""
+    configured = config_value(WALL_TOKENS_ENV, WALL_TOKENS_SECRET)
+    if configured is None:
+        return ()
+    if isinstance(configured, str):
+        items = configured.replace(",", " ").split()
+    elif isinstance(configured, (list, tuple)):
+        items = [str(item).strip() for item in configured]
+    else:
+        items = []
+    tokens = []
+    for index, token in enumerate(items, start=1):
+        if WALL_TOKEN_MIN_CHARS <= len(token) <= WALL_TOKEN_MAX_CHARS:
+            tokens.append(token)
+        elif token:
+            _log.warning(
+                "wall token no. %d ignored: it must be %d to %d characters long",
+                index,
+                WALL_TOKEN_MIN_CHARS,
+                WALL_TOKEN_MAX_CHARS,
+            )
+    return tuple(tokens)
+
+
+def wall_token_matches(candidate: object) -> bool:
+    """Whether ``candidate`` (hostile: anything a URL can hold) is a configured wall token.
+
+    Compared as SHA-256 digests in constant time against every token (no early exit), so
+    neither a token's length nor which token came close shows in the time taken."""
+    if not isinstance(candidate, str) or not 0 < len(candidate) <= WALL_TOKEN_MAX_CHARS:
+        return False
+    digest = hashlib.sha256(candidate.encode("utf-8", "surrogatepass")).digest()
+    found = False
+    for token in wall_tokens():
+        found |= hmac.compare_digest(digest, hashlib.sha256(token.encode("utf-8")).digest())
+    # The tokens made on the admin page (kpi/web/wall_tokens.py): read afresh when the file
+    # changed, none at all while it is unreadable (fail closed).
+    stored = wall_tokens_file.matching(digest)
+    if stored is not None:
+        wall_tokens_file.record_use(stored.token_id)
+    return found or stored is not None
+
+
+def requested_wall_token() -> str | None:
+    """The wall token of the link (the first, if several are given); None without one."""
+    values = st.query_params.get_all(WALL_TOKEN_PARAM)
+    return values[0] if values else None
+
+
+def wall_token_admits(client: str | None = None) -> bool:
+    """Whether the link's wall token lets this run of the wall page in (no other page asks).
+
+    A wrong token counts as a failed login (``WALL_THROTTLE``): guessing is refused, the right
+    token too, for the same waiting times as a password."""
+    candidate = requested_wall_token()
+    if candidate is None:
+        return False
+    client = client or client_address()
+    if WALL_THROTTLE.retry_at(client) is not None:
+        return False
+    if wall_token_matches(candidate):
+        return True
+    WALL_THROTTLE.failed(client)
+    return False

@@ -546,6 +546,46 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "找不到中文字体 Noto Sans CJK（Debian 软件包 fonts-noto-cjk，可运行 scripts/install-system-deps.sh 安装）",
         "en": "No Noto Sans CJK font (Debian package fonts-noto-cjk; scripts/install-system-deps.sh installs it)",
     },
+    # --- wall screen (/wall, issue 15) ---
+    "page_wall": {"zh": "大屏", "en": "Wall screen"},
+    "wall_token_refused": {
+        "zh": "此大屏链接的访问令牌无效或已被撤销，请联系管理员更换链接；也可以输入查看密码进入。",
+        "en": "This wall link's access token is not valid or has been revoked; ask the admin for a new link, or enter the viewer password.",
+    },
+    "wall_screen_overview": {"zh": "总览", "en": "Overview"},
+    "wall_screen_attention": {"zh": "需关注", "en": "Needs attention"},
+    "wall_screen_league": {"zh": "部门赛马榜", "en": "League table"},
+    "wall_screen_firsts": {"zh": "全省第一", "en": "Provincial No. 1"},
+    "wall_period": {"zh": "{year}年度 {period}", "en": "{year} {period}"},
+    "wall_scope_all": {"zh": "全部部门", "en": "All departments"},
+    "wall_scope_filtered": {"zh": "已筛选：{what}", "en": "Filtered: {what}"},
+    "wall_as_of": {"zh": "数据截至 {as_of}", "en": "Data as of {as_of}"},
+    "wall_as_of_missing": {"zh": "数据截至：未注明", "en": "Data as of: not stated"},
+    "wall_refreshed": {"zh": "刷新于 {time}", "en": "Refreshed {time}"},
+    "wall_rotate_off": {"zh": "不轮播", "en": "Not rotating"},
+    "wall_rotate_every": {"zh": "每 {seconds} 秒轮播", "en": "Every {seconds} s"},
+    "wall_rotate_invalid": {
+        "zh": "链接中的轮播间隔 rotate 无效（应为 0 表示不轮播，或 {low}–{high} 之间的整数秒），已按默认 {default} 秒轮播。",
+        "en": "The link's rotate value is not valid (0 for no rotation, or whole seconds from {low} to {high}); rotating every {default} s.",
+    },
+    "wall_ignored": {"zh": "链接中的{params}无效，已忽略。", "en": "The link's {params} not valid, ignored."},
+    "wall_attention_list": {"zh": "需关注（红灯在前，其次黄灯）", "en": "Needs attention (red first, then yellow)"},
+    "wall_attention_more": {
+        "zh": "另有 {n} 项需关注，见「需关注」屏。",
+        "en": "{n} more: see the “Needs attention” screen.",
+    },
+    "wall_attention_none": {
+        "zh": "没有需关注的目标：红灯、黄灯均为 0。",
+        "en": "No goal needs attention: no red or yellow light.",
+    },
+    "wall_reason": {"zh": "原因", "en": "Why"},
+    "wall_list_more": {"zh": "另有 {n} 项未列出，见驾驶舱页面。", "en": "{n} more not listed; see the dashboard."},
+    "wall_league_more": {"zh": "另有 {n} 个部门未列出，见总览页。", "en": "{n} more departments on the overview page."},
+    "wall_no_goals": {"zh": "没有符合筛选条件的目标。", "en": "No goal matches the filters."},
+    "wall_data_problem": {
+        "zh": "数据暂时无法读取（{problem}），大屏保留上次的内容并自动重试。",
+        "en": "The data cannot be read just now ({problem}); the wall keeps its last content and retries.",
+    },
 }
 
 

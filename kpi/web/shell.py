@@ -1,11 +1,11 @@
 """The app shell: the page list, the login gate and data check before any page, the filters.
 
-``app.py`` calls ``run_app()``: ``before_pages()`` (page config and the login
-gate of kpi/web/auth.py: nothing from the data is drawn before it lets the viewer
-in), ``data_ready()`` (a Chinese error page naming each broken data file), the
-filters, then ``st.navigation(build_pages(lang))`` and the page.
+``app.py`` calls ``run_app()``: page config, ``st.navigation(build_pages(lang))`` (its menu
+hidden until the viewer is in), the login gate of kpi/web/auth.py (nothing from the data is
+drawn before it lets the viewer in; the /wall page also admits a configured wall token), the
+data check (a Chinese error page naming each broken data file), the filters, then the page.
 A 数据管理 admin page is one more entry in ``build_pages`` (shown only when an
-admin password is configured).
+admin password is configured); the wall screen another (never in the menu).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def page_file(url_path: str) -> Path:
 
 # The overview is served at "/"; its url_path still names it (and sets its script hash).
 DEFAULT_URL_PATH = "overview"
+WALL_URL_PATH = "wall"
 
 
 def build_pages(lang: str) -> list[st.Page]:
@@ -71,6 +72,17 @@ def build_pages(lang: str) -> list[st.Page]:
                 default=url_path == DEFAULT_URL_PATH,
             )
         )
+    # The wall screen (issue 15): not in the menu; opened by its link (/wall?…), which may carry a
+    # wall token (kpi/web/auth.py) that only this page accepts.
+    pages.append(
+        st.Page(
+            page_file(WALL_URL_PATH),
+            title=t("page_wall", lang),
+            icon=":material/tv:",
+            url_path=WALL_URL_PATH,
+            visibility="hidden",
+        )
+    )
     if admin.admin_enabled():
         # Hidden from the menu: staff open /admin and enter the admin password there.
         pages.append(
@@ -93,28 +105,6 @@ def requested_lang() -> str:
     return lang if lang in LANGS else DEFAULT_LANG
 
 
-def hold_page(lang: str) -> None:
-    """Resolve the requested page without showing a menu or running it.
-
-    Keeps the link's page path (the page opens once the viewer is in or the data
-    are fixed) and leaves the legacy pages/ mode a fresh process starts in, whose
-    sidebar menu would otherwise list the page files.
-    """
-    st.navigation(build_pages(lang), position="hidden")
-
-
-def before_pages(lang: str | None = None) -> bool:
-    """Page config, then the login gate: False (after drawing only the login form) while the
-    viewer is not let in, so that nothing from the data is ever drawn before."""
-    lang = lang or requested_lang()
-    st.set_page_config(page_title=t("app_title", lang), page_icon=":material/monitoring:", layout="wide")
-    if auth.allowed():
-        return True
-    hold_page(lang)
-    auth.login_screen(lang)
-    return False
-
-
 def data_error_page(problems: list[str], lang: str) -> None:
     """The error page: which files and why, never where they are on the server (that goes to the log)."""
     _log.warning("data directory %s not readable: %s", queries.data_dir(), "; ".join(problems))
@@ -124,18 +114,6 @@ def data_error_page(problems: list[str], lang: str) -> None:
     st.error(f"{heading}\n\n{listed}", icon=":material/error:")
     st.caption(t("data_error_help", lang))
     st.button(t("data_retry", lang), key="data_retry", icon=":material/refresh:")
-
-
-def data_ready(lang: str | None = None) -> bool:
-    """False (after drawing an error page in Chinese naming each broken file) when the data
-    files cannot be read; checked on every run, so fixed files are picked up without a restart."""
-    lang = lang or requested_lang()
-    problems = queries.data_problems()
-    if problems:
-        hold_page(lang)
-        data_error_page(problems, lang)
-        return False
-    return True
 
 
 # Errors a query may raise on data files the cheap check passed (damaged rows, a file
@@ -151,6 +129,10 @@ def _data_failed(error: Exception, lang: str) -> None:
 
 
 _URL_CHECKED_KEY = "_kpi_url_checked"
+# The link's filters as the session's first run saw them, and (for the wall page, which shows
+# them in its canvas) the names of those not in force.
+_URL_REQUESTED_KEY = "_kpi_url_requested"
+WALL_IGNORED_KEY = "_kpi_wall_ignored"
 URL_FILTER_PARAMS: dict[str, str] = {
     filters.YEAR: "year",
     filters.PERIOD: "period",
@@ -191,25 +173,49 @@ def run_app() -> None:
     """The entrypoint: gate, data check, filters, navigation, the page. ``app.py`` is just this call.
 
     Filters are drawn here, not in pages, so their URL binding survives page switches.
+    The page is resolved first (one ``st.navigation`` a run, its menu shown only to a viewer let
+    in and only while the data can be read), because the gate depends on it: the wall page also
+    admits a run whose link carries a configured wall token, and no other page does.
     """
     bucket_secrets.apply()  # a data directory in a bucket may be configured in secrets
     lang = requested_lang()
-    if not before_pages(lang) or not data_ready(lang):
+    st.set_page_config(page_title=t("app_title", lang), page_icon=":material/monitoring:", layout="wide")
+    viewer_in = auth.allowed()
+    problems = queries.data_problems() if viewer_in else []
+    page = st.navigation(build_pages(lang), position="sidebar" if viewer_in and not problems else "hidden")
+    on_wall = page.url_path == WALL_URL_PATH
+    if not viewer_in:
+        if not (on_wall and auth.wall_token_admits()):
+            if on_wall and auth.requested_wall_token() is not None:
+                st.error(t("wall_token_refused", lang), icon=":material/key_off:")
+            auth.login_screen(lang)
+            return
+        problems = queries.data_problems()
+    if problems:
+        data_error_page(problems, lang)
         return
     # The link's own values, once per session: later runs see the app's URL, not the sender's.
     requested = None
     if not st.session_state.get(_URL_CHECKED_KEY):
         requested = {param: st.query_params.get_all(param) for param in URL_FILTER_PARAMS}
         st.session_state[_URL_CHECKED_KEY] = True
-    page = None
+        st.session_state[_URL_REQUESTED_KEY] = requested
     try:
         active_filters = filters.render_filters()
         set_context(active_filters)
         lang = filters.current_lang()
-        page = st.navigation(build_pages(lang))
+        ignored = ignored_url_filters(requested, active_filters) if requested else []
+        if on_wall:
+            # No share link (the wall's link holds its token), no sign-out, no banner: the wall
+            # page draws its own canvas over everything and names ignored filters in it.
+            # On every run (the wall is unattended: the notice stays, also after a data refresh).
+            ignored = ignored_url_filters(st.session_state.get(_URL_REQUESTED_KEY) or {}, active_filters)
+            st.session_state[WALL_IGNORED_KEY] = [t(URL_FILTER_PARAMS[p], lang) for p in ignored]
+            with running_inside_app():
+                page.run()
+            return
         filters.render_share(active_filters, page.url_path)
         auth.logout_control(lang)
-        ignored = ignored_url_filters(requested, active_filters) if requested else []
         if ignored:
             names = "、" if lang == "zh" else ", "
             st.warning(
@@ -221,8 +227,6 @@ def run_app() -> None:
             page.run()
         follow_new_data()
     except DATA_ERRORS as error:
-        if page is None:
-            hold_page(lang)
         _data_failed(error, lang)
 
 
