@@ -374,15 +374,8 @@ def writer_lock(directory: Location, timeout: float | None = None) -> Iterator[N
         return
     fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, PUBLISHED_MODE)
     try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise _busy(wait) from None
-                time.sleep(0.05)
+        if not flock_within(fd, wait):
+            raise _busy(wait)
         held[key] = 1
         try:
             yield
@@ -391,6 +384,31 @@ def writer_lock(directory: Location, timeout: float | None = None) -> Iterator[N
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _kept_version(directory: Location, existing: str | None, before_replace: Callable[[], None] | None) -> str:
+    """A restore: the kept version ``existing`` (refused in Chinese when there is none such),
+    after the caller's last check before the pointer moves."""
+    version_id = existing or ""
+    if version_id not in versions(directory):
+        raise ContractError(f"没有版本号为「{version_id}」的数据版本")
+    if before_replace is not None:
+        before_replace()
+    return version_id
+
+
+def flock_within(fd: int, wait: float) -> bool:
+    """Take an exclusive ``flock`` on ``fd``, waiting up to ``wait`` seconds; False if another
+    process still holds it then (released with ``fcntl.LOCK_UN`` or by closing ``fd``)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
 
 
 def _busy(wait: float) -> WriterBusyError:
@@ -517,11 +535,7 @@ def publish_version(
                 raise
             _fsync_directory(root)
         else:
-            version_id = existing or ""
-            if version_id not in versions(directory):
-                raise ContractError(f"没有版本号为「{version_id}」的数据版本")
-            if before_replace is not None:
-                before_replace()
+            version_id = _kept_version(directory, existing, before_replace)
         step("renamed")
         link = directory / f"{LINK_PREFIX}{os.getpid()}-{threading.get_ident()}-{time.monotonic_ns()}"
         os.symlink(f"{VERSIONS_DIR}/{version_id}", link)
@@ -598,11 +612,7 @@ def _publish_to_bucket(
                 _delete_quietly(version)
                 raise
         else:
-            version_id = existing or ""
-            if version_id not in versions(directory):
-                raise ContractError(f"没有版本号为「{version_id}」的数据版本")
-            if before_replace is not None:
-                before_replace()
+            version_id = _kept_version(directory, existing, before_replace)
         step("renamed")
         step("linked")
         body = f"{VERSIONS_DIR}/{version_id}\n".encode()

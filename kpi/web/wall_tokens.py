@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from kpi.contract.storage import data_dir
+from kpi.contract.storage import data_dir, flock_within
 
 TOKEN_FILE_ENV = "KPI_WALL_TOKEN_FILE"
 DEFAULT_FILE_NAME = "wall_tokens.json"
@@ -229,17 +229,10 @@ def _locked(path: Path) -> Iterator[None]:
             f"无法写入大屏令牌文件 {path.name}（{exc.strerror or type(exc).__name__}），未做任何改动。"
         ) from None
     try:
-        deadline = time.monotonic() + LOCK_TIMEOUT_S
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise TokenFileError(
-                        f"另一位管理员正在修改大屏令牌，等待 {LOCK_TIMEOUT_S:g} 秒后仍未结束，未做任何改动。请稍后再试。"
-                    ) from None
-                time.sleep(0.05)
+        if not flock_within(fd, LOCK_TIMEOUT_S):
+            raise TokenFileError(
+                f"另一位管理员正在修改大屏令牌，等待 {LOCK_TIMEOUT_S:g} 秒后仍未结束，未做任何改动。请稍后再试。"
+            )
         try:
             yield
         finally:

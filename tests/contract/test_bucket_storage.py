@@ -14,35 +14,18 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from kpi.contract import bucket, health, storage
-from kpi.contract.schema import TABLES, ContractError, Dataset
+from kpi.contract.schema import TABLES, ContractError
 from kpi.contract.storage import read_dataset, write_dataset
 from kpi.pipeline import history
-from tests.support.datasets import tiny_dataset
+from tests.support.datasets import tiny_variant
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def variant(n: int) -> Dataset:
-    """tiny_dataset with its department and goal renamed after ``n``: every table differs."""
-    data = tiny_dataset()
-    dept, goal = f"dept_{n}", f"2022-dept_{n}-1"
-    return replace(
-        data,
-        departments=data.departments.with_columns(dept_id=pl.lit(dept), name=pl.lit(f"市{n}局")),
-        goals=data.goals.with_columns(goal_id=pl.lit(goal), dept_id=pl.lit(dept), title=pl.lit(f"标题{n}")),
-        indicators=data.indicators.with_columns(
-            indicator_id=pl.lit(f"{goal}-01"), goal_id=pl.lit(goal), dept_id=pl.lit(dept)
-        ),
-        themes=data.themes.with_columns(name_en=pl.lit(f"Livelihood {n}")),
-        goal_targets=data.goal_targets.with_columns(goal_id=pl.lit(goal)),
-    )
 
 
 def pointer(s3_server, where: bucket.BucketPath) -> str:
@@ -61,14 +44,14 @@ def version_keys(s3_server, where: bucket.BucketPath) -> dict[str, list[str]]:
 
 
 def test_a_write_puts_a_whole_version_then_the_pointer(s3_server, bucket_dir):
-    published = storage.publish_version(bucket_dir, dataset=variant(1))
+    published = storage.publish_version(bucket_dir, dataset=tiny_variant(1))
     assert published.previous is None
     assert pointer(s3_server, bucket_dir) == f"versions/{published.version}"
     assert version_keys(s3_server, bucket_dir) == {
         published.version: sorted([f"{name}.parquet" for name in TABLES] + ["manifest.json"])
     }
     # Each table object, fetched with boto3 and read with Polars, is the table written.
-    for name, frame in variant(1).tables().items():
+    for name, frame in tiny_variant(1).tables().items():
         blob = s3_server.read(bucket_dir.bucket, f"{bucket_dir.key}/versions/{published.version}/{name}.parquet")
         assert pl.read_parquet(io.BytesIO(blob)).equals(frame), name
     # The manifest names every table with its size and digest, as a completion mark.
@@ -81,8 +64,8 @@ def test_a_write_puts_a_whole_version_then_the_pointer(s3_server, bucket_dir):
 
 
 def test_a_reader_reads_the_version_the_pointer_names(s3_server, bucket_dir):
-    first = storage.publish_version(bucket_dir, dataset=variant(1))
-    second = storage.publish_version(bucket_dir, dataset=variant(2))
+    first = storage.publish_version(bucket_dir, dataset=tiny_variant(1))
+    second = storage.publish_version(bucket_dir, dataset=tiny_variant(2))
     assert second.previous == first.version
     assert storage.current_version_id(bucket_dir) == second.version
     assert read_dataset(bucket_dir).departments["dept_id"].to_list() == ["dept_2"]
@@ -95,15 +78,15 @@ def test_a_reader_reads_the_version_the_pointer_names(s3_server, bucket_dir):
 
 
 def test_writing_the_same_tables_again_adds_no_version(s3_server, bucket_dir):
-    first = storage.publish_version(bucket_dir, dataset=variant(1))
-    again = storage.publish_version(bucket_dir, dataset=variant(1))
+    first = storage.publish_version(bucket_dir, dataset=tiny_variant(1))
+    again = storage.publish_version(bucket_dir, dataset=tiny_variant(1))
     assert again.version == again.previous == first.version
     assert list(version_keys(s3_server, bucket_dir)) == [first.version]
 
 
 def test_restore_publishes_a_kept_version_again(s3_server, bucket_dir):
-    first = storage.publish_version(bucket_dir, dataset=variant(1))
-    second = storage.publish_version(bucket_dir, dataset=variant(2))
+    first = storage.publish_version(bucket_dir, dataset=tiny_variant(1))
+    second = storage.publish_version(bucket_dir, dataset=tiny_variant(2))
     result = history.restore(first.version, bucket_dir)
     assert result.history_entry == second.version
     assert pointer(s3_server, bucket_dir) == f"versions/{first.version}"
@@ -114,10 +97,10 @@ def test_restore_publishes_a_kept_version_again(s3_server, bucket_dir):
 
 
 def test_pruning_keeps_the_newest_versions_and_never_the_current_one(s3_server, bucket_dir):
-    ids = [storage.publish_version(bucket_dir, dataset=variant(n), keep=2).version for n in range(4)]
+    ids = [storage.publish_version(bucket_dir, dataset=tiny_variant(n), keep=2).version for n in range(4)]
     assert sorted(version_keys(s3_server, bucket_dir)) == ids[2:]
     history.restore(ids[2], bucket_dir)
-    storage.publish_version(bucket_dir, dataset=variant(9), keep=1)
+    storage.publish_version(bucket_dir, dataset=tiny_variant(9), keep=1)
     assert len(version_keys(s3_server, bucket_dir)) == 1
 
 
@@ -129,7 +112,7 @@ def test_an_empty_prefix_reads_as_no_data_in_chinese(bucket_dir):
 
 
 def test_a_pointer_to_anywhere_else_is_refused(s3_server, bucket_dir):
-    storage.publish_version(bucket_dir, dataset=variant(1))
+    storage.publish_version(bucket_dir, dataset=tiny_variant(1))
     s3_server.client().put_object(Bucket=bucket_dir.bucket, Key=f"{bucket_dir.key}/current", Body=b"../../etc")
     with pytest.raises(ContractError, match="current 指向不允许的位置"):
         read_dataset(bucket_dir)
@@ -153,9 +136,9 @@ publish_version(location(sys.argv[1]), dataset=read_dataset(sys.argv[3]), on_ste
 def test_a_writer_killed_after_any_step_leaves_one_whole_version_current(
     step, s3_server, bucket_dir, tmp_path, monkeypatch
 ):
-    first = storage.publish_version(bucket_dir, dataset=variant(0))
+    first = storage.publish_version(bucket_dir, dataset=tiny_variant(0))
     new = tmp_path / "new"
-    write_dataset(variant(1), new)
+    write_dataset(tiny_variant(1), new)
     process = subprocess.run(
         [sys.executable, "-c", _KILLED_WRITER, str(bucket_dir), step, str(new)],
         cwd=ROOT,
@@ -176,7 +159,7 @@ def test_a_writer_killed_after_any_step_leaves_one_whole_version_current(
     # takes it over, writes, and removes what the crash left.
     assert f"{bucket_dir.key}/.write.lock" in s3_server.keys(bucket_dir.bucket)
     monkeypatch.setenv("KPI_LOCK_TTL", "1")
-    storage.publish_version(bucket_dir, dataset=variant(2))
+    storage.publish_version(bucket_dir, dataset=tiny_variant(2))
     assert read_dataset(bucket_dir).departments["dept_id"].to_list() == ["dept_2"]
     assert all("manifest.json" in names for names in version_keys(s3_server, bucket_dir).values())
     assert f"{bucket_dir.key}/.write.lock" not in s3_server.keys(bucket_dir.bucket)
@@ -194,7 +177,7 @@ with writer_lock(location(sys.argv[1])):
 
 
 def test_a_second_writer_waits_then_is_refused_in_chinese(s3_server, bucket_dir, monkeypatch):
-    storage.publish_version(bucket_dir, dataset=variant(1))
+    storage.publish_version(bucket_dir, dataset=tiny_variant(1))
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLDING_WRITER, str(bucket_dir)],
         cwd=ROOT,
@@ -207,7 +190,7 @@ def test_a_second_writer_waits_then_is_refused_in_chinese(s3_server, bucket_dir,
         assert holder.stdout.readline().strip() == "holding"
         monkeypatch.setenv("KPI_LOCK_TIMEOUT", "0.5")
         with pytest.raises(storage.WriterBusyError, match="另一个导入或恢复正在写入数据，等待 0.5 秒后仍未结束"):
-            storage.publish_version(bucket_dir, dataset=variant(2))
+            storage.publish_version(bucket_dir, dataset=tiny_variant(2))
         with pytest.raises(storage.WriterBusyError):
             history.restore(storage.versions(bucket_dir)[0], bucket_dir)
         assert read_dataset(bucket_dir).departments["dept_id"].to_list() == ["dept_1"]
@@ -216,7 +199,7 @@ def test_a_second_writer_waits_then_is_refused_in_chinese(s3_server, bucket_dir,
         holder.stdin.close()
         holder.wait(timeout=30)
     assert holder.returncode == 0
-    storage.publish_version(bucket_dir, dataset=variant(2))  # free again
+    storage.publish_version(bucket_dir, dataset=tiny_variant(2))  # free again
     assert read_dataset(bucket_dir).departments["dept_id"].to_list() == ["dept_2"]
 
 
@@ -246,7 +229,7 @@ def test_of_two_writers_at_once_exactly_one_holds_the_lock(bucket_dir, monkeypat
 
 
 def test_a_writer_whose_lock_was_taken_over_cannot_publish(s3_server, bucket_dir, monkeypatch):
-    first = storage.publish_version(bucket_dir, dataset=variant(1))
+    first = storage.publish_version(bucket_dir, dataset=tiny_variant(1))
 
     def meanwhile():
         # Another writer (after this one's lock expired) publishes before this one's pointer write.
@@ -255,7 +238,7 @@ def test_a_writer_whose_lock_was_taken_over_cannot_publish(s3_server, bucket_dir
         )
 
     with pytest.raises(storage.PublishConflictError, match="写入期间另一个写入发布了新的数据版本"):
-        storage.publish_version(bucket_dir, dataset=variant(2), before_replace=meanwhile)
+        storage.publish_version(bucket_dir, dataset=tiny_variant(2), before_replace=meanwhile)
     assert read_dataset(bucket_dir).departments["dept_id"].to_list() == ["dept_1"]
     assert list(version_keys(s3_server, bucket_dir)) == [first.version]  # its own version removed
 
@@ -274,7 +257,7 @@ def test_an_unreachable_store_is_said_in_chinese(monkeypatch):
     assert problems == ["无法访问数据所在的对象存储：无法连接（请检查地址和网络）"]
     assert "127.0.0.1" not in problems[0]
     with pytest.raises(bucket.StoreError, match="无法连接"):
-        storage.publish_version(where, dataset=variant(1))
+        storage.publish_version(where, dataset=tiny_variant(1))
 
 
 @pytest.mark.parametrize(

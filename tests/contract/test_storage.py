@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 
 from kpi.contract import health, storage
-from kpi.contract.schema import ContractError, Dataset
+from kpi.contract.schema import ContractError
 from kpi.contract.storage import read_dataset, table_path, write_dataset
-from tests.support.datasets import tiny_dataset
+from tests.support.datasets import tiny_dataset, tiny_variant
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,22 +31,6 @@ def tree(directory: Path) -> dict[str, bytes | str]:
         elif path.is_file() and path.name != storage.LOCK_FILE:
             entries[key] = path.read_bytes()
     return entries
-
-
-def variant(n: int) -> Dataset:
-    """tiny_dataset with its department and goal renamed after ``n``: every table differs."""
-    data = tiny_dataset()
-    dept, goal = f"dept_{n}", f"2022-dept_{n}-1"
-    return replace(
-        data,
-        departments=data.departments.with_columns(dept_id=pl.lit(dept), name=pl.lit(f"市{n}局")),
-        goals=data.goals.with_columns(goal_id=pl.lit(goal), dept_id=pl.lit(dept), title=pl.lit(f"标题{n}")),
-        indicators=data.indicators.with_columns(
-            indicator_id=pl.lit(f"{goal}-01"), goal_id=pl.lit(goal), dept_id=pl.lit(dept)
-        ),
-        themes=data.themes.with_columns(name_en=pl.lit(f"Livelihood {n}")),
-        goal_targets=data.goal_targets.with_columns(goal_id=pl.lit(goal)),
-    )
 
 
 def test_round_trip_writes_a_version_and_points_current_at_it(tmp_path):
@@ -82,7 +66,7 @@ def test_a_crash_before_publishing_leaves_old_data_intact(tmp_path):
         raise OSError("磁盘已满")
 
     with pytest.raises(OSError):
-        write_dataset(variant(2), tmp_path, before_replace=crash)
+        write_dataset(tiny_variant(2), tmp_path, before_replace=crash)
     assert tree(tmp_path) == before  # byte for byte, and no staging directory left
 
 
@@ -145,7 +129,7 @@ def test_a_flat_directory_is_read_and_migrated_on_the_first_write(tmp_path):
     old = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert read_dataset(tmp_path).goals.height == 1
     assert health.dataset_problems(tmp_path) == []
-    write_dataset(variant(2), tmp_path)
+    write_dataset(tiny_variant(2), tmp_path)
     assert read_dataset(tmp_path).departments["dept_id"].to_list() == ["dept_2"]
     assert not any(tmp_path.glob("*.parquet"))  # the flat files are gone
     [kept] = [v for v in storage.versions(tmp_path) if v != storage.current_version_id(tmp_path)]
@@ -156,20 +140,20 @@ def test_a_symlinked_backup_of_the_old_layout_is_not_followed(tmp_path):
     data, outside = tmp_path / "data", tmp_path / "outside"
     data.mkdir()
     outside.mkdir()
-    for name, frame in variant(9).tables().items():
+    for name, frame in tiny_variant(9).tables().items():
         frame.write_parquet(data / f"{name}.parquet")
         frame.write_parquet(outside / f"{name}.parquet")
     (data / "history").mkdir()
     (data / "history" / "20200101T000000").symlink_to(outside)
-    write_dataset(variant(2), data)
+    write_dataset(tiny_variant(2), data)
     assert "20200101T000000" not in storage.versions(data)  # not taken in as a version
-    assert sorted(p.name for p in outside.iterdir()) == sorted(f"{n}.parquet" for n in variant(9).tables())
+    assert sorted(p.name for p in outside.iterdir()) == sorted(f"{n}.parquet" for n in tiny_variant(9).tables())
 
 
 def test_only_the_newest_versions_are_kept_and_never_the_current_one(tmp_path, monkeypatch):
     monkeypatch.setenv("KPI_KEEP_VERSIONS", "3")
     for n in range(5):
-        write_dataset(variant(n), tmp_path)
+        write_dataset(tiny_variant(n), tmp_path)
     kept = storage.versions(tmp_path)
     assert len(kept) == 3
     assert read_dataset(tmp_path).departments["dept_id"].to_list() == ["dept_4"]
@@ -181,7 +165,7 @@ def test_only_the_newest_versions_are_kept_and_never_the_current_one(tmp_path, m
 
 def test_a_reader_never_sees_a_mix_of_two_versions(tmp_path):
     """Readers resolve current once; a reader thread during 60 publications only ever reads whole versions."""
-    write_dataset(variant(0), tmp_path)
+    write_dataset(tiny_variant(0), tmp_path)
     stop = threading.Event()
     seen: list[str] = []
     errors: list[str] = []
@@ -199,7 +183,7 @@ def test_a_reader_never_sees_a_mix_of_two_versions(tmp_path):
     thread.start()
     try:
         for n in range(1, 61):
-            write_dataset(variant(n % 2), tmp_path, keep=2)
+            write_dataset(tiny_variant(n % 2), tmp_path, keep=2)
     finally:
         stop.set()
         thread.join()
@@ -228,7 +212,7 @@ def test_a_second_writer_waits_then_is_refused_in_chinese(tmp_path):
     finally:
         release.set()
         thread.join()
-    write_dataset(variant(2), tmp_path)  # free again
+    write_dataset(tiny_variant(2), tmp_path)  # free again
     assert read_dataset(tmp_path).departments["dept_id"].to_list() == ["dept_2"]
 
 
@@ -253,11 +237,11 @@ def test_a_write_killed_after_any_step_leaves_one_whole_version_current(step, tm
     data = tmp_path / "data"
     data.mkdir()
     # Start from the flat layout, so the migration is crossed too.
-    for name, frame in variant(0).tables().items():
+    for name, frame in tiny_variant(0).tables().items():
         frame.write_parquet(data / f"{name}.parquet")
     new = tmp_path / "new"
     new.mkdir()
-    for name, frame in variant(1).tables().items():
+    for name, frame in tiny_variant(1).tables().items():
         frame.write_parquet(new / f"{name}.parquet")
     process = subprocess.run(
         [sys.executable, "-c", _KILLED_WRITER, str(data), step, str(new)],
@@ -272,7 +256,7 @@ def test_a_write_killed_after_any_step_leaves_one_whole_version_current(step, tm
     assert current == (["dept_1"] if published else ["dept_0"])
     assert health.dataset_problems(data) == []
     # The next write succeeds and leaves nothing of the crash behind.
-    write_dataset(variant(2), data)
+    write_dataset(tiny_variant(2), data)
     assert read_dataset(data).departments["dept_id"].to_list() == ["dept_2"]
     leftovers = [p.name for p in data.rglob("*") if p.name.startswith((storage.STAGING_PREFIX, storage.LINK_PREFIX))]
     assert leftovers == []

@@ -1,6 +1,9 @@
 """Datasets made for tests: a tiny one that satisfies the contract (for tests that then break
 it on purpose), and the bundled data with hostile text in every name and narrative."""
 
+import csv
+import io
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -235,3 +238,32 @@ def as_csv_cell(text: str) -> str:
     """What a CSV download must hold for a text, written from OWASP's guidance, independently of
     the exporter: a leading apostrophe before a character a spreadsheet would run as a formula."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def tiny_variant(n: int) -> Dataset:
+    """tiny_dataset with its department and goal renamed after ``n``: every table differs."""
+    data = tiny_dataset()
+    dept, goal = f"dept_{n}", f"2022-dept_{n}-1"
+    return replace(
+        data,
+        departments=data.departments.with_columns(dept_id=pl.lit(dept), name=pl.lit(f"市{n}局")),
+        goals=data.goals.with_columns(goal_id=pl.lit(goal), dept_id=pl.lit(dept), title=pl.lit(f"标题{n}")),
+        indicators=data.indicators.with_columns(
+            indicator_id=pl.lit(f"{goal}-01"), goal_id=pl.lit(goal), dept_id=pl.lit(dept)
+        ),
+        themes=data.themes.with_columns(name_en=pl.lit(f"Livelihood {n}")),
+        goal_targets=data.goal_targets.with_columns(goal_id=pl.lit(goal)),
+    )
+
+
+# The import template's columns an upload in the admin page tests fills in.
+UPLOAD_HEADER = ["年度", "部门", "序号", "目标任务", "完成情况", "状态", "主题"]
+
+
+def csv_upload(rows) -> tuple[str, bytes, str]:
+    """An upload (name, bytes, type) of ``rows`` under ``UPLOAD_HEADER``, as the file uploader takes it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(UPLOAD_HEADER)
+    writer.writerows(rows)
+    return ("目标完成情况2023.csv", buffer.getvalue().encode("utf-8"), "text/csv")

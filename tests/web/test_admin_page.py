@@ -6,7 +6,6 @@ Every test points KPI_DATA_DIR at a copy of a freshly built seed dataset in tmp_
 from __future__ import annotations
 
 import csv
-import io
 import os
 import shutil
 from pathlib import Path
@@ -17,24 +16,16 @@ from streamlit.testing.v1 import AppTest
 from kpi.contract.storage import read_dataset, write_dataset
 from kpi.pipeline import history, ingest, template
 from kpi.web import admin
+from tests.support.datasets import csv_upload
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "pages" / "admin_page.py"
 APP = ROOT / "app.py"
 PASSWORD = "Huzhou-管理-2023"
-HEADER = ["年度", "部门", "序号", "目标任务", "完成情况", "状态", "主题"]
 ROWS_2023 = [
     ["2023", "市经信局", "1", "规上工业增加值同比增长8%", "全年规上工业增加值同比增长8.6%，增速居全省第2位。", "", ""],
     ["2023", "市建设局", "1", "住房保障惠民", "全市共筹集保障性租赁住房1.2万套（间），完成年度目标的120%。", "", ""],
 ]
-
-
-def csv_upload(rows) -> tuple[str, bytes, str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADER)
-    writer.writerows(rows)
-    return ("目标完成情况2023.csv", buffer.getvalue().encode("utf-8"), "text/csv")
 
 
 def tree(directory: Path) -> dict[str, bytes | str]:

@@ -7,8 +7,6 @@ Expected values come from the bundled Parquet files read with Polars (the ``goal
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import subprocess
 import sys
@@ -23,12 +21,11 @@ from kpi.pipeline import history
 from kpi.web import admin
 from kpi.web.i18n import t
 from tests.support.apptest import APP, expected_tiles, metric_values, shown_tiles
-from tests.support.datasets import tiny_dataset
+from tests.support.datasets import csv_upload, tiny_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("overview", "rankings", "targets", "departments", "goals")
 PASSWORD = "Huzhou-管理-2023"
-HEADER = ["年度", "部门", "序号", "目标任务", "完成情况", "状态", "主题"]
 ROWS_2023 = [
     ["2023", "市经信局", "1", "规上工业增加值同比增长8%", "全年规上工业增加值同比增长8.6%，增速居全省第2位。", "", ""],
 ]
@@ -86,14 +83,6 @@ def test_a_version_published_meanwhile_is_shown_on_the_next_run(bucket_data, goa
 
 
 # --- the admin page: an import into the bucket, then the restore it offers -----------------------------
-
-
-def csv_upload(rows) -> tuple[str, bytes, str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADER)
-    writer.writerows(rows)
-    return ("目标完成情况2023.csv", buffer.getvalue().encode("utf-8"), "text/csv")
 
 
 def test_an_import_on_the_admin_page_publishes_into_the_bucket_and_its_restore_command_goes_back(
