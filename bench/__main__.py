@@ -36,6 +36,7 @@ from pathlib import Path
 from bench.browser import cold_start, measure_server, summary
 from bench.script_times import BARE_APP, ROOT
 from kpi.contract.schema import TABLES
+from kpi.contract.storage import table_path
 
 WORK = Path("/tmp/kpi-bench")
 LARGE_DEFAULT = WORK / "synth-5000x10"
@@ -47,7 +48,7 @@ BRIEF_LIMIT_S = 3.0
 
 
 def has_dataset(directory: Path) -> bool:
-    return all((directory / f"{name}.parquet").is_file() for name in TABLES)
+    return all(table_path(directory, name).is_file() for name in TABLES)
 
 
 def ensure_synthetic(directory: Path, departments: int, years: int) -> None:
@@ -88,7 +89,7 @@ def wait_idle(limit_s: float) -> None:
 def row_counts(directory: Path) -> dict[str, int]:
     import polars as pl
 
-    return {name: pl.scan_parquet(directory / f"{name}.parquet").select(pl.len()).collect().item() for name in TABLES}
+    return {name: pl.scan_parquet(table_path(directory, name)).select(pl.len()).collect().item() for name in TABLES}
 
 
 def machine() -> dict[str, object]:
