@@ -15,11 +15,15 @@ st.title(t("page_overview", lang))
 ui.source_caption(f, lang)
 
 # The problems before anything else, so they are on a phone's first screen.
-problems = queries.problem_departments(f)
+problems, problem_total = queries.problem_departments(f, queries.SHOW_ALL_DEPARTMENTS)
 with st.container(key="problems"):
     st.subheader(t("problems", lang))
+    if problem_total > problems.height and st.toggle(t("problems_show_all", lang, n=problem_total), key="problems_all"):
+        problems, problem_total = queries.problem_departments(f)
     if problems.height:
         st.html(markup.problems_html(problems.to_dicts(), lang, f.period))
+        if problem_total > problems.height:
+            st.caption(t("problems_hidden", lang, n=problem_total - problems.height))
     else:
         st.caption(t("problems_none", lang))
 # The PDF of this view (made when clicked), after the problems so they stay on a phone's first screen.

@@ -322,6 +322,14 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "show_all_departments": {"zh": "显示全部部门（共 {n} 个）", "en": "Show all departments ({n})"},
     "problems": {"zh": "需关注的部门", "en": "Departments needing attention"},
+    "problems_show_all": {
+        "zh": "显示全部需关注的部门（共 {n} 个）",
+        "en": "Show every department needing attention ({n})",
+    },
+    "problems_hidden": {
+        "zh": "按红灯、黄灯从多到少列出最需关注的部门，另有 {n} 个需关注的部门未列出；可打开上方开关或按部门筛选。",
+        "en": "The departments with the most red and yellow lights are listed; {n} more need attention; use the switch above or filter by department.",
+    },
     "problems_none": {
         "zh": "当前筛选条件下没有红灯、黄灯目标，也没有未完成、难度较大或待验收的目标。",
         "en": "No goal has a red or yellow light, and none is not met, at risk or pending, under these filters.",

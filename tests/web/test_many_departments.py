@@ -162,7 +162,9 @@ def _worst_first(goals: pl.DataFrame, departments: pl.DataFrame) -> pl.DataFrame
 
 
 @pytest.mark.parametrize("period", ["Q1", "H1", "Q1-3", "FY"])
-def test_no_department_with_a_problem_is_behind_show_all(many: pl.DataFrame, many_dir: Path, period: str) -> None:
+def test_the_worst_laggards_come_first_and_the_others_on_request(
+    many: pl.DataFrame, many_dir: Path, period: str
+) -> None:
     year = queries.years()[0]
     goals = pl.read_parquet(table_path(many_dir, "goals")).filter(
         (pl.col("year") == year) & (pl.col("period") == period)
@@ -171,16 +173,16 @@ def test_no_department_with_a_problem_is_behind_show_all(many: pl.DataFrame, man
     laggards = expected.filter(pl.col("problem")).get_column("dept_id").to_list()
     f = Filters(year, period=period)
     frame, total, hidden = queries.status_worst_first(f)
-    problems = queries.problem_departments(f)
+    problems, problem_total = queries.problem_departments(f)
     assert total == DEPARTMENTS > queries.SHOW_ALL_DEPARTMENTS
-    assert 0 < len(laggards) < DEPARTMENTS - queries.PROBLEMS_TOP_N
+    assert queries.LAGGARDS_MAX < len(laggards) < DEPARTMENTS - queries.PROBLEMS_TOP_N
     # Lights decide the order: the synthetic running periods have red and yellow lights.
     assert expected.get_column("red")[0] > 0
     shown = frame.unique("dept_id", maintain_order=True).get_column("dept_id").to_list()
-    assert problems.get_column("dept_id").to_list() == laggards
-    # The laggards first, worst first, then the best departments without a problem.
-    assert shown[: len(laggards)] == laggards
-    assert len(shown) == len(laggards) + queries.PROBLEMS_TOP_N
+    assert problems.get_column("dept_id").to_list() == laggards and problem_total == len(laggards)
+    # The worst laggards first (at most LAGGARDS_MAX), then the best departments without a problem.
+    assert shown[: queries.LAGGARDS_MAX] == laggards[: queries.LAGGARDS_MAX]
+    assert len(shown) == queries.LAGGARDS_MAX + queries.PROBLEMS_TOP_N
     assert hidden == total - len(shown)
     everything, _, none_hidden = queries.status_worst_first(f, show_all=True)
     assert (
@@ -221,3 +223,25 @@ def test_targets_list_shortfalls_first_with_their_gap(many: pl.DataFrame) -> Non
             text = ui.gap_text(row, "zh")
             assert "−" in text and (row["unit"] in text or "百分点" in text)
         assert ui.gap_pct_text(row).lstrip("约").startswith("−")
+
+
+def test_the_overview_lists_the_worst_problem_departments_and_the_rest_on_request(
+    many: pl.DataFrame, many_dir: Path
+) -> None:
+    year = queries.years()[0]
+    periods = pl.read_parquet(table_path(many_dir, "periods")).filter(pl.col("year") == year)
+    f = Filters(year, period=periods.sort("end_date", descending=True).get_column("period")[0])
+    everyone, total = queries.problem_departments(f)
+    assert total > queries.SHOW_ALL_DEPARTMENTS
+    app = _app()
+
+    def listed() -> str:
+        return next(h.proto.body for h in app.get("html") if 'class="kpi-problems"' in h.proto.body)
+
+    names = everyone.get_column("name").to_list()
+    first = listed()
+    assert all(name in first for name in names[: queries.SHOW_ALL_DEPARTMENTS])
+    assert names[-1] not in first
+    assert t("problems_hidden", n=total - queries.SHOW_ALL_DEPARTMENTS) in [c.value for c in app.caption]
+    app.toggle(key="problems_all").set_value(True).run()
+    assert all(name in listed() for name in names)

@@ -415,10 +415,14 @@ def test_status_chart_lists_departments_worst_first_by_lights(year: int, goals: 
 
 
 def test_problem_departments_are_every_department_with_a_red_or_yellow_light(year: int, goals: pl.DataFrame) -> None:
-    frame = queries.problem_departments(Filters(year))
+    frame, total = queries.problem_departments(Filters(year))
     per = _per_department(goals)
     with_problem = set(per.filter(pl.col("problem")).get_column("dept_id"))
     assert frame.get_column("dept_id").to_list() == [d for d in worst_first(goals) if d in with_problem]
+    assert total == len(with_problem)
+    worst_two, same_total = queries.problem_departments(Filters(year), 2)
+    assert worst_two.get_column("dept_id").to_list() == frame.get_column("dept_id").to_list()[:2]
+    assert same_total == total
     assert "agriculture_rural" in with_problem  # a yellow light (有望完成), no problem status
     for row in frame.iter_rows(named=True):
         chosen = goals.filter(pl.col("dept_id") == row["dept_id"])
