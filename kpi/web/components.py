@@ -403,7 +403,10 @@ def show_goal_page(
         return 0
     pages = -(-total // page_size)
     st.caption(
-        t("goal_count", lang, n=total) + ("　" + t("page_of", lang, page=page, pages=pages) if pages > 1 else "")
+        t("goal_count", lang, n=total)
+        + ("　" + t("page_of", lang, page=page, pages=pages) if pages > 1 else "")
+        + "　·　"
+        + t("goal_order", lang)
     )
     goal_cards(goals, lang, with_department, prefix)
     if pages > 1:

@@ -699,10 +699,10 @@ def _goal_page(version: str, f: Filters, limit: int, offset: int) -> tuple[pl.Da
         SELECT {_GOAL_COLUMNS}, count(*) OVER () AS total
         FROM goals g SEMI JOIN fg ON fg.goal_id = g.goal_id
         JOIN departments d ON d.dept_id = g.dept_id
-        ORDER BY d.sort_order, g.seq
+        ORDER BY {_LIGHT_ORDER_SQL}, list_position($worst_first, g.status), d.sort_order, g.seq, g.goal_id
         LIMIT $limit OFFSET $offset
         """,
-        {"limit": int(limit), "offset": int(offset)},
+        {"worst_first": list(_STATUS_WORST_FIRST), "limit": int(limit), "offset": int(offset)},
         scope=scope,
     )
     if frame.height:
@@ -715,7 +715,8 @@ def _goal_page(version: str, f: Filters, limit: int, offset: int) -> tuple[pl.Da
 
 
 def goal_page(f: Filters, limit: int = 10, offset: int = 0) -> tuple[pl.DataFrame, int]:
-    """One page of the goals that pass the filters, in department order, and their total count."""
+    """One page of the goals that pass the filters, problems first (red, yellow, green, no light;
+    within a light by status, worst first; then department order and number), and their total count."""
     return _goal_page(data_version(), f, limit, offset)
 
 

@@ -90,6 +90,25 @@ def expected_tiles(goals: pl.DataFrame, indicators: pl.DataFrame) -> dict[str, f
 _CN = "零一二三四五六七八九"
 
 
+# Worst first, written out here: red, yellow, green, then goals without a light; within a light
+# unmet, at risk, pending, on track, achieved, exceeded; then department order and number.
+_LIGHT_RANK = {"red": 0, "yellow": 1, "green": 2}
+_STATUS_RANK = {"not_met": 0, "at_risk": 1, "pending": 2, "on_track": 3, "achieved": 4, "exceeded": 5}
+
+
+def problems_first(goals: pl.DataFrame) -> list[str]:
+    """Goal ids in the order the goal lists show them (the rule restated, not the query)."""
+    return (
+        goals.with_columns(
+            pl.col("light").replace_strict(_LIGHT_RANK, default=3).alias("light_rank"),
+            pl.col("status").replace_strict(_STATUS_RANK, default=6).alias("status_rank"),
+        )
+        .sort("light_rank", "status_rank", "sort_order", "seq", "goal_id")
+        .get_column("goal_id")
+        .to_list()
+    )
+
+
 def search_terms(term: str) -> list[str]:
     """What a search for ``term`` looks for: the term lower-cased, with Chinese digits as Arabic
     ones, and the reverse (全省第一 → 全省第1)."""

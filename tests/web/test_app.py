@@ -22,6 +22,7 @@ from tests.support.apptest import (
     expected_tiles,
     metric_values,
     open_lazy_expanders,
+    problems_first,
     shown_tiles,
 )
 
@@ -182,7 +183,8 @@ def test_department_page_picks_one_department(make_app, goals: pl.DataFrame, ind
     cards = card_text(app)
     for status in chosen.get_column("status"):
         assert i18n.status_label(status) in cards
-    assert card_titles(app) == [f"{g['seq']}. {g['title']}" for g in chosen.sort("seq").iter_rows(named=True)]
+    by_id = {g["goal_id"]: g for g in chosen.iter_rows(named=True)}
+    assert card_titles(app) == [f"{by_id[i]['seq']}. {by_id[i]['title']}" for i in problems_first(chosen)]
 
 
 def test_goals_page_paginates_and_offers_downloads(make_app, goals: pl.DataFrame) -> None:
@@ -196,8 +198,13 @@ def test_goals_page_paginates_and_offers_downloads(make_app, goals: pl.DataFrame
     pagination[0].set_value(2).run()
     second_titles = card_titles(app)
     assert second_titles != titles
-    expected_second = goals.sort("sort_order", "seq").slice(10, 10)
-    assert [s.split(". ", 1)[1] for s in second_titles] == expected_second.get_column("title").to_list()
+    title_of = dict(zip(goals.get_column("goal_id"), goals.get_column("title"), strict=True))
+    expected_second = [title_of[i] for i in problems_first(goals)[10:20]]
+    assert [s.split(". ", 1)[1] for s in second_titles] == expected_second
+    # problems first: page 1 opens with the red goals, and says in words how it is ordered
+    first_reds = goals.filter(pl.col("light") == "red").height
+    assert titles[0].split(". ", 1)[1] in set(goals.filter(pl.col("light") == "red").get_column("title"))
+    assert first_reds and any(t("goal_order") in c.value for c in app.caption)
 
 
 def test_goals_page_past_the_end_goes_back_to_page_one(make_app, goals: pl.DataFrame) -> None:
@@ -214,7 +221,8 @@ def test_goals_page_past_the_end_goes_back_to_page_one(make_app, goals: pl.DataF
     assert not app.exception
     assert f"共 {chosen.height} 条目标" in " ".join(c.value for c in app.caption)
     titles = [title.split(". ", 1)[1] for title in card_titles(app)]
-    assert titles == chosen.sort("sort_order", "seq").get_column("title").to_list()
+    title_of = dict(zip(chosen.get_column("goal_id"), chosen.get_column("title"), strict=True))
+    assert titles == [title_of[i] for i in problems_first(chosen)]
 
 
 def test_figures_are_highlighted_and_traceable(make_app, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:

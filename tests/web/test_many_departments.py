@@ -133,7 +133,8 @@ def test_the_overview_lists_five_goals_needing_attention_a_page(many: pl.DataFra
     assert first_page.get_column("light").to_list()[0] == "red"  # red lights first
     assert card_titles(app) == [f"{g['dept_name']} {g['seq']}. {g['title']}" for g in first_page.iter_rows(named=True)]
     pages = -(-total // 5)
-    assert f"{t('goal_count', n=total)}　{t('page_of', page=1, pages=pages)}" in [c.value for c in app.main.caption]
+    caption = f"{t('goal_count', n=total)}　{t('page_of', page=1, pages=pages)}　·　{t('goal_order')}"
+    assert caption in [c.value for c in app.main.caption]
 
 
 def _worst_first(goals: pl.DataFrame, departments: pl.DataFrame) -> pl.DataFrame:
