@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from kpi.pipeline.numbers import MULTIPLIERS, UNITS, format_cn, parse_cn_number, scale_value
@@ -309,6 +309,7 @@ _COMPLETION_WORDS_RE = re.compile(
 )
 _FALLBACK_NAME = "名称取自句首、目标或上一个指标（兜底规则），请核对"
 _UNPAIRED = "列举项与数值个数不一致，未能一一对应"
+_EACH_UNSPLIT = "“各N”之前的列举项未能拆开，数值是每一项的，请核对"
 _SHORT_ITEM = "列举项名称较短，可能缺少与前一项共同的主语，请核对"
 _SECOND_GROWTH = "同一指标的第二个增速（可能是另一口径），请核对"
 _WORDS_RE = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}")
@@ -562,19 +563,61 @@ def _fit(name: str) -> str:
     return cut.lstrip("，、：”’）")
 
 
-def _distribute(subject: str, count: int) -> list[str]:
-    """Split "铁路、水路货运量" over two values → 铁路货运量, 水路货运量 (a short head borrows the shared tail)."""
-    parts = [part for part in re.split(r"、|和|及", subject) if part]
+# A verb before the first item (新增省级、市级示范村) is not part of the item's own head.
+_LEADING_VERB_RE = re.compile(r"^(?:新增|新建|建成|创建|培育|引进|打造|改造|举办|开展|评选|认定)")
+
+
+def _head_length(head: str) -> int:
+    return len(_LEADING_VERB_RE.sub("", re.sub(r"[“”‘’]", "", head)))
+
+
+def _distribute(subject: str, count: int, parts: list[str] | None = None) -> list[str]:
+    """Split "铁路、水路货运量" over two values → 铁路货运量, 水路货运量 (a short head borrows the shared tail).
+    ``parts``: the items, where the caller has split them already."""
+    parts = parts or [part for part in re.split(r"、|和|及", subject) if part]
     if count < 2 or len(parts) != count:
         return [subject] * count
     last_part = parts[-1]
     heads = parts[:-1]
     # The last item's own head is as long as the shortest head (工业、服务业、农业增加值 → 农业 + 增加值).
-    shortest = min(heads, key=lambda head: len(re.sub(r"[“”‘’]", "", head)))
-    own = len(shortest)
-    tail = last_part[own:] if len(re.sub(r"[“”‘’]", "", shortest)) <= 2 and len(last_part) > own + 1 else ""
-    names = [head + tail if len(re.sub(r"[“”‘’]", "", head)) <= 3 and tail else head for head in heads]
+    shortest = min(heads, key=_head_length)
+    own = len(_LEADING_VERB_RE.sub("", shortest))  # quotes included: they are in the last item too
+    tail = last_part[own:] if _head_length(shortest) <= 2 and len(last_part) > own + 1 else ""
+    names = [head + tail if _head_length(head) <= 3 and tail else head for head in heads]
     return names + [last_part]
+
+
+_EACH_RE = re.compile(r"各(?:约|达|为|有)?$")
+
+
+def _each_items(name: str) -> list[str]:
+    """The items of "督查、培训" / "推介会和签约会", split where no quote or bracket is open."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(name):
+        if char in "“‘（《(":
+            depth += 1
+        elif char in "”’）》)":
+            depth -= 1
+        elif char == "、" and depth == 0:
+            parts.append(name[start:i])
+            start = i + 1
+    parts.append(name[start:])
+    if len(parts) == 1 and len(re.findall(r"[和与及]", name)) == 1:
+        parts = re.split(r"[和与及]", name)
+    return [part for part in parts if part]
+
+
+def _each_item(figure: _Draft, text: str) -> list[_Draft]:
+    """召开民主生活会、听取汇报各1次: every listed item has the value, one figure for each
+    (a list that does not split stays one figure, marked for a check)."""
+    if figure.kind != "level" or not _EACH_RE.search(text[: figure.value_span[0]]):
+        return [figure]
+    items = _each_items(figure.name)
+    if len(items) < 2:
+        figure.doubt = figure.doubt or _EACH_UNSPLIT
+        return [figure]
+    names = _distribute(figure.name, len(items), items)
+    return [replace(figure, name=_fit(name), head="", tail="") for name in names]
 
 
 # ---------------------------------------------------------------- sentence walk
@@ -658,6 +701,7 @@ class _Walker:
             figure = self._level(token, pre, clause_start, post, paren, figures, prev_end, sentence_start, sentence_end)
             figures.append(figure)
             prev_end, index = max(token.end, figure.span_end), index + 1
+        figures = [item for figure in figures for item in _each_item(figure, text)]
         # 处置15.59万平方米、201幢危房: verb and noun shared by both
         for current, following in zip(figures, figures[1:], strict=False):
             if (

@@ -638,3 +638,29 @@ def test_a_later_growth_rank_needs_a_figure_with_a_growth() -> None:
 @pytest.mark.parametrize("lead", ["全区", "全县", "我市", "我区", "本县"])
 def test_the_place_a_report_speaks_for_is_not_part_of_a_name(lead: str) -> None:
     assert figures(f"{lead}新增就业1.2万人。")[0].name == "新增就业"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("开展安全督查、业务培训各2次。", [("开展安全督查", 2, "次"), ("业务培训", 2, "次")]),
+        ("全年举办招商推介会和项目签约会各5场", [("举办招商推介会", 5, "场"), ("项目签约会", 5, "场")]),
+        ("新增省级、市级示范村各约10个", [("新增省级示范村", 10, "个"), ("市级示范村", 10, "个")]),
+        (
+            "召开专题会议、听取班子及成员履行“一岗双责”情况汇报各1次；",
+            [("召开专题会议", 1, "次"), ("听取班子及成员履行“一岗双责”情况汇报", 1, "次")],
+        ),
+        ("改造(提升)农贸市场、(新建)菜市场各3家,", [("改造（提升）农贸市场", 3, "家"), ("（新建）菜市场", 3, "家")]),
+    ],
+)
+def test_a_value_for_each_listed_item_is_one_figure_per_item(text: str, expected: list[tuple]) -> None:
+    found = figures(text)
+    assert [(f.name, f.value, f.unit) for f in found] == expected
+    assert all(f.confidence == "high" for f in found)
+
+
+def test_each_without_a_list_to_split_is_marked_for_a_check() -> None:
+    (found,) = figures("东西两区各建成1个驿站。")
+    assert (found.value, found.unit) == (1, "个")
+    (each,) = figures("两个园区各引进项目3个。")
+    assert each.value == 3
