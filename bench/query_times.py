@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         "light_attention_goals(page 1)": lambda f: queries.light_attention_goals(f, 5, 0),
         "light_changes(top 10)": lambda f: queries.light_changes(f, previous(f), 10),
         "indicators_of_goals(5 goals)": lambda f: queries.indicators_of_goals(first_goals(f), (f.year,)),
-        "goal_history(5 goals)": lambda f: queries.goal_history(first_keys(f)),
+        "goal_history(5 goals)": lambda f: queries.goal_history(first_keys(f), (f.year,)),
         "rank_moves(5 goals)": lambda f: queries.rank_moves(first_goals(f), f.year, previous(f)),
         # rankings
         "rank_statements(every scope)": lambda f: [queries.rank_statements(f, g) for g in queries.SCOPE_GROUPS],

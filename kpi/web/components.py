@@ -286,7 +286,7 @@ def goal_histories(goals: pl.DataFrame, lang: str) -> dict[str, str]:
     with the movement of its ranked figures since the previous period."""
     if "goal_key" not in goals.columns or goals.height == 0:
         return {}
-    history = queries.goal_history(tuple(goals.get_column("goal_key").to_list()))
+    history = queries.goal_history(tuple(goals.get_column("goal_key").to_list()), tuple(goals.get_column("year")))
     # One query for the rank movements of the page's goals per (year, period) they belong to.
     moves: dict[str, list[dict]] = {}
     previous_of: dict[tuple[int, str], str | None] = {}

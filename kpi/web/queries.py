@@ -748,16 +748,17 @@ _INDICATOR_COLUMNS = """
 
 @st.cache_data(show_spinner=False)
 def _indicators_of_goals(version: str, goal_ids: tuple[str, ...], years: tuple[int, ...]) -> pl.DataFrame:
-    if not goal_ids:
+    if not goal_ids or not years:
         return _query(f"SELECT {_INDICATOR_COLUMNS} FROM indicators i WHERE FALSE")
     # The year test comes first: it is cheap and leaves list_contains a tenth of a decade's figures.
     return _query(
         f"""
         SELECT {_INDICATOR_COLUMNS} FROM indicators i
-        WHERE list_contains($years, i.year) AND list_contains($goal_ids, i.goal_id)
+        WHERE i.year BETWEEN $first AND $last AND list_contains($years, i.year)
+          AND list_contains($goal_ids, i.goal_id)
         ORDER BY i.goal_id, i.indicator_id
         """,
-        {"goal_ids": list(goal_ids), "years": list(years)},
+        {"goal_ids": list(goal_ids), "years": list(years), "first": min(years), "last": max(years)},
     )
 
 
@@ -1079,23 +1080,36 @@ def progress_figures(f: Filters, limit: int | None = None) -> tuple[pl.DataFrame
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _goal_history(version: str, goal_keys: tuple[str, ...]) -> pl.DataFrame:
+def _goal_history(version: str, goal_keys: tuple[str, ...], years: tuple[int, ...]) -> pl.DataFrame:
+    if not goal_keys:
+        years = (0,)
+    # The year range first: DuckDB skips other years' row groups before testing the keys.
     return _query(
         f"""
-        SELECT g.goal_key, g.year, g.period, p.label, p.end_date, p.time_progress_pct, g.light, g.light_reason,
-               (SELECT min({_AMOUNT_SHARE_SQL}) FROM {_COUNTED_INDICATORS_SQL} WHERE i.goal_id = g.goal_id) AS share
-        FROM goals g JOIN periods p ON p.year = g.year AND p.period = g.period
-        WHERE list_contains($keys, g.goal_key)
-        ORDER BY g.goal_key, p.end_date
+        WITH series AS (
+            SELECT g.goal_id, g.goal_key, g.year, g.period, g.light, g.light_reason FROM goals g
+            WHERE g.year BETWEEN $first AND $last AND list_contains($keys, g.goal_key)
+        ),
+        shares AS (
+            SELECT i.goal_id, min({_AMOUNT_SHARE_SQL}) AS share
+            FROM {_COUNTED_INDICATORS_SQL} SEMI JOIN series s ON s.goal_id = i.goal_id
+            WHERE i.year BETWEEN $first AND $last
+            GROUP BY i.goal_id
+        )
+        SELECT s.goal_key, s.year, s.period, p.label, p.end_date, p.time_progress_pct, s.light, s.light_reason,
+               shares.share
+        FROM series s JOIN periods p ON p.year = s.year AND p.period = s.period
+        LEFT JOIN shares USING (goal_id)
+        ORDER BY s.goal_key, p.end_date
         """,
-        {"keys": list(goal_keys)},
+        {"keys": list(goal_keys), "first": min(years), "last": max(years)},
     )
 
 
-def goal_history(goal_keys: tuple[str, ...]) -> pl.DataFrame:
-    """Each goal's series across the periods of its year: period, label, light, share (lowest
-    share of target among its amount figures, or null)."""
-    return _goal_history(data_version(), tuple(sorted(set(goal_keys))))
+def goal_history(goal_keys: tuple[str, ...], years: tuple[int, ...]) -> pl.DataFrame:
+    """Each goal's series across the periods of its year (``years``: the goals' years): period,
+    label, light, share (lowest share of target among its amount figures, or null)."""
+    return _goal_history(data_version(), tuple(sorted(set(goal_keys))), tuple(sorted({int(y) for y in years})))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -1111,7 +1125,9 @@ def _rank_moves(version: str, goal_ids: tuple[str, ...], year: int, previous: st
         prev AS (
             SELECT i.name, i.rank_scope, i.rank AS previous_rank, g.goal_key
             FROM {_COUNTED_INDICATORS_SQL} JOIN goals g ON g.goal_id = i.goal_id
-            WHERE g.year = $year AND g.period = $previous AND i.rank IS NOT NULL AND NOT i.rank_is_top_n
+            WHERE i.year = $year AND g.year = $year AND g.period = $previous
+              AND g.goal_key IN (SELECT goal_key FROM cur)
+              AND i.rank IS NOT NULL AND NOT i.rank_is_top_n
         )
         SELECT cur.indicator_id, cur.goal_id, cur.name, cur.rank_scope, cur.rank, prev.previous_rank,
                prev.previous_rank - cur.rank AS move

@@ -192,7 +192,7 @@ def test_a_goal_card_shows_its_series_and_its_rank_movement(data):
     assert t("history") in text
     assert "一季度" in text and "上半年" in text
     assert "规上工业增加值：全省第3（较一季度进位 3 位）" in text
-    history = queries.goal_history(("2023-economy_it-1",))
+    history = queries.goal_history(("2023-economy_it-1",), (2023,))
     assert history.get_column("period").to_list() == ["Q1", "H1"]
     assert history.get_column("light").to_list() == ["red", "green"]
     moves = queries.rank_moves(("2023-H1-economy_it-1",), 2023, "Q1")
