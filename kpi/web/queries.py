@@ -487,14 +487,13 @@ def departments_matching(f: Filters, limit: int) -> tuple[pl.DataFrame, int]:
 
 @st.cache_data(show_spinner=False)
 def _tiles(version: str, f: Filters) -> dict[str, float | int]:
-    scope = f
     goal_counts = _query(
         f"""
         SELECT count(*) AS goals,
                {", ".join(f"count(*) FILTER (WHERE status = '{s}') AS {s}" for s in STATUSES)}
         FROM fg
         """,
-        scope=scope,
+        scope=f,
     ).row(0, named=True)
     firsts = _query(
         f"""
@@ -503,7 +502,7 @@ def _tiles(version: str, f: Filters) -> dict[str, float | int]:
         FROM {_SCOPED_COUNTED_INDICATORS_SQL}
         WHERE {_STATED_FIRST_SQL}
         """,
-        scope=scope,
+        scope=f,
     ).row(0, named=True)
     tiles: dict[str, float | int] = {key: int(value) for key, value in goal_counts.items()}
     tiles["at_risk_or_not_met"] = tiles["at_risk"] + tiles["not_met"]
@@ -642,7 +641,6 @@ def problem_departments(f: Filters, limit: int | None = None) -> tuple[pl.DataFr
 
 @st.cache_data(show_spinner=False)
 def _league_table(version: str, f: Filters, show_all: bool) -> tuple[pl.DataFrame, int, int]:
-    scope = f
     frame = _query(
         f"""
         WITH per_dept AS ({_PER_DEPT_SQL}),
@@ -679,7 +677,7 @@ def _league_table(version: str, f: Filters, show_all: bool) -> tuple[pl.DataFram
         ORDER BY line
         """,
         {"show_all": bool(show_all), "keep_all": SHOW_ALL_DEPARTMENTS, "top_n": PROBLEMS_TOP_N},
-        scope=scope,
+        scope=f,
     )
     if not frame.height:
         return frame.drop("departments", "shown_departments"), 0, 0
@@ -712,7 +710,6 @@ _GOAL_COLUMNS = """
 
 @st.cache_data(show_spinner=False)
 def _goal_page(version: str, f: Filters, limit: int, offset: int) -> tuple[pl.DataFrame, int]:
-    scope = f
     frame = _query(
         f"""
         SELECT {_GOAL_COLUMNS}, count(*) OVER () AS total
@@ -722,14 +719,14 @@ def _goal_page(version: str, f: Filters, limit: int, offset: int) -> tuple[pl.Da
         LIMIT $limit OFFSET $offset
         """,
         {"worst_first": list(_STATUS_WORST_FIRST), "limit": int(limit), "offset": int(offset)},
-        scope=scope,
+        scope=f,
     )
     if frame.height:
         return frame.drop("total"), int(frame.get_column("total")[0])
     if offset == 0 and limit > 0:
         return frame.drop("total"), 0
     # A page past the end has no row to carry the total: count separately (rare).
-    count = _query("SELECT count(*) FROM fg", scope=scope).item()
+    count = _query("SELECT count(*) FROM fg", scope=f).item()
     return frame.drop("total"), int(count)
 
 
@@ -880,7 +877,6 @@ def title_target_goals(f: Filters, limit: int = 500) -> tuple[pl.DataFrame, int]
 
 @st.cache_data(show_spinner=False)
 def _export(version: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
-    scope = f
     goals = _query(
         f"""
         SELECT g.goal_id, g.year, g.period, g.dept_id, d.name AS dept_name, g.seq, g.title, g.status,
@@ -889,7 +885,7 @@ def _export(version: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
         JOIN departments d ON d.dept_id = g.dept_id
         ORDER BY d.sort_order, g.seq
         """,
-        scope=scope,
+        scope=f,
     )
     indicators = _query(
         f"""
@@ -901,7 +897,7 @@ def _export(version: str, f: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
         JOIN departments d ON d.dept_id = i.dept_id
         ORDER BY d.sort_order, i.goal_id, i.indicator_id
         """,
-        scope=scope,
+        scope=f,
     )
     return goals, indicators
 
