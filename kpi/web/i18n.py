@@ -419,8 +419,8 @@ TEXT: dict[str, dict[str, str]] = {
     "goal_count": {"zh": "共 {n} 条目标", "en": "{n} goals"},
     "page_of": {"zh": "第 {page}/{pages} 页", "en": "Page {page} of {pages}"},
     "goal_order": {
-        "zh": "问题优先：红灯、黄灯在前，同色按完成状态由差到好，再按部门和序号",
-        "en": "Problems first: red, then yellow; within a light worst status first, then department and number",
+        "zh": "问题优先：红灯 ▲、黄灯 ◑ 在前，同色按完成状态由差到好，其余按部门和序号",
+        "en": "Problems first: red ▲, then yellow ◑; within a light worst status first, then department and number",
     },
     "download_csv_goals": {"zh": "下载目标 CSV", "en": "Goals CSV"},
     "download_csv_indicators": {"zh": "下载指标 CSV", "en": "Figures CSV"},
