@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -124,17 +125,24 @@ def search_variants(term: str) -> tuple[str, ...]:
 
 def _matches(column: str, cased: tuple[bool, ...]) -> str:
     """``column`` contains one of the (lower-cased) variants $q0, $q1 …; ``cased[k]``: variant k has
-    letters with case. One without (Chinese, digits) is looked for in the text as it is: lower() of
-    a million narratives is most of a search's cost (≈ 7× the plain scan), and it changes nothing
-    such a term can match."""
+    letters with case. One without (Chinese, digits) is looked for in the text as it is. One with
+    case is matched by $r{k}, the variant as a literal case-insensitive pattern (``_literal_pattern``):
+    RE2 folds case while it scans, as fast as the plain scan, where lower() of a million narratives
+    first cost about 5× that (GDP on the four-period million rows: 1,185 ms for the tiles' series)."""
     return (
         "("
         + " OR ".join(
-            f"contains(lower({column}), $q{k})" if has_case else f"contains({column}, $q{k})"
+            f"regexp_matches({column}, $r{k})" if has_case else f"contains({column}, $q{k})"
             for k, has_case in enumerate(cased)
         )
         + ")"
     )
+
+
+def _literal_pattern(term: str) -> str:
+    """The term as an RE2 pattern that matches exactly its characters, in any case (every
+    character that could mean something in a pattern is escaped: the term comes from anyone)."""
+    return "(?i)" + re.escape(term)
 
 
 def _search_sql(cased: tuple[bool, ...]) -> str:
@@ -357,7 +365,14 @@ def _goal_scope(f: Filters, every_period: bool = False) -> tuple[str, dict[str, 
     if variants:
         # contains() matches literally: % and _ in the term are not wildcards.
         conditions.append(_SEARCH_SQL[tuple(v.lower() != v.upper() for v in variants)])
-        params.update({f"q{k}": variant for k, variant in enumerate(variants)})
+        params.update(
+            {
+                (f"r{k}" if variant.lower() != variant.upper() else f"q{k}"): (
+                    _literal_pattern(variant) if variant.lower() != variant.upper() else variant
+                )
+                for k, variant in enumerate(variants)
+            }
+        )
     sql = f"""
         SELECT g.goal_id, g.dept_id, g.status, g.light, g.year, g.period
         FROM goals g JOIN departments d ON d.dept_id = g.dept_id

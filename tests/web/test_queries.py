@@ -104,6 +104,22 @@ def test_search_finds_department_names_themes_and_chinese_numerals(
     assert len(first) == search_matches(goals, departments, themes, "全省第一").height
 
 
+@pytest.mark.parametrize(
+    "term",
+    ["GDP", "gdp", "aed", "Digital reform", "DIGITAL", "People's", "OA", "A+", "a.d", "(?i)gdp", "g|x", "\\d", "[a-z]"],
+)
+def test_a_search_with_letters_matches_them_literally_in_any_case(
+    year: int, goals: pl.DataFrame, tables: dict[str, pl.DataFrame], term: str
+) -> None:
+    """Letters are matched in any case, and every other character as itself: a term that would
+    mean something as a pattern (a.d, g|x, [a-z]) finds only the text that contains it."""
+    expected = search_matches(goals, tables["departments"], tables["themes"], term)
+    found = set(queries.goal_page(Filters(year, q=term), 200, 0)[0].get_column("goal_id"))
+    assert found == set(expected.get_column("goal_id"))
+    if term.lower() in ("gdp", "aed", "digital reform", "digital", "people's", "oa"):
+        assert found  # the bundled data hold these words
+
+
 def test_search_does_not_match_across_title_and_narrative(year: int, goals: pl.DataFrame) -> None:
     """Title and narrative are searched as one lower-cased text; a term made of a title's end
     and its narrative's start must not match where neither contains it."""
