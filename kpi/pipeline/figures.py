@@ -310,6 +310,7 @@ _COMPLETION_WORDS_RE = re.compile(
 _FALLBACK_NAME = "名称取自句首、目标或上一个指标（兜底规则），请核对"
 _UNPAIRED = "列举项与数值个数不一致，未能一一对应"
 _EACH_UNSPLIT = "“各N”之前的列举项未能拆开，数值是每一项的，请核对"
+_EACH_CONJUNCTION = "“各N”之前的列举项按“和/与/及”拆开（这些字也可能是词的一部分），请核对"
 _SHORT_ITEM = "列举项名称较短，可能缺少与前一项共同的主语，请核对"
 _SECOND_GROWTH = "同一指标的第二个增速（可能是另一口径），请核对"
 _WORDS_RE = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}")
@@ -591,7 +592,7 @@ _EACH_RE = re.compile(r"各(?:约|达|为|有)?$")
 
 
 def _each_items(name: str) -> list[str]:
-    """The items of "督查、培训" / "推介会和签约会", split where no quote or bracket is open."""
+    """The items of "督查、培训", split at 、 where no quote or bracket is open."""
     parts, depth, start = [], 0, 0
     for i, char in enumerate(name):
         if char in "“‘（《(":
@@ -602,8 +603,6 @@ def _each_items(name: str) -> list[str]:
             parts.append(name[start:i])
             start = i + 1
     parts.append(name[start:])
-    if len(parts) == 1 and len(re.findall(r"[和与及]", name)) == 1:
-        parts = re.split(r"[和与及]", name)
     return [part for part in parts if part]
 
 
@@ -613,11 +612,15 @@ def _each_item(figure: _Draft, text: str) -> list[_Draft]:
     if figure.kind != "level" or not _EACH_RE.search(text[: figure.value_span[0]]):
         return [figure]
     items = _each_items(figure.name)
+    doubt = figure.doubt
+    if len(items) < 2 and len(re.findall(r"[和与及]", figure.name)) == 1:
+        # 推介会和签约会各5场 — but 和 is also inside words (和美乡村): split, and ask a person
+        items, doubt = [part for part in re.split(r"[和与及]", figure.name) if part], doubt or _EACH_CONJUNCTION
     if len(items) < 2:
-        figure.doubt = figure.doubt or _EACH_UNSPLIT
+        figure.doubt = doubt or _EACH_UNSPLIT
         return [figure]
     names = _distribute(figure.name, len(items), items)
-    return [replace(figure, name=_fit(name), head="", tail="") for name in names]
+    return [replace(figure, name=_fit(name), head="", tail="", doubt=doubt) for name in names]
 
 
 # ---------------------------------------------------------------- sentence walk
