@@ -157,9 +157,12 @@ def test_search_by_department_name_as_one_types(
     chosen = search_matches(goals, tables["departments"], tables["themes"], "财政局")
     finance = goals.filter(pl.col("dept_name") == "市财政局")
     assert set(finance.get_column("goal_id")) <= set(chosen.get_column("goal_id"))
-    assert (
-        page.locator("[data-testid=stCaptionContainer]").filter(has_text=t("goal_count", n=chosen.height)).count() == 1
-    )
+    # The URL changes before the rerun starts, so the page can still be idle on the old list:
+    # wait for the new count (it times out, failing the test, if the count never comes).
+    count = page.locator("[data-testid=stCaptionContainer]").filter(has_text=t("goal_count", n=chosen.height))
+    count.first.wait_for(timeout=15_000)
+    wait_idle(page)
+    assert count.count() == 1
     assert page.locator("mark.kpi-hit").filter(has_text="财政局").count() >= finance.height
     screenshot(page, "search-department")
     # The departments page honours it.
