@@ -363,16 +363,12 @@ def _goal_scope(f: Filters, every_period: bool = False) -> tuple[str, dict[str, 
         params["statuses"] = list(f.statuses)
     variants = search_variants(f.q)
     if variants:
-        # contains() matches literally: % and _ in the term are not wildcards.
-        conditions.append(_SEARCH_SQL[tuple(v.lower() != v.upper() for v in variants)])
-        params.update(
-            {
-                (f"r{k}" if variant.lower() != variant.upper() else f"q{k}"): (
-                    _literal_pattern(variant) if variant.lower() != variant.upper() else variant
-                )
-                for k, variant in enumerate(variants)
-            }
-        )
+        # contains() matches literally: % and _ in the term are not wildcards. A variant with
+        # letters is matched as $r{k}, a literal case-insensitive pattern; one without as $q{k}.
+        cased = tuple(v.lower() != v.upper() for v in variants)
+        conditions.append(_SEARCH_SQL[cased])
+        for k, (variant, has_case) in enumerate(zip(variants, cased, strict=True)):
+            params[f"r{k}" if has_case else f"q{k}"] = _literal_pattern(variant) if has_case else variant
     sql = f"""
         SELECT g.goal_id, g.dept_id, g.status, g.light, g.year, g.period
         FROM goals g JOIN departments d ON d.dept_id = g.dept_id
