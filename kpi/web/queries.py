@@ -114,13 +114,13 @@ SEARCH_VARIANTS = 3
 
 def search_variants(term: str) -> tuple[str, ...]:
     """The term as typed, with Chinese digits written as Arabic ones, and the reverse, lower-cased:
-    全省第一 also finds 全省第1 and 前3 finds 前三. Always ``SEARCH_VARIANTS`` long (repeats
-    fill), so the SQL has a fixed number of parameters."""
+    全省第一 also finds 全省第1 and 前3 finds 前三. Each spelling once, at most ``SEARCH_VARIANTS``:
+    a repeated one would be looked for again in every text that does not match (most of them),
+    and 数字 or GDP have only one."""
     term = normalise_search(term).lower()
     if not term:
         return ()
-    variants = list(dict.fromkeys([term, term.translate(_TO_ARABIC), term.translate(_TO_CHINESE)]))
-    return tuple(variants + [variants[0]] * (SEARCH_VARIANTS - len(variants)))
+    return tuple(dict.fromkeys([term, term.translate(_TO_ARABIC), term.translate(_TO_CHINESE)]))
 
 
 def _matches(column: str, cased: tuple[bool, ...]) -> str:
@@ -159,10 +159,13 @@ def _search_sql(cased: tuple[bool, ...]) -> str:
     )
 
 
-# The search condition for each combination of variants with and without case, built once from
-# fixed fragments: which one a search uses depends on the term, the SQL never holds the term.
+# The search condition for each number of variants and each combination of them with and without
+# case, built once from fixed fragments: which one a search uses depends on the term, the SQL never
+# holds the term.
 _SEARCH_SQL: dict[tuple[bool, ...], str] = {
-    cased: _search_sql(cased) for cased in itertools.product((False, True), repeat=SEARCH_VARIANTS)
+    cased: _search_sql(cased)
+    for count in range(1, SEARCH_VARIANTS + 1)
+    for cased in itertools.product((False, True), repeat=count)
 }
 
 

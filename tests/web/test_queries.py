@@ -16,7 +16,7 @@ from kpi.contract.storage import read_dataset, table_path, write_dataset
 from kpi.web import exports, queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
-from tests.support.apptest import FORECAST_WORDS, expected_tiles, problems_first, search_matches
+from tests.support.apptest import FORECAST_WORDS, expected_tiles, problems_first, search_matches, search_terms
 
 HOSTILE = "'; drop table goals;--"
 
@@ -118,6 +118,22 @@ def test_a_search_with_letters_matches_them_literally_in_any_case(
     assert found == set(expected.get_column("goal_id"))
     if term.lower() in ("gdp", "aed", "digital reform", "digital", "people's", "oa"):
         assert found  # the bundled data hold these words
+
+
+@pytest.mark.parametrize(
+    ("term", "spellings"),
+    [("数字", 1), ("GDP", 1), ("全省第一", 2), ("第1", 2), ("GDP第一", 2), ("前3名第一", 3), ("GDP前3第一", 3)],
+)
+def test_a_search_looks_for_each_spelling_once_and_finds_all_of_them(
+    year: int, goals: pl.DataFrame, tables: dict[str, pl.DataFrame], term: str, spellings: int
+) -> None:
+    """A term has one to three spellings (as typed, digits as Arabic, digits as Chinese); each is
+    looked for once, and a goal matching any of them is found, with and without letters."""
+    assert len(queries.search_variants(term)) == spellings == len(search_terms(term))
+    expected = search_matches(goals, tables["departments"], tables["themes"], term)
+    found = queries.goal_page(Filters(year, q=term), 200, 0)[0]
+    assert set(found.get_column("goal_id")) == set(expected.get_column("goal_id"))
+    assert queries.tiles(Filters(year, q=term))["goals"] == expected.height
 
 
 def test_search_does_not_match_across_title_and_narrative(year: int, goals: pl.DataFrame) -> None:
