@@ -358,7 +358,15 @@ def light_tiles(f: Filters, lang: str) -> dict[str, int]:
     series = queries.tile_series(f)
     info = queries.period_info(f.year, f.period)
     progress = format_pct(info["time_progress_pct"]) if info else ""
-    st.caption(t("light_tiles_caption", lang, period=i18n.period_label(f.period, lang), progress=progress))
+    st.caption(
+        t(
+            "light_tiles_caption",
+            lang,
+            period=i18n.period_label(f.period, lang),
+            progress=progress,
+            n=queries.SPARKLINE_PERIODS,
+        )
+    )
     with st.container(key="light_tiles", horizontal=True):
         for light in ("red", "yellow", "green", "none"):
             label = i18n.light_label(light, f.period, lang)

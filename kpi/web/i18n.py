@@ -174,8 +174,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "light_reason": {"zh": "进度依据", "en": "Why this light"},
     "light_tiles_caption": {
-        "zh": "按{period}时序进度（{progress}）判断的各色目标条数；趋势线为各期间（跨年度）的变化。",
-        "en": "Goals per light against the time elapsed in {period} ({progress}); the sparklines run across periods and years.",
+        "zh": "按{period}时序进度（{progress}）判断的各色目标条数；趋势线为截至本期最近{n}个期间（跨年度）的变化。",
+        "en": "Goals per light against the time elapsed in {period} ({progress}); the sparklines run over the last {n} periods up to this one, across years.",
     },
     "tile_light_help": {
         "zh": "进度灯为“{label}”的目标条数。判断规则见“进度灯说明”。",

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kpi.contract.storage import read_dataset, write_dataset
+from kpi.pipeline import synth
 from kpi.web import filters, i18n, queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
@@ -134,9 +135,14 @@ def test_changes_since_the_previous_period_worse_first(data):
 
 
 def test_light_tiles_carry_a_sparkline_across_periods(data):
-    series = queries.tile_series(Filters(2023))
-    assert series.height == read_dataset(data).periods.height
-    assert series.get_column("goals").sum() == read_dataset(data).goals.height
+    series = queries.tile_series(Filters(2023, period="H1"))
+    dataset = read_dataset(data)
+    # The periods up to the chosen one, across the years, oldest first.
+    end = dataset.periods.filter((pl.col("year") == 2023) & (pl.col("period") == "H1")).get_column("end_date").item()
+    shown = dataset.periods.filter(pl.col("end_date") <= end).sort("end_date").tail(queries.SPARKLINE_PERIODS)
+    assert series.select("year", "period").rows() == shown.select("year", "period").rows()
+    assert series.select("year", "period").rows()[-1] == (2023, "H1") and series.height > 2
+    assert series.get_column("goals").sum() == dataset.goals.join(shown, on=["year", "period"]).height
     app = app_at({"year": "2023", "period": "H1"})
     lines = [
         m.proto.chart_data for m in app.metric if m.label in expected_light_tiles(goals_of(data, 2023, "H1"), "H1")
@@ -155,7 +161,12 @@ def test_the_sparklines_count_the_filtered_goals_of_every_period(data):
         ),
         (Filters(2023, statuses=("at_risk",)), goals.filter(pl.col("status") == "at_risk")),
     ]
+    latest = read_dataset(data).periods.sort("end_date").tail(queries.SPARKLINE_PERIODS)
+    chosen_periods = latest.select("year", "period")
     for f, chosen in cases:
+        year, period = latest.select("year", "period").row(-1)
+        f = replace(f, year=year, period=period)
+        chosen = chosen.join(chosen_periods, on=["year", "period"])
         expected = chosen.group_by("year", "period").agg(
             goals=pl.len(), red=(pl.col("light") == "red").sum(), green=(pl.col("light") == "green").sum()
         )
@@ -165,6 +176,45 @@ def test_the_sparklines_count_the_filtered_goals_of_every_period(data):
         assert got == {
             (r["year"], r["period"]): (r["goals"], r["red"], r["green"]) for r in expected.iter_rows(named=True)
         }
+
+
+@pytest.fixture(scope="module")
+def four_years(tmp_path_factory) -> Path:
+    """Sixteen report periods (2019–2022, four a year): more than a sparkline shows."""
+    directory = tmp_path_factory.mktemp("four-years")
+    synth.write_dataset(synth.generate(12, 4, seed=5), directory)
+    return directory
+
+
+def test_a_sparkline_shows_the_twelve_periods_that_end_with_the_chosen_one(four_years, monkeypatch):
+    monkeypatch.setenv("KPI_DATA_DIR", str(four_years))
+    queries.clear_caches()
+    dataset = read_dataset(four_years)
+    by_date = dataset.periods.sort("end_date")
+    assert by_date.height == 16 > queries.SPARKLINE_PERIODS
+    for year, period in [(2022, "FY"), (2021, "H1"), (2019, "Q1-3")]:
+        end = by_date.filter((pl.col("year") == year) & (pl.col("period") == period)).get_column("end_date").item()
+        shown = by_date.filter(pl.col("end_date") <= end).tail(queries.SPARKLINE_PERIODS)
+        expected = (
+            dataset.goals.join(shown.select("year", "period", "end_date"), on=["year", "period"])
+            .group_by("end_date", "year", "period")
+            .agg(goals=pl.len(), red=(pl.col("light") == "red").sum())
+            .sort("end_date")
+        )
+        series = queries.tile_series(Filters(year, period=period))
+        assert (
+            series.select("year", "period", "goals", "red").rows()
+            == expected.select("year", "period", "goals", "red").rows()
+        )
+        assert series.select("year", "period").rows()[-1] == (year, period)
+    assert queries.tile_series(Filters(2022, period="FY")).height == queries.SPARKLINE_PERIODS
+    assert queries.tile_series(Filters(2021, period="H1")).height == 4 + 4 + 2  # 2019, 2020, 2021 Q1 and H1
+    assert queries.tile_series(Filters(2019, period="Q1-3")).height == 3
+    # The tiles on the page draw the same twelve points.
+    app = app_at({"year": "2022", "period": "FY"})
+    lines = [m.proto.chart_data for m in app.metric if m.proto.chart_data]
+    assert lines and all(len(line) == queries.SPARKLINE_PERIODS for line in lines)
+    assert t("light_tiles_caption", period="全年", progress="100%", n=12) in [c.value for c in app.caption]
 
 
 # --- the progress view ---------------------------------------------------------------------------------
