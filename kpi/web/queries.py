@@ -72,10 +72,9 @@ _SCOPED_GOALS_SQL = (
     "(SELECT * FROM goals WHERE year = $scope_year AND period = $scope_period) g SEMI JOIN fg ON fg.goal_id = g.goal_id"
 )
 _SCOPED_INDICATORS_SQL = "(SELECT * FROM indicators WHERE year = $scope_year) i SEMI JOIN fg ON fg.goal_id = i.goal_id"
-_SCOPED_COUNTED_INDICATORS_SQL = (
-    "(SELECT * FROM indicators WHERE confidence = 'high' AND year = $scope_year) i "
-    "SEMI JOIN fg ON fg.goal_id = i.goal_id"
-)
+# The scope year's confirmed figures, for a subquery that names its goal itself.
+_YEAR_COUNTED_INDICATORS_SQL = "(SELECT * FROM indicators WHERE confidence = 'high' AND year = $scope_year) i"
+_SCOPED_COUNTED_INDICATORS_SQL = f"{_YEAR_COUNTED_INDICATORS_SQL} SEMI JOIN fg ON fg.goal_id = i.goal_id"
 # Percent of target: the stated completion rate, else actual ÷ target
 # (target ÷ actual where lower is better). No target and no rate: no value.
 _PCT_OF_TARGET_SQL = """
@@ -861,14 +860,14 @@ def _title_target_goals(version: str, f: Filters, limit: int) -> tuple[pl.DataFr
     frame = _query(
         f"""
         SELECT g.goal_id, g.dept_id, d.name AS dept_name, g.seq, g.title, g.status,
-               (SELECT list(i.value_text ORDER BY i.indicator_id) FROM {_COUNTED_INDICATORS_SQL}
+               (SELECT list(i.value_text ORDER BY i.indicator_id) FROM {_YEAR_COUNTED_INDICATORS_SQL}
                 WHERE i.goal_id = g.goal_id) AS figures,
                count(*) OVER () AS total
         FROM {_SCOPED_GOALS_SQL}
         JOIN departments d ON d.dept_id = g.dept_id
         WHERE regexp_matches(g.title, '[0-9]')
           AND NOT EXISTS (
-              SELECT 1 FROM {_COUNTED_INDICATORS_SQL}
+              SELECT 1 FROM {_YEAR_COUNTED_INDICATORS_SQL}
               WHERE i.goal_id = g.goal_id AND (i.target IS NOT NULL OR i.completion_pct IS NOT NULL)
           )
         ORDER BY list_position($worst_first, g.status), d.sort_order, g.seq
