@@ -7,8 +7,10 @@ Fonts name CJK families first so Chinese labels render on every platform.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import altair as alt
 import polars as pl
@@ -123,8 +125,51 @@ def reached_legend(lang: str = i18n.DEFAULT_LANG) -> list[tuple[str, str]]:
     return [(REACHED_COLOR, t("reached", lang)), (BELOW_COLOR, t("below", lang)), ("#333333", "│ 100%")]
 
 
-def _finish(chart: alt.TopLevelMixin, rows: int = 0) -> alt.TopLevelMixin:
-    if rows <= SVG_MAX_ROWS:
+# --- builders: a frame's layout, then the chart drawn from it ------------------------------------
+#
+# A chart is drawn in two steps. ``*_layout`` turns the frame into the data the chart reads and
+# the few values that depend on it (row order, height, the x axis's end). ``*_chart`` draws the
+# chart from a ``Layout``; its data are the named datasets ``ROWS`` (and ``MARKER``), never
+# inline. Building an Altair chart (validation, copies, merging the layers' parameters) costs
+# 20–95 ms, the same for every frame; ``spec`` therefore builds each chart once per language
+# with placeholders in a ``Layout`` (``_HOLES``), keeps its Vega-Lite dict, and fills in a
+# frame's layout and data, which costs well under a millisecond.
+
+ROWS = "rows"
+MARKER = "marker"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What of a chart depends on its frame: its named datasets, the order of its rows, its height,
+    the end of its x axis (``None`` where the chart has none to set) and whether it is drawn in SVG."""
+
+    data: dict[str, list[dict]]
+    order: list[str]
+    height: int
+    x_max: float | None = None
+    svg: bool = True
+
+
+# Placeholders that cannot occur in a chart otherwise: a one-item list for the order, an
+# impossible height, a string where the x axis's end goes.
+_ORDER_HOLE = "\x00order"
+_HEIGHT_HOLE = 987_654_321
+_X_MAX_HOLE = "\x00x_max"
+
+
+def _holes(svg: bool) -> Layout:
+    return Layout(data={}, order=[_ORDER_HOLE], height=_HEIGHT_HOLE, x_max=_X_MAX_HOLE, svg=svg)  # type: ignore[arg-type]
+
+
+def _values(frame: pl.DataFrame) -> list[dict]:
+    """The frame's rows as Altair itself turns a data frame into a chart's values."""
+    return alt.data_transformers.get()(frame)["values"]
+
+
+def _finish(chart: alt.TopLevelMixin, layout: Layout) -> alt.TopLevelMixin:
+    chart = chart.properties(height=layout.height)
+    if layout.svg:
         chart = chart.properties(usermeta={"embedOptions": {"renderer": "svg"}})
     return (
         chart.configure(font=CJK_FONT)
@@ -134,11 +179,7 @@ def _finish(chart: alt.TopLevelMixin, rows: int = 0) -> alt.TopLevelMixin:
     )
 
 
-def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
-    """Stacked bars of goals per status for each department, in the frame's department order.
-
-    ``frame``: dept_id, name, status, goals, met_share, dept_order (from queries.status_worst_first).
-    """
+def _status_mix_layout(frame: pl.DataFrame, lang: str) -> Layout:
     data = frame.with_columns(
         dept=each(frame.get_column("name"), lambda n: i18n.department_name(n, lang)),
         status_text=each(frame.get_column("status"), lambda s: i18n.status_word(s, lang)),
@@ -147,14 +188,21 @@ def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLev
     data = data.with_columns(dept_label=each(data.get_column("dept"), lambda d: "\n".join(wrap_label(d))))
     order = data.sort("dept_order").get_column("dept_label").unique(maintain_order=True).to_list()
     lines = max((label.count("\n") + 1 for label in order), default=1)
+    return Layout({ROWS: _values(data)}, order, _height(len(order), lines), svg=len(order) <= SVG_MAX_ROWS)
+
+
+def _status_mix_chart(layout: Layout, lang: str) -> alt.TopLevelMixin:
     labels = [i18n.status_word(s, lang) for s in STATUSES]
     pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
     chart = (
-        alt.Chart(data)
+        alt.Chart(alt.NamedData(ROWS))
         .mark_bar(stroke="white", strokeWidth=1)
         .encode(
             y=alt.Y(
-                "dept_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT, labelExpr=_LINES_EXPR)
+                "dept_label:N",
+                sort=layout.order,
+                title=None,
+                axis=alt.Axis(labelLimit=LABEL_LIMIT, labelExpr=_LINES_EXPR),
             ),
             x=alt.X("goals:Q", stack="zero", title=t("col_count", lang), axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color(
@@ -172,19 +220,11 @@ def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLev
             ],
         )
         .add_params(pick)
-        .properties(height=_height(len(order), lines))
     )
-    return _finish(chart, len(order))
+    return _finish(chart, layout)
 
 
-def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
-    """Actual as percent of target, one row per figure, with the 100% target line.
-
-    The printed text is the source's own figures ("235.4亿元 / 200亿元", or the
-    stated completion rate when the source gives no target value).
-    ``frame``: indicator_id, dept_name, name, value_text, target_text, completion_pct,
-    pct_of_target, quote (from queries.target_gaps), in display order.
-    """
+def _bullet_chart_layout(frame: pl.DataFrame, lang: str) -> Layout:
     data = (
         frame.with_row_index("row")
         .with_columns(
@@ -211,9 +251,20 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
     data, label_lines = _keyed_by_label_lines(data)
     keys = data.get_column("key").to_list()
     top = float(data.get_column("pct_of_target").max() or 100.0)
-    # Room on the right for the printed percent (the figures are in the row label).
-    x_scale = alt.Scale(domain=[0, max(110.0, top) * 1.25], nice=False, clamp=True)
-    y = alt.Y("key:N", sort=keys, title=None, axis=alt.Axis(labelExpr=_KEY_LINES_EXPR, labelLimit=LABEL_LIMIT))
+    lines = max((len(row_lines) for row_lines in label_lines), default=1)
+    return Layout(
+        {ROWS: _values(data)},
+        keys,
+        _height(len(keys), lines),
+        # Room on the right for the printed percent (the figures are in the row label).
+        x_max=max(110.0, top) * 1.25,
+        svg=len(keys) <= SVG_MAX_ROWS,
+    )
+
+
+def _bullet_chart_chart(layout: Layout, lang: str) -> alt.TopLevelMixin:
+    x_scale = alt.Scale(domain=[0, layout.x_max], nice=False, clamp=True)
+    y = alt.Y("key:N", sort=layout.order, title=None, axis=alt.Axis(labelExpr=_KEY_LINES_EXPR, labelLimit=LABEL_LIMIT))
     tooltip = [
         alt.Tooltip("dept:N", title=t("col_department", lang)),
         alt.Tooltip("name:N", title=t("col_figure", lang)),
@@ -222,7 +273,7 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
         alt.Tooltip("pct_of_target:Q", title=t("col_pct", lang), format=".1f"),
         alt.Tooltip("quote:N", title=t("col_quote", lang)),
     ]
-    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    base = alt.Chart(alt.NamedData(ROWS)).encode(y=y, tooltip=tooltip)
     band = base.mark_bar(color="#EEEEEE", height=16).encode(
         x=alt.X("zero:Q", scale=x_scale, title=t("pct_of_target", lang)), x2="band:Q"
     )
@@ -245,15 +296,12 @@ def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopL
     text = base.mark_text(align="left", dx=5, fontSize=11).encode(
         x=alt.X("pct_of_target:Q", scale=x_scale), text=alt.Text("pct_text:N")
     )
-    lines = max((len(row_lines) for row_lines in label_lines), default=1)
-    chart = alt.layer(band, bars.add_params(pick), reference, text).properties(height=_height(len(keys), lines))
-    return _finish(chart, len(keys))
+    # A view named here, not by Altair after a hash of the chart: the template's and the filled
+    # chart's names would differ.
+    return _finish(alt.layer(band, bars.add_params(pick).properties(name="bars"), reference, text), layout)
 
 
-def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str = i18n.DEFAULT_LANG):
-    """Share of the year's target done, one bar per figure coloured by its goal's light, with
-    the period's time progress (时序进度) as a vertical marker; value and target printed as
-    the source writes them. ``frame`` from queries.progress_figures, furthest behind first."""
+def _progress_chart_layout(frame: pl.DataFrame, period: str, progress: float, lang: str) -> Layout:
     data = (
         frame.with_row_index("row")
         .with_columns(
@@ -267,8 +315,21 @@ def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str 
     data, label_lines = _keyed_by_label_lines(data)
     keys = data.get_column("key").to_list()
     top = float(data.get_column("share").max() or 100.0)
-    x_scale = alt.Scale(domain=[0, max(110.0, min(top, 200.0)) * 1.1], nice=False, clamp=True)
-    y = alt.Y("key:N", sort=keys, title=None, axis=alt.Axis(labelExpr=_KEY_LINES_EXPR, labelLimit=LABEL_LIMIT))
+    most_lines = max((len(lines) for lines in label_lines), default=1)
+    marker = pl.DataFrame({"progress": [float(progress)], "marker": [t("progress_marker", lang)]})
+    # SVG: the marker is a real element (screen readers, and the browser tests, find it).
+    return Layout(
+        {ROWS: _values(data), MARKER: _values(marker)},
+        keys,
+        _height(len(keys), most_lines),
+        x_max=max(110.0, min(top, 200.0)) * 1.1,
+        svg=True,
+    )
+
+
+def _progress_chart_chart(layout: Layout, lang: str) -> alt.TopLevelMixin:
+    x_scale = alt.Scale(domain=[0, layout.x_max], nice=False, clamp=True)
+    y = alt.Y("key:N", sort=layout.order, title=None, axis=alt.Axis(labelExpr=_KEY_LINES_EXPR, labelLimit=LABEL_LIMIT))
     tooltip = [
         alt.Tooltip("dept:N", title=t("col_department", lang)),
         alt.Tooltip("goal_title:N", title=t("col_goal", lang)),
@@ -280,7 +341,7 @@ def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str 
         alt.Tooltip("quote:N", title=t("col_quote", lang)),
     ]
     lights = list(i18n.LIGHT_COLORS)
-    base = alt.Chart(data).encode(y=y, tooltip=tooltip)
+    base = alt.Chart(alt.NamedData(ROWS)).encode(y=y, tooltip=tooltip)
     # A click on a bar filters to its department, as on every chart.
     pick = alt.selection_point(name=DEPT_SELECTION, fields=["dept_id"], on="click")
     bars = (
@@ -294,10 +355,10 @@ def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str 
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
         )
         .add_params(pick)
+        .properties(name="bars")
     )
-    marker_frame = pl.DataFrame({"progress": [float(progress)], "marker": [t("progress_marker", lang)]})
     marker = (
-        alt.Chart(marker_frame)
+        alt.Chart(alt.NamedData(MARKER))
         .mark_rule(color="#222222", strokeWidth=2, strokeDash=[6, 3])
         .encode(
             x=alt.X("progress:Q", scale=x_scale),
@@ -305,14 +366,57 @@ def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str 
         )
     )
     marker_label = (
-        alt.Chart(marker_frame)
+        alt.Chart(alt.NamedData(MARKER))
         .mark_text(align="left", baseline="top", dx=4, dy=-14, fontSize=11, color="#222222")
         .encode(x=alt.X("progress:Q", scale=x_scale), y=alt.value(0), text="marker:N")
     )
-    most_lines = max((len(lines) for lines in label_lines), default=1)
-    chart = alt.layer(bars, marker, marker_label).properties(height=_height(len(keys), most_lines))
-    # SVG: the marker is a real element (screen readers, and the browser tests, find it).
-    return _finish(chart).properties(usermeta={"embedOptions": {"renderer": "svg"}})
+    return _finish(alt.layer(bars, marker, marker_label), layout)
+
+
+@dataclass(frozen=True)
+class _Builder:
+    layout: Callable[..., Layout]
+    chart: Callable[[Layout, str], alt.TopLevelMixin]
+
+
+_BUILDERS: dict[str, _Builder] = {
+    "status_mix": _Builder(_status_mix_layout, _status_mix_chart),
+    "bullet_chart": _Builder(_bullet_chart_layout, _bullet_chart_chart),
+    "progress_chart": _Builder(_progress_chart_layout, _progress_chart_chart),
+}
+
+
+def _chart(builder: str, frame: pl.DataFrame, *args: object) -> alt.TopLevelMixin:
+    """The Altair chart of ``frame``, its data attached: the charts as Altair objects."""
+    parts = _BUILDERS[builder]
+    layout = parts.layout(frame, *args)
+    return parts.chart(layout, str(args[-1])).properties(datasets=layout.data)
+
+
+def status_mix(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
+    """Stacked bars of goals per status for each department, in the frame's department order.
+
+    ``frame``: dept_id, name, status, goals, met_share, dept_order (from queries.status_worst_first).
+    """
+    return _chart("status_mix", frame, lang)
+
+
+def bullet_chart(frame: pl.DataFrame, lang: str = i18n.DEFAULT_LANG) -> alt.TopLevelMixin:
+    """Actual as percent of target, one row per figure, with the 100% target line.
+
+    The printed text is the source's own figures ("235.4亿元 / 200亿元", or the
+    stated completion rate when the source gives no target value).
+    ``frame``: indicator_id, dept_name, name, value_text, target_text, completion_pct,
+    pct_of_target, quote (from queries.target_gaps), in display order.
+    """
+    return _chart("bullet_chart", frame, lang)
+
+
+def progress_chart(frame: pl.DataFrame, period: str, progress: float, lang: str = i18n.DEFAULT_LANG):
+    """Share of the year's target done, one bar per figure coloured by its goal's light, with
+    the period's time progress (时序进度) as a vertical marker; value and target printed as
+    the source writes them. ``frame`` from queries.progress_figures, furthest behind first."""
+    return _chart("progress_chart", frame, period, progress, lang)
 
 
 BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {
@@ -320,10 +424,41 @@ BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {
 }
 
 
+@functools.lru_cache(maxsize=32)
+def _template(builder: str, lang: str, svg: bool) -> dict:
+    """The chart's Vega-Lite dict with the placeholders of ``_holes`` and no frame data."""
+    return _BUILDERS[builder].chart(_holes(svg), lang).to_dict(validate=False)
+
+
+def _fill(node: object, holes: dict[object, object]) -> object:
+    """A copy of ``node`` with every placeholder replaced by its value."""
+    if isinstance(node, dict):
+        return {key: _fill(value, holes) for key, value in node.items()}
+    if isinstance(node, list):
+        if len(node) == 1 and isinstance(node[0], str) and node[0] in holes:
+            return holes[node[0]]
+        return [_fill(value, holes) for value in node]
+    if isinstance(node, (str, int)) and not isinstance(node, bool) and node in holes:
+        return holes[node]
+    return node
+
+
 def spec(builder: str, frame: pl.DataFrame, *args: object) -> dict:
-    """The Vega-Lite spec of one of the ``BUILDERS`` charts, data inline, ready for st.vega_lite_chart.
+    """The Vega-Lite spec of one of the ``BUILDERS`` charts, data inline, ready for st.vega_lite_chart:
+    its cached template with the frame's layout and data filled in.
 
     Not validated against the Vega-Lite schema (≈ 20 of a rank chart's 55 ms); the tests
     check that every builder's spec is valid and equal to the validated one.
     """
-    return BUILDERS[builder](frame, *args).to_dict(validate=False)
+    layout = _BUILDERS[builder].layout(frame, *args)
+    template = _template(builder, str(args[-1]), layout.svg)
+    filled = _fill(template, {_ORDER_HOLE: layout.order, _HEIGHT_HOLE: layout.height, _X_MAX_HOLE: layout.x_max})
+    filled["datasets"] = {**template.get("datasets", {}), **layout.data}
+    return filled
+
+
+def warm_templates(lang: str = i18n.DEFAULT_LANG) -> None:
+    """Build the templates of every chart in ``lang`` (the first page with a chart then has no
+    Altair chart to build): started by the server beside loading the data."""
+    for builder in _BUILDERS:
+        _template(builder, lang, True)

@@ -11,6 +11,7 @@ admin password is configured); the wall screen another (never in the menu).
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import duckdb
@@ -19,7 +20,7 @@ import pyarrow
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from kpi.web import admin, auth, bucket_secrets, filters, queries
+from kpi.web import admin, auth, bucket_secrets, charts, filters, queries
 from kpi.web.i18n import DEFAULT_LANG, LANGS, t
 from kpi.web.legacy_pages import PAGE_FILE_SUFFIX, ensure_in_app, running_inside_app
 from kpi.web.markup import markdown_literal
@@ -169,6 +170,20 @@ def set_context(f: Filters) -> None:
     st.session_state[_CONTEXT_KEY] = f
 
 
+_charts_warming: list[threading.Thread] = []
+_charts_warming_lock = threading.Lock()
+
+
+def _warm_charts_once() -> None:
+    """Build the charts' templates on a thread of their own, once per process, while the first
+    run loads the data (DuckDB does not hold the GIL while it reads): no page then waits for one."""
+    with _charts_warming_lock:
+        if not _charts_warming:
+            thread = threading.Thread(target=charts.warm_templates, name="chart-templates", daemon=True)
+            _charts_warming.append(thread)
+            thread.start()
+
+
 def run_app() -> None:
     """The entrypoint: gate, data check, filters, navigation, the page. ``app.py`` is just this call.
 
@@ -177,6 +192,7 @@ def run_app() -> None:
     in and only while the data can be read), because the gate depends on it: the wall page also
     admits a run whose link carries a configured wall token, and no other page does.
     """
+    _warm_charts_once()
     bucket_secrets.apply()  # a data directory in a bucket may be configured in secrets
     lang = requested_lang()
     st.set_page_config(page_title=t("app_title", lang), page_icon=":material/monitoring:", layout="wide")

@@ -141,6 +141,25 @@ def test_spec_is_the_validated_spec_for_every_builder(year: int) -> None:
         assert fast == charts.BUILDERS[name](frame, *args).to_dict(validate=True)
         assert "config" in fast and "datasets" in fast
         assert "continuousWidth" not in json.dumps(fast)  # no Altair default theme, as Streamlit draws it
+        # The template is built once: a second frame (other rows, order, height and x axis)
+        # filled into it is still exactly the validated chart of that frame.
+        other = frame.reverse().head(max(1, frame.height // 2))
+        again = charts.spec(name, other, *args)
+        assert again == charts.BUILDERS[name](other, *args).to_dict(validate=True)
+        assert again != fast
+
+
+def test_a_template_holds_none_of_its_frames_values(year: int) -> None:
+    """The cached templates carry placeholders only: what a frame sets is filled in per spec, so
+    one filter's rows can never appear in another filter's chart."""
+    f = Filters(year)
+    frame = queries.target_gaps(f)[0]
+    spec = charts.spec("bullet_chart", frame, "zh")
+    template = json.dumps(charts._template("bullet_chart", "zh", True), ensure_ascii=False)
+    for row in spec["datasets"][charts.ROWS]:
+        assert row["name"] not in template and row["key"] not in template
+    assert charts.ROWS not in charts._template("bullet_chart", "zh", True).get("datasets", {})
+    assert "\u0000" not in json.dumps(spec)  # every placeholder filled
 
 
 def test_wrap_label_never_drops_a_character_and_keeps_lines_short() -> None:
