@@ -43,12 +43,18 @@ else:
     ui.chart_with_data("bullet_chart", frame, (lang,), table, "chart_targets", lang, clickable=True)
     st.html(markup.lines_html(ui.target_items(frame, lang), "kpi-targets"))
 
-goals, more = queries.title_target_goals(f)
-title_rows = ui.title_target_rows(goals, lang)
-if title_rows:
+# The goal-title targets: the top ones, all (up to TITLE_TARGETS_MAX) once the reader asks.
+if queries.title_target_goals(f, ui.TARGETS_TOP_N)[1]:
     st.subheader(t("title_targets", lang))
     st.caption(t("title_targets_caption", lang))
-    items = [(f"{dept} {title}", status, note) for dept, title, _, note, status in title_rows]
+    goals, more = ui.top_n_or_all(
+        lambda limit: queries.title_target_goals(f, limit or queries.TITLE_TARGETS_MAX),
+        "title_targets_all",
+        lang,
+        ui.TARGETS_TOP_N,
+    )
+    rows = ui.title_target_rows(goals, lang)
+    items = [(f"{dept} {title}", status, note) for dept, title, _, note, status in rows]
     st.html(markup.lines_html(items, "kpi-title-targets"))
-    if more > goals.height:
+    if more > goals.height > ui.TARGETS_TOP_N:
         st.caption(t("title_targets_more", lang, n=more - goals.height))

@@ -879,7 +879,11 @@ def _title_target_goals(version: str, f: Filters, limit: int) -> tuple[pl.DataFr
     return _split_total(frame)
 
 
-def title_target_goals(f: Filters, limit: int = 500) -> tuple[pl.DataFrame, int]:
+# The most goal-title targets the targets page lists (with "show all" on), the rest counted.
+TITLE_TARGETS_MAX = 500
+
+
+def title_target_goals(f: Filters, limit: int = TITLE_TARGETS_MAX) -> tuple[pl.DataFrame, int]:
     """Goals whose title has a number (a possible target) but none of whose figures is paired
     with a target: the targets the source states without an annual figure to compare. Worst
     status first; the goal's figures as written in ``figures``."""

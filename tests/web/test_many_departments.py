@@ -9,6 +9,8 @@ the overview lists on one page.
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import polars as pl
@@ -224,6 +226,26 @@ def test_targets_list_shortfalls_first_with_their_gap(many: pl.DataFrame) -> Non
             text = ui.gap_text(row, "zh")
             assert "−" in text and (row["unit"] in text or "百分点" in text)
         assert ui.gap_pct_text(row).lstrip("约").startswith("−")
+
+
+def test_the_title_targets_list_the_worst_first_and_the_rest_on_request(many: pl.DataFrame) -> None:
+    year = queries.years()[0]
+    goals, total = queries.title_target_goals(Filters(year), queries.TITLE_TARGETS_MAX)
+    assert total == goals.height > ui.TARGETS_TOP_N
+
+    def listed(app: AppTest) -> list[str]:
+        [block] = [h.value for h in app.get("html") if 'class="kpi-title-targets"' in h.value]
+        return re.findall(r'<li class="kpi-title-targets-item"[^>]*><strong>([^<]*)</strong>', block)
+
+    def heads(frame: pl.DataFrame) -> list[str]:
+        return [f"{dept} {title}" for dept, title, *_ in ui.title_target_rows(frame, "zh")]
+
+    app = _app(page="targets")
+    assert listed(app) == [html.escape(h) for h in heads(goals.head(ui.TARGETS_TOP_N))]
+    toggle = next(w for w in app.toggle if w.key == "title_targets_all")
+    assert toggle.label == t("show_all", n=total)
+    toggle.set_value(True).run()
+    assert listed(app) == [html.escape(h) for h in heads(goals)]
 
 
 def test_the_overview_lists_the_worst_problem_departments_and_the_rest_on_request(
