@@ -46,6 +46,14 @@ if total > filters.DEPT_OPTION_LIMIT:
 if len(f.dept_ids) != 1:
     st.caption(t("dept_picked_first", lang))
 scoped = replace(f, dept_ids=(chosen,))
+
+
+def goal_fetch(limit: int, offset: int) -> tuple[pl.DataFrame, int]:
+    return queries.goal_page(scoped, limit, offset)
+
+
+# The department's goal cards, started now on a second core while its tiles are drawn.
+queries.prefetch(ui.prefetch_goal_page(goal_fetch, "dept_goals_page"))
 full_name = queries.departments_by_id((chosen,)).get_column("full_name").item()
 st.subheader(markdown_literal(i18n.department_name(names[chosen], lang) if lang == "en" else full_name))
 brief.download_button(scoped, lang, "departments")
@@ -53,6 +61,4 @@ counts = ui.kpi_tiles(scoped, lang)
 if counts["goals"] == 0:
     ui.empty(lang)
 else:
-    ui.paged_goals(
-        lambda limit, offset: queries.goal_page(scoped, limit, offset), "dept_goals_page", lang, with_department=False
-    )
+    ui.paged_goals(goal_fetch, "dept_goals_page", lang, with_department=False)

@@ -11,6 +11,22 @@ from kpi.web.i18n import t
 from kpi.web.shell import page_context
 
 f, lang = page_context()
+# The page's later queries, started now from the bottom up on a second core while the top is drawn.
+previous = queries.previous_period(f.year, f.period)
+queries.prefetch(
+    *([lambda: queries.light_changes(f, previous, ui.TOP_N)] if previous else []),
+    ui.prefetch_goal_page(
+        lambda limit, offset: queries.light_attention_goals(f, limit, offset), "attention_page", ui.ATTENTION_PER_PAGE
+    ),
+    *(
+        [ui.prefetch_goal_page(lambda limit, offset: queries.goal_page(f, limit, offset), "overview_dept_page")]
+        if len(f.dept_ids) == 1
+        else []
+    ),
+    lambda: queries.league_table(f),
+    lambda: queries.status_worst_first(f),
+    lambda: queries.tiles(f),
+)
 st.title(t("page_overview", lang))
 ui.source_caption(f, lang)
 

@@ -251,10 +251,8 @@ def goal_cards(goals: pl.DataFrame, lang: str, with_department: bool = True, pre
     theme_names = {
         row["theme_id"]: i18n.theme_name(row["name"], row["name_en"], lang) for row in themes.iter_rows(named=True)
     }
-    indicators = queries.indicators_of_goals(
-        tuple(goals.get_column("goal_id").to_list()), tuple(goals.get_column("year").unique().to_list())
-    )
-    histories = goal_histories(goals, lang)
+    indicators, history, moves = card_queries(goals)
+    histories = goal_histories(goals, history, moves, lang)
     for goal in goals.iter_rows(named=True):
         goal_card(
             goal,
@@ -281,25 +279,52 @@ def rank_move_text(move: dict, previous: str, lang: str) -> str:
     )
 
 
-def goal_histories(goals: pl.DataFrame, lang: str) -> dict[str, str]:
-    """goal_id → its history line (escaped HTML) for goals reported in more than one period,
-    with the movement of its ranked figures since the previous period."""
+def card_queries(goals: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, dict[tuple[int, str], tuple]]:
+    """What the cards of a page of goals read: their figures, their series across the periods
+    of their year, and per (year, period) the previous period and the rank movements since it."""
+    indicators = queries.indicators_of_goals(
+        tuple(goals.get_column("goal_id").to_list()), tuple(goals.get_column("year").unique().to_list())
+    )
     if "goal_key" not in goals.columns or goals.height == 0:
-        return {}
+        return indicators, pl.DataFrame(), {}
     history = queries.goal_history(tuple(goals.get_column("goal_key").to_list()), tuple(goals.get_column("year")))
     # One query for the rank movements of the page's goals per (year, period) they belong to.
-    moves: dict[str, list[dict]] = {}
-    previous_of: dict[tuple[int, str], str | None] = {}
+    moves: dict[tuple[int, str], tuple] = {}
     for (year, period), group in goals.group_by("year", "period", maintain_order=True):
-        previous_of[(year, period)] = previous = queries.previous_period(year, period)
-        if previous:
-            for move in queries.rank_moves(tuple(group.get_column("goal_id").to_list()), year, previous).to_dicts():
-                moves.setdefault(move["goal_id"], []).append(move)
+        previous = queries.previous_period(year, period)
+        found = queries.rank_moves(tuple(group.get_column("goal_id").to_list()), year, previous) if previous else None
+        moves[(year, period)] = (previous, found)
+    return indicators, history, moves
+
+
+def prefetch_goal_page(fetch: GoalFetch, key: str, page_size: int = GOALS_PER_PAGE) -> Callable[[], None]:
+    """For ``queries.prefetch``: the page of goals the reader is on (as ``fetch_goal_page`` will
+    fetch it) and the queries of its cards."""
+    page = st.session_state.get(key, 1)
+
+    def fetch_page_and_cards() -> None:
+        goals, _ = fetch(page_size, (page - 1) * page_size)
+        card_queries(goals)
+
+    return fetch_page_and_cards
+
+
+def goal_histories(
+    goals: pl.DataFrame, history: pl.DataFrame, moves: dict[tuple[int, str], tuple], lang: str
+) -> dict[str, str]:
+    """goal_id → its history line (escaped HTML) for goals reported in more than one period,
+    with the movement of its ranked figures since the previous period (``card_queries``)."""
+    if "goal_key" not in goals.columns or goals.height == 0:
+        return {}
+    moves_of: dict[str, list[dict]] = {}
+    for found in (found for _, found in moves.values() if found is not None):
+        for move in found.to_dicts():
+            moves_of.setdefault(move["goal_id"], []).append(move)
     out: dict[str, str] = {}
     for goal in goals.iter_rows(named=True):
         rows = history.filter(pl.col("goal_key") == goal["goal_key"]).to_dicts()
-        previous = previous_of.get((goal["year"], goal["period"]))
-        texts = [rank_move_text(m, previous, lang) for m in moves.get(goal["goal_id"], [])]
+        previous = moves.get((goal["year"], goal["period"]), (None, None))[0]
+        texts = [rank_move_text(m, previous, lang) for m in moves_of.get(goal["goal_id"], [])]
         if len(rows) > 1 or texts:
             out[goal["goal_id"]] = markup.history_html(rows, texts, lang)
     return out

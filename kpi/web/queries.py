@@ -28,6 +28,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,7 +36,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from kpi.contract import health
 from kpi.contract.schema import TABLES
@@ -264,6 +265,30 @@ def _query(sql: str, params: dict[str, object] | None = None, scope: Filters | N
         return cursor.sql(sql, params=params).pl()
     finally:
         cursor.close()
+
+
+def prefetch(*calls: Callable[[], object]) -> threading.Thread | None:
+    """Start these query calls, one after the other, on a thread of their own while the page goes
+    on drawing; the page's own calls find them cached, or wait for the one under way (Streamlit
+    computes a cached value once however many callers ask). DuckDB runs a query of one period's
+    size on one core, so the page and its prefetch use two. The thread carries the page run's
+    context, so it reads the version the run pinned. A call that fails is left to the page's own
+    call, which fails the same way where the page handles it. Outside a page run: nothing."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None or not calls:
+        return None
+    thread = threading.Thread(target=_run_prefetch, args=(calls,), name="kpi-prefetch", daemon=True)
+    add_script_run_ctx(thread, ctx)
+    thread.start()
+    return thread
+
+
+def _run_prefetch(calls: tuple[Callable[[], object], ...]) -> None:
+    for call in calls:
+        try:
+            call()
+        except Exception:  # the page's own call raises it where it is handled
+            _log.debug("prefetch failed; the page's own call will tell", exc_info=True)
 
 
 def _split_total(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:

@@ -394,6 +394,62 @@ def test_one_page_run_reads_one_version_while_an_import_publishes_another(
     assert fresh.session_state["departments_seen"] == seed.departments.height - 1
 
 
+def _prefetch_during_an_import() -> None:
+    """A page run whose prefetch runs after another writer published a new version."""
+    import os
+    from dataclasses import replace
+    from pathlib import Path
+
+    import polars as pl
+    import streamlit as st
+
+    from kpi.contract.storage import read_dataset, write_dataset
+    from kpi.web import queries
+
+    directory = Path(os.environ["KPI_DATA_DIR"])
+    queries.data_problems()  # the run's check resolves current
+    data = read_dataset(directory)
+    dropped = data.departments["dept_id"][0]
+    kept = data.goals.filter(pl.col("dept_id") != dropped)
+    write_dataset(
+        replace(
+            data,
+            departments=data.departments.filter(pl.col("dept_id") != dropped),
+            goals=kept,
+            indicators=data.indicators.filter(pl.col("dept_id") != dropped),
+            goal_targets=data.goal_targets.filter(pl.col("goal_id").is_in(kept.get_column("goal_id").implode())),
+        ),
+        directory,
+    )
+
+    def remember() -> None:
+        st.session_state["prefetched"] = queries.departments().height
+
+    thread = queries.prefetch(lambda: 1 / 0, remember)  # a failing call does not stop the next
+    thread.join(timeout=60)
+    st.session_state["departments_seen"] = queries.departments().height
+
+
+def test_a_prefetch_reads_the_version_of_its_page_run_and_outlives_a_failing_call(
+    seed_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from kpi.contract.storage import read_dataset, write_dataset
+
+    seed = read_dataset(seed_files)
+    write_dataset(seed, tmp_path)
+    monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path))
+    app = AppTest.from_function(_prefetch_during_an_import, default_timeout=60).run()
+    assert not app.exception
+    assert app.session_state["prefetched"] == app.session_state["departments_seen"] == seed.departments.height
+    fresh = AppTest.from_function(_prefetch_during_an_import, default_timeout=60).run()
+    assert fresh.session_state["prefetched"] == seed.departments.height - 1
+    # Outside a page run there is nothing to overlap with: nothing runs.
+    ran = []
+    assert queries.prefetch(lambda: ran.append(1)) is None and ran == []
+
+
 PROBLEM_STATUSES = ["not_met", "at_risk", "pending"]
 
 
