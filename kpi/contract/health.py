@@ -6,7 +6,8 @@ Both checks look at one version: the one ``current`` names when it is resolved
 files): each file present and not a symlink, a readable Parquet footer, the
 contract's columns and types, at least one row (but in goal_targets), and that the tables agree with each
 other (every goal's department and themes exist, every figure's goal exists and its
-quote is in that goal's narrative) — reading only those key columns. With
+quote is in that goal's narrative) — reading only those key columns (the dashboard runs the
+same SQL on the tables it has loaded for its queries, instead of reading them twice). With
 ``deep=True`` it also decodes every row, to name the broken file after a query
 failed on files the cheap check passed. ``file_signature()`` is the files' identity
 (version directory, inode, size, modification time), which the query layer keys its
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from kpi.contract import bucket
@@ -129,73 +131,94 @@ def dataset_problems(directory: Location, deep: bool = False) -> list[str]:
     version, problems = resolve(directory)
     if version is None:
         return problems
-    problems = [problem for name in TABLES for problem in file_problems(version / f"{name}.parquet", name, deep)]
-    return problems or consistency_problems(version)
+    return version_file_problems(version, deep) or consistency_problems(version)
+
+
+def version_file_problems(version: Location, deep: bool = False) -> list[str]:
+    """The per-file part of ``dataset_problems`` for one version directory."""
+    return [problem for name in TABLES for problem in file_problems(version / f"{name}.parquet", name, deep)]
 
 
 _EXAMPLES = 3
 
+# The key columns the agreement between the tables is checked on.
+CONSISTENCY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "departments": ("dept_id",),
+    "themes": ("theme_id",),
+    "goals": ("goal_id", "dept_id", "result", "themes"),
+    "indicators": ("indicator_id", "goal_id", "quote"),
+}
 
-def _examples(frame: pl.DataFrame, column: str) -> str:
-    shown = "、".join(str(v) for v in frame.get_column(column).head(_EXAMPLES).to_list())
-    return shown + ("等" if frame.height > _EXAMPLES else "")
+# Each check: how many rows disagree, and the first few of them (by id) to name. Fixed SQL over
+# the relations departments, themes, goals and indicators.
+_ORPHAN_GOALS_SQL = """
+    SELECT count(*), list(goal_id ORDER BY goal_id)[1:$examples] FROM goals g
+    WHERE NOT EXISTS (SELECT 1 FROM departments d WHERE d.dept_id = g.dept_id)
+"""
+_UNKNOWN_THEMES_SQL = """
+    WITH used AS (SELECT DISTINCT goal_id FROM (SELECT goal_id, unnest(themes) AS theme FROM goals) t
+                  WHERE theme IS NOT NULL AND NOT EXISTS (SELECT 1 FROM themes th WHERE th.theme_id = t.theme))
+    SELECT count(*), list(goal_id ORDER BY goal_id)[1:$examples] FROM used
+"""
+# A figure whose goal is missing, and one whose quote is not in its goal's narrative, in one join.
+_FIGURES_SQL = """
+    WITH joined AS (
+        SELECT i.indicator_id, g.result IS NULL AS orphan,
+               g.result IS NOT NULL AND length(i.quote) > 0 AND NOT contains(g.result, i.quote) AS lost
+        FROM indicators i LEFT JOIN goals g ON g.goal_id = i.goal_id
+    )
+    SELECT count(*) FILTER (WHERE orphan), list(indicator_id ORDER BY indicator_id) FILTER (WHERE orphan)[1:$examples],
+           count(*) FILTER (WHERE lost), list(indicator_id ORDER BY indicator_id) FILTER (WHERE lost)[1:$examples]
+    FROM joined
+"""
 
 
-def consistency_problems(version: Location) -> list[str]:
+def _examples(count: int, examples: list[str] | None) -> str:
+    return "、".join(examples or []) + ("等" if count > _EXAMPLES else "")
+
+
+def consistency_problems(version: Location, tables: duckdb.DuckDBPyConnection | None = None) -> list[str]:
     """Whether the tables of one version agree: references that point nowhere, quotes that are
-    not in their narrative (a mix of two versions shows up here). Reads only the key columns."""
-
-    def scan(name: str, *columns: str) -> pl.LazyFrame:
-        return scan_frame(version / f"{name}.parquet", columns)
-
+    not in their narrative (a mix of two versions shows up here). ``tables``: a DuckDB connection
+    that already holds this version's tables under their names (the dashboard's); without one,
+    only the key columns are read from the files."""
     try:
-        departments = scan("departments", "dept_id")
-        themes = scan("themes", "theme_id")
-        goals = scan("goals", "goal_id", "dept_id", "result", "themes")
-        indicators = scan("indicators", "indicator_id", "goal_id", "quote")
-        orphan_goals = goals.join(departments, on="dept_id", how="anti").select("goal_id").collect()
-        unknown_themes = (
-            goals.select("goal_id", "themes")
-            .explode("themes")
-            .filter(pl.col("themes").is_not_null())
-            .join(themes, left_on="themes", right_on="theme_id", how="anti")
-            .select("goal_id")
-            .unique(maintain_order=True)
-            .collect()
-        )
-        with_goal = indicators.join(goals.select("goal_id", "result"), on="goal_id", how="left")
-        orphan_figures = with_goal.filter(pl.col("result").is_null()).select("indicator_id").collect()
-        lost_quotes = (
-            with_goal.filter(
-                pl.col("result").is_not_null()
-                & (pl.col("quote").str.len_chars() > 0)
-                & ~pl.col("result").str.contains(pl.col("quote"), literal=True)
-            )
-            .select("indicator_id")
-            .collect()
-        )
+        if tables is None:
+            # Registered frames are seen by this connection only, not by its cursors.
+            cursor = duckdb.connect(":memory:")
+            for name, columns in CONSISTENCY_COLUMNS.items():
+                cursor.register(name, scan_frame(version / f"{name}.parquet", columns).collect())
+        else:
+            cursor = tables.cursor()
+        try:
+            params = {"examples": _EXAMPLES}
+            orphan_goals, orphan_goal_ids = cursor.execute(_ORPHAN_GOALS_SQL, params).fetchone()
+            unknown_themes, unknown_theme_ids = cursor.execute(_UNKNOWN_THEMES_SQL, params).fetchone()
+            orphan_figures, orphan_ids, lost_quotes, lost_ids = cursor.execute(_FIGURES_SQL, params).fetchone()
+        finally:
+            cursor.close()
     except bucket.StoreError as exc:
         return [str(exc)]
     except Exception as exc:  # damaged rows: the deep check names the file
         return [f"数据文件无法一致地读取（{type(exc).__name__}）"]
     problems = []
-    if orphan_goals.height:
+    if orphan_goals:
         problems.append(
-            f"goals.parquet（目标表）：{orphan_goals.height} 条目标的部门不在部门表中（{_examples(orphan_goals, 'goal_id')}）"
+            f"goals.parquet（目标表）：{orphan_goals} 条目标的部门不在部门表中（{_examples(orphan_goals, orphan_goal_ids)}）"
         )
-    if unknown_themes.height:
+    if unknown_themes:
         problems.append(
-            f"goals.parquet（目标表）：{unknown_themes.height} 条目标的主题不在主题表中"
-            f"（{_examples(unknown_themes, 'goal_id')}）"
+            f"goals.parquet（目标表）：{unknown_themes} 条目标的主题不在主题表中"
+            f"（{_examples(unknown_themes, unknown_theme_ids)}）"
         )
-    if orphan_figures.height:
+    if orphan_figures:
         problems.append(
-            f"indicators.parquet（指标表）：{orphan_figures.height} 条指标所属的目标不在目标表中"
-            f"（{_examples(orphan_figures, 'indicator_id')}）"
+            f"indicators.parquet（指标表）：{orphan_figures} 条指标所属的目标不在目标表中"
+            f"（{_examples(orphan_figures, orphan_ids)}）"
         )
-    if lost_quotes.height:
+    if lost_quotes:
         problems.append(
-            f"indicators.parquet（指标表）：{lost_quotes.height} 条指标的引文在所属目标的完成情况中找不到"
-            f"（{_examples(lost_quotes, 'indicator_id')}）"
+            f"indicators.parquet（指标表）：{lost_quotes} 条指标的引文在所属目标的完成情况中找不到"
+            f"（{_examples(lost_quotes, lost_ids)}）"
         )
     return problems

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from kpi.contract import health
 from kpi.contract.schema import TABLES
 from kpi.contract.storage import table_path
 from kpi.web import auth, queries
@@ -179,9 +180,11 @@ def test_an_empty_data_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_the_cheap_check_reads_no_rows_and_the_deep_check_finds_damaged_pages(data: Path) -> None:
     damage_a_data_page(table_path(data, "departments"))
-    assert queries.data_problems(data) == []  # footer, columns and row count are fine
-    [problem] = queries.data_problems(data, deep=True)
+    assert health.dataset_problems(data) == []  # footer, columns, row count and key columns are fine
+    [problem] = health.dataset_problems(data, deep=True)
     assert problem.startswith("departments.parquet（部门表）：文件已损坏或不完整")
+    # The dashboard checks the tables as it loads them for its queries: the damage shows at once.
+    assert queries.data_problems(data) == [problem]
 
 
 def test_other_integer_widths_are_accepted(data: Path, goals: pl.DataFrame, indicators: pl.DataFrame) -> None:
