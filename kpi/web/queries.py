@@ -39,17 +39,13 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from kpi.contract import health
-from kpi.contract.schema import TABLES
-from kpi.contract.storage import BucketPath, data_dir, location, read_arrow
+from kpi.contract.storage import BucketPath, data_dir, location
 from kpi.contract.vocab import FULL_YEAR, LIGHT_SEVERITY, LIGHT_THRESHOLD_KEYS, STATUSES
+from kpi.web import tables
 
 MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
 SCOPE_GROUPS: tuple[str, ...] = ("province", "nation", "other")
 SEARCH_MAX_CHARS = 50
-# The tables the dashboard queries, loaded into memory. goal_targets is not shown as such
-# (its figures reach the screen through the lights and the indicators): at a province's scale
-# it is a million rows the dashboard would hold for nothing.
-QUERIED_TABLES: tuple[str, ...] = tuple(name for name in TABLES if name != "goal_targets")
 
 # One definition of scope grouping, used by every ranking query.
 _SCOPE_GROUP_SQL = """
@@ -209,19 +205,9 @@ def data_version() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _data_problems(version: str, signature: health.FileSignature, deep: bool) -> list[str]:
-    where = location(version)
-    problems = health.version_file_problems(where, deep)
-    if problems:
-        return problems
-    # Whether the tables agree is checked on the tables as loaded for the queries: the files are
-    # read once, not once by Polars for the check and again by DuckDB (on a province's million
-    # goals, 1.25 s of reading saved at every start).
-    try:
-        tables = _connection(version, _connection_key(version, signature))
-    except Exception as exc:  # damaged rows the footer did not show: the deep check names the file
-        _log.warning("loading version %s failed: %s", version, exc)
-        return health.version_file_problems(where, deep=True) or [f"数据文件无法一致地读取（{type(exc).__name__}）"]
-    return health.consistency_problems(where, tables)
+    return health.version_file_problems(location(version), deep) or list(
+        _loaded(version, tables.version_key(version, signature)).problems
+    )
 
 
 def data_problems(directory: Path | BucketPath | None = None, deep: bool = False) -> list[str]:
@@ -242,25 +228,19 @@ def data_problems(directory: Path | BucketPath | None = None, deep: bool = False
 
 
 # Keyed on the data version (unused in the body): files that changed get a new connection.
+# A resource, not cached data: what the server preloaded before Streamlit's runtime existed is
+# taken over here by the first page run.
 @st.cache_resource(show_spinner=False, max_entries=2)
+def _loaded(version: str, key: str) -> tables.Loaded:
+    return tables.take(key) or tables.load(location(version))
+
+
 def _connection(version: str, key: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
-    where = location(version)
-    for name in QUERIED_TABLES:
-        # Tables, not views: each query would otherwise decode the Parquet columns again
-        # (3–4× slower on a million figures). Loaded once per data version and process.
-        # The relation API takes the path as a value, so no path is spliced into SQL.
-        if isinstance(where, BucketPath):
-            # A version in a bucket: read through PyArrow's S3 filesystem and handed to DuckDB
-            # as Arrow (DuckDB's own S3 reader, httpfs, is an extension it would download).
-            con.from_arrow(read_arrow(where / f"{name}.parquet")).create(name)
-        else:
-            con.read_parquet(str(where / f"{name}.parquet")).create(name)
-    return con
-
-
-def _connection_key(version: str, signature: health.FileSignature) -> str:
-    return f"{version}|{signature}"
+    """The version's tables, loaded once per version and process (``kpi.web.tables``)."""
+    loaded = _loaded(version, key)
+    if loaded.connection is None:
+        raise loaded.error or RuntimeError("；".join(loaded.problems))
+    return loaded.connection
 
 
 def _query(sql: str, params: dict[str, object] | None = None, scope: Filters | None = None) -> pl.DataFrame:
@@ -274,7 +254,7 @@ def _query(sql: str, params: dict[str, object] | None = None, scope: Filters | N
         if "$scope_period" in sql:
             params["scope_period"] = str(scope.period)
         scope_table = _scope(scope)
-    cursor = _connection(version, _connection_key(version, signature)).cursor()
+    cursor = _connection(version, tables.version_key(version, signature)).cursor()
     try:
         if scope is not None:
             cursor.register("fg", scope_table)
@@ -314,7 +294,8 @@ def _split_total(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
 
 def clear_caches() -> None:
     """Forget the connection and every cached result (call after new data are written)."""
-    _connection.clear()
+    _loaded.clear()
+    tables.forget()
     _seen_versions.clear()
     _polled.clear()
     for cached in _CACHED:
@@ -352,7 +333,7 @@ def _note_version(directory: str, resolved: tuple[str, health.FileSignature]) ->
             return resolved
         fresh = _resolve_or_none(location(directory)) or resolved
         if seen is not None and fresh != seen:
-            _connection.clear()
+            _loaded.clear()
             for cached in _CACHED:
                 cached.clear()
             cache_clears += 1
