@@ -48,8 +48,10 @@ else:
     ui.chart_with_data("bullet_chart", frame, (lang,), table, "chart_targets", lang, clickable=True)
     st.html(markup.lines_html(ui.target_items(frame, lang), "kpi-targets"))
 
-# The goal-title targets: the top ones, all (up to TITLE_TARGETS_MAX) once the reader asks.
-if queries.title_target_goals(f, ui.TARGETS_TOP_N)[1]:
+# The goal-title targets: the top ones, all (up to TITLE_TARGETS_MAX) once the reader asks; no
+# section when none of the titles' numbers is a target (a year, a count of programmes).
+top, top_total = queries.title_target_goals(f, ui.TARGETS_TOP_N)
+if top_total > top.height or ui.title_target_rows(top, lang):
     st.subheader(t("title_targets", lang))
     st.caption(t("title_targets_caption", lang))
     goals, more = ui.top_n_or_all(

@@ -366,3 +366,14 @@ def test_an_unconfirmed_figure_is_left_off_the_rankings_and_targets_pages(
     tables = [frame.value for frame in goals.dataframe]
     marked = [f for f in tables if t("col_check") in f.columns and f[t("col_figure")].to_list().count(targeted["name"])]
     assert marked and any(str(check).startswith("待核") for f in marked for check in f[t("col_check")].to_list())
+
+
+def test_the_title_targets_section_is_left_out_when_no_title_number_is_a_target(make_app) -> None:
+    """发改委's only goal title with a digit names a platform (“2+8”平台), not a target: its
+    targets page has no 标题中的目标 section; 经信局's four title targets are listed."""
+    for dept, listed in (("development_reform", 0), ("economy_it", 4)):
+        app = make_app({"dept": dept}, page="targets")
+        assert not app.exception
+        assert (t("title_targets") in [s.value for s in app.subheader]) == (listed > 0)
+        blocks = [h.value for h in app.get("html") if 'class="kpi-title-targets"' in h.value]
+        assert sum(block.count('class="kpi-title-targets-item"') for block in blocks) == listed
