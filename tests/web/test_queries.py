@@ -339,75 +339,18 @@ def test_statuses_are_the_contract_statuses() -> None:
     assert queries.STATUSES == STATUSES
 
 
-def _page_run_during_an_import() -> None:
-    """A page run that another writer publishes a new version in the middle of."""
+def publish_without_the_first_department() -> None:
+    """Another writer publishes a new version of ``KPI_DATA_DIR``: the first department dropped.
+    Called from the AppTest scripts below, after their run resolved the version in force."""
     import os
     from dataclasses import replace
     from pathlib import Path
 
     import polars as pl
-    import streamlit as st
 
     from kpi.contract.storage import read_dataset, write_dataset
-    from kpi.web import queries
 
     directory = Path(os.environ["KPI_DATA_DIR"])
-    queries.data_problems()  # the run's check resolves current
-    data = read_dataset(directory)
-    dropped = data.departments["dept_id"][0]
-    write_dataset(
-        replace(
-            data,
-            departments=data.departments.filter(pl.col("dept_id") != dropped),
-            goals=data.goals.filter(pl.col("dept_id") != dropped),
-            indicators=data.indicators.filter(pl.col("dept_id") != dropped),
-            goal_targets=data.goal_targets.filter(
-                pl.col("goal_id")
-                .is_in(data.goals.filter(pl.col("dept_id") == dropped).get_column("goal_id").implode())
-                .not_()
-            ),
-        ),
-        directory,
-    )
-    st.session_state["departments_seen"] = queries.departments().height
-    st.session_state["goals_seen"] = queries.tiles(queries.Filters(int(data.goals["year"].max())))["goals"]
-
-
-def test_one_page_run_reads_one_version_while_an_import_publishes_another(
-    seed_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from streamlit.testing.v1 import AppTest
-
-    from kpi.contract.storage import read_dataset, write_dataset
-
-    seed = read_dataset(seed_files)
-    write_dataset(seed, tmp_path)
-    monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path))
-    app = AppTest.from_function(_page_run_during_an_import, default_timeout=60).run()
-    assert not app.exception
-    year = int(seed.goals["year"].max())
-    # The queries after the publication still read the version the run started with.
-    assert app.session_state["departments_seen"] == seed.departments.height
-    assert app.session_state["goals_seen"] == seed.goals.filter(pl.col("year") == year).height
-    # The next run sees the new version whole.
-    fresh = AppTest.from_function(_page_run_during_an_import, default_timeout=60).run()
-    assert fresh.session_state["departments_seen"] == seed.departments.height - 1
-
-
-def _prefetch_during_an_import() -> None:
-    """A page run whose prefetch runs after another writer published a new version."""
-    import os
-    from dataclasses import replace
-    from pathlib import Path
-
-    import polars as pl
-    import streamlit as st
-
-    from kpi.contract.storage import read_dataset, write_dataset
-    from kpi.web import queries
-
-    directory = Path(os.environ["KPI_DATA_DIR"])
-    queries.data_problems()  # the run's check resolves current
     data = read_dataset(directory)
     dropped = data.departments["dept_id"][0]
     kept = data.goals.filter(pl.col("dept_id") != dropped)
@@ -422,6 +365,31 @@ def _prefetch_during_an_import() -> None:
         directory,
     )
 
+
+def _page_run_during_an_import() -> None:
+    """A page run that another writer publishes a new version in the middle of."""
+    import streamlit as st
+
+    from kpi.web import queries
+    from tests.web.test_queries import publish_without_the_first_department
+
+    queries.data_problems()  # the run's check resolves current
+    year = int(queries.years()[0])
+    publish_without_the_first_department()
+    st.session_state["departments_seen"] = queries.departments().height
+    st.session_state["goals_seen"] = queries.tiles(queries.Filters(year))["goals"]
+
+
+def _prefetch_during_an_import() -> None:
+    """A page run whose prefetch runs after another writer published a new version."""
+    import streamlit as st
+
+    from kpi.web import queries
+    from tests.web.test_queries import publish_without_the_first_department
+
+    queries.data_problems()  # the run's check resolves current
+    publish_without_the_first_department()
+
     def remember() -> None:
         st.session_state["prefetched"] = queries.departments().height
 
@@ -430,16 +398,36 @@ def _prefetch_during_an_import() -> None:
     st.session_state["departments_seen"] = queries.departments().height
 
 
-def test_a_prefetch_reads_the_version_of_its_page_run_and_outlives_a_failing_call(
-    seed_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from streamlit.testing.v1 import AppTest
-
+@pytest.fixture
+def seed_copy(seed_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The seed data in a directory of their own, in force for the dashboard."""
     from kpi.contract.storage import read_dataset, write_dataset
 
     seed = read_dataset(seed_files)
     write_dataset(seed, tmp_path)
     monkeypatch.setenv("KPI_DATA_DIR", str(tmp_path))
+    return seed
+
+
+def test_one_page_run_reads_one_version_while_an_import_publishes_another(seed_copy) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    seed = seed_copy
+    app = AppTest.from_function(_page_run_during_an_import, default_timeout=60).run()
+    assert not app.exception
+    year = int(seed.goals["year"].max())
+    # The queries after the publication still read the version the run started with.
+    assert app.session_state["departments_seen"] == seed.departments.height
+    assert app.session_state["goals_seen"] == seed.goals.filter(pl.col("year") == year).height
+    # The next run sees the new version whole.
+    fresh = AppTest.from_function(_page_run_during_an_import, default_timeout=60).run()
+    assert fresh.session_state["departments_seen"] == seed.departments.height - 1
+
+
+def test_a_prefetch_reads_the_version_of_its_page_run_and_outlives_a_failing_call(seed_copy) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    seed = seed_copy
     app = AppTest.from_function(_prefetch_during_an_import, default_timeout=60).run()
     assert not app.exception
     assert app.session_state["prefetched"] == app.session_state["departments_seen"] == seed.departments.height
