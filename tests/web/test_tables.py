@@ -60,3 +60,28 @@ def test_a_preload_of_broken_files_says_what_the_page_says(data: Path) -> None:
     table_path(data, "goals").unlink()
     name, problems = tables.preload()
     assert problems == queries.data_problems() and "goals.parquet（目标表）：文件不存在" in problems[0]
+
+
+def test_every_year_is_checked_for_quotes_and_goals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The figures are checked a year at a time: a broken figure in any year is still found,
+    by the dashboard on its loaded tables and by the contract's own check alike."""
+    from kpi.pipeline import synth
+
+    directory = tmp_path / "years"
+    synth.write_dataset(synth.generate(6, 3, seed=2), directory)
+    monkeypatch.setenv("KPI_DATA_DIR", str(directory))
+    path = table_path(directory, "indicators")
+    figures = pl.read_parquet(path)
+    middle = sorted(figures.get_column("year").unique().to_list())[1]
+    lost = figures.filter(pl.col("year") == middle).get_column("indicator_id").sort()[0]
+    orphan = figures.filter(pl.col("year") == middle).get_column("indicator_id").sort()[-1]
+    figures.with_columns(
+        quote=pl.when(pl.col("indicator_id") == lost).then(pl.lit("原文里没有的一句")).otherwise(pl.col("quote")),
+        goal_id=pl.when(pl.col("indicator_id") == orphan).then(pl.lit("无此目标")).otherwise(pl.col("goal_id")),
+    ).write_parquet(path)
+    for problems in (health.dataset_problems(directory), queries.data_problems()):
+        assert problems == [
+            f"indicators.parquet（指标表）：1 条指标所属的目标不在目标表中（{orphan}）",
+            f"indicators.parquet（指标表）：1 条指标的引文在所属目标的完成情况中找不到（{lost}）",
+        ]
+    queries.clear_caches()
