@@ -53,7 +53,10 @@ def goal_fetch(limit: int, offset: int) -> tuple[pl.DataFrame, int]:
 
 
 # The department's goal cards, started now on a second core while its tiles are drawn.
-queries.prefetch(ui.prefetch_goal_page(goal_fetch, "dept_goals_page"))
+queries.prefetch(
+    ("departments", scoped, st.session_state.get("dept_goals_page")),
+    ui.prefetch_goal_page(goal_fetch, "dept_goals_page"),
+)
 full_name = queries.departments_by_id((chosen,)).get_column("full_name").item()
 st.subheader(markdown_literal(i18n.department_name(names[chosen], lang) if lang == "en" else full_name))
 brief.download_button(scoped, lang, "departments")

@@ -14,6 +14,7 @@ f, lang = page_context()
 # The page's later queries, started now from the bottom up on a second core while the top is drawn.
 previous = queries.previous_period(f.year, f.period)
 queries.prefetch(
+    ("overview", f, st.session_state.get("attention_page"), st.session_state.get("overview_dept_page")),
     *([lambda: queries.light_changes(f, previous, ui.TOP_N)] if previous else []),
     ui.prefetch_goal_page(
         lambda limit, offset: queries.light_attention_goals(f, limit, offset), "attention_page", ui.ATTENTION_PER_PAGE

@@ -13,6 +13,7 @@ from kpi.web.shell import page_context
 f, lang = page_context()
 # The page's later queries, started now from the bottom up on a second core while the top is drawn.
 queries.prefetch(
+    ("targets", f),
     lambda: queries.title_target_goals(f, ui.TARGETS_TOP_N),
     lambda: queries.target_gaps(f, ui.TARGETS_TOP_N),
 )

@@ -263,16 +263,26 @@ def _query(sql: str, params: dict[str, object] | None = None, scope: Filters | N
         cursor.close()
 
 
-def prefetch(*calls: Callable[[], object]) -> threading.Thread | None:
+_PREFETCHED_KEY = "_kpi_prefetched"
+
+
+def prefetch(what: tuple, *calls: Callable[[], object]) -> threading.Thread | None:
     """Start these query calls, one after the other, on a thread of their own while the page goes
     on drawing; the page's own calls find them cached, or wait for the one under way (Streamlit
     computes a cached value once however many callers ask). DuckDB runs a query of one period's
     size on one core, so the page and its prefetch use two. The thread carries the page run's
     context, so it reads the version the run pinned. A call that fails is left to the page's own
-    call, which fails the same way where the page handles it. Outside a page run: nothing."""
+    call, which fails the same way where the page handles it. Outside a page run: nothing.
+
+    ``what`` names what the calls fetch (page, filters, page numbers): a rerun of the session
+    that asks for the same again (a toggle, an expander) starts nothing, its values are cached."""
     ctx = get_script_run_ctx(suppress_warning=True)
     if ctx is None or not calls:
         return None
+    asked = (data_version(), what)
+    if st.session_state.get(_PREFETCHED_KEY) == asked:
+        return None
+    st.session_state[_PREFETCHED_KEY] = asked
     thread = threading.Thread(target=_run_prefetch, args=(calls,), name="kpi-prefetch", daemon=True)
     add_script_run_ctx(thread, ctx)
     thread.start()

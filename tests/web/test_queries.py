@@ -393,9 +393,11 @@ def _prefetch_during_an_import() -> None:
     def remember() -> None:
         st.session_state["prefetched"] = queries.departments().height
 
-    thread = queries.prefetch(lambda: 1 / 0, remember)  # a failing call does not stop the next
+    thread = queries.prefetch(("test",), lambda: 1 / 0, remember)  # a failing call does not stop the next
     thread.join(timeout=60)
     st.session_state["departments_seen"] = queries.departments().height
+    # Asked again in the same session for the same: nothing starts.
+    st.session_state["again"] = queries.prefetch(("test",), remember) is None
 
 
 @pytest.fixture
@@ -431,11 +433,12 @@ def test_a_prefetch_reads_the_version_of_its_page_run_and_outlives_a_failing_cal
     app = AppTest.from_function(_prefetch_during_an_import, default_timeout=60).run()
     assert not app.exception
     assert app.session_state["prefetched"] == app.session_state["departments_seen"] == seed.departments.height
+    assert app.session_state["again"]
     fresh = AppTest.from_function(_prefetch_during_an_import, default_timeout=60).run()
     assert fresh.session_state["prefetched"] == seed.departments.height - 1
     # Outside a page run there is nothing to overlap with: nothing runs.
     ran = []
-    assert queries.prefetch(lambda: ran.append(1)) is None and ran == []
+    assert queries.prefetch(("test",), lambda: ran.append(1)) is None and ran == []
 
 
 PROBLEM_STATUSES = ["not_met", "at_risk", "pending"]
