@@ -54,10 +54,3 @@ def test_a_pipeline_module_importing_streamlit_is_caught(tmp_path: Path) -> None
         "kpi/contract/schema.py:1 imports kpi.web.i18n.t",
         "kpi/pipeline/leaky.py:2 imports streamlit",
     ]
-
-
-def test_the_tables_loader_imports_no_streamlit() -> None:
-    """kpi.web.tables loads the data while the server imports Streamlit: it must not wait for it."""
-    imports = imported_modules(ROOT / "kpi" / "web" / "tables.py")
-    assert imports and not [m for _, m in imports if m == "streamlit" or m.startswith("streamlit.")]
-    assert not [m for _, m in imports if m.startswith("kpi.web.") and m != "kpi.web.tables"]

@@ -228,11 +228,9 @@ def data_problems(directory: Path | BucketPath | None = None, deep: bool = False
 
 
 # Keyed on the data version (unused in the body): files that changed get a new connection.
-# A resource, not cached data: what the server preloaded before Streamlit's runtime existed is
-# taken over here by the first page run.
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _loaded(version: str, key: str) -> tables.Loaded:
-    return tables.take(key) or tables.load(location(version))
+    return tables.load(location(version))
 
 
 def _connection(version: str, key: str) -> duckdb.DuckDBPyConnection:
@@ -305,7 +303,6 @@ def _split_total(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
 def clear_caches() -> None:
     """Forget the connection and every cached result (call after new data are written)."""
     _loaded.clear()
-    tables.forget()
     _seen_versions.clear()
     _polled.clear()
     for cached in _CACHED:

@@ -4,20 +4,16 @@ The same as ``streamlit run app.py``, except that Streamlit's legacy ``pages/``
 mode is switched off before the server starts (see ``kpi.web.legacy_pages``): the
 first visitor who opens a shared deep link would otherwise see a "Page not found"
 dialog over the right page. It also removes what a crashed import left in the data
-directory (``kpi.contract.storage.clean_up_at_start``), turns Nagle's algorithm off on
-the server's connections (``send_without_delay``), and loads the data while the server
-starts (``warm_up``).
+directory (``kpi.contract.storage.clean_up_at_start``), and turns Nagle's algorithm off on
+the server's connections (``send_without_delay``).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import re
 import socket
 import sys
-import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -85,98 +81,22 @@ def send_without_delay() -> bool:
     return True
 
 
-def warm_up(serving: queue.SimpleQueue) -> threading.Thread:
-    """Load and check the data on a thread of their own while Streamlit starts (on a province's
-    million goals ≈ 2 s a first visitor no longer waits for). Then waits for ``serving``: True
-    (the server runs) to say on standard error that the data are ready or what is wrong with them
-    and to import and build what the first pages need, False (``--help``, a wrong option) to stop.
-
-    Not a daemon thread: a process that ended while DuckDB was loading would abort
-    (a C++ thread cannot be killed in the middle); it exits when the loading is done."""
-
-    def load() -> None:
-        started = time.perf_counter()
-        try:
-            # kpi.web.tables imports no Streamlit: DuckDB reads while the main thread imports it.
-            from kpi.web import tables
-
-            version, problems = tables.preload()
-        except Exception:  # the first page run tries again and shows what is wrong
-            _log.exception("warm-up failed")
-            return
-        seconds = time.perf_counter() - started
-        if not serving.get():
-            return
-        if problems:
-            print(f"数据有问题（{seconds:.1f} 秒）：" + "；".join(problems), file=sys.stderr, flush=True)
-            return
-        print(f"数据已载入并检查：版本 {version}（{seconds:.1f} 秒）", file=sys.stderr, flush=True)
-        # Then, with the server up (not while it starts: this holds Python's lock), what the first
-        # pages would build or import themselves: the app's modules (the admin page's spreadsheet
-        # readers and writers among them), pandas, which Streamlit's widgets import on their
-        # first use, and the charts' templates (≈ 90 ms each on a page's first visit).
-        try:
-            import pandas  # noqa: F401
-
-            import kpi.web.shell  # noqa: F401
-            from kpi.web import charts
-
-            charts.warm_templates()
-        except Exception:
-            _log.exception("warm-up of the app's modules failed")
-
-    thread = threading.Thread(target=load, name="kpi-warm-up")
-    thread.start()
-    return thread
-
-
-def when_serving(serving: queue.SimpleQueue) -> bool:
-    """Put True in ``serving`` when Streamlit starts its server, that is once the options were
-    read and found good. Returns False (and logs) when this Streamlit has no ``bootstrap.run``:
-    the warm-up then loads the data but says nothing."""
-    from streamlit.web import bootstrap
-
-    run = getattr(bootstrap, "run", None)
-    if run is None:
-        _log.warning("Streamlit's bootstrap.run not found: the warm-up will not say when the data are ready")
-        return False
-
-    def run_and_say(*args: object, **kwargs: object) -> object:
-        serving.put(True)
-        return run(*args, **kwargs)
-
-    bootstrap.run = run_and_say
-    return True
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    import click
+    from streamlit.web import cli
+
     from kpi.contract.schema import ContractError
     from kpi.contract.storage import clean_up_at_start, data_dir
+    from kpi.web.legacy_pages import leave_legacy_mode
 
     try:
         data_dir()  # a malformed s3:// address is said here, not on every page
     except ContractError as error:
         print(f"错误：KPI_DATA_DIR：{error}", file=sys.stderr)
         return 2
-    clean_up_at_start()  # staging directories and links a crashed import left
-    # Before Streamlit's own imports (≈ 0.8 s), which the loading overlaps.
-    serving: queue.SimpleQueue = queue.SimpleQueue()
-    warm_up(serving)
-    try:
-        return _run_streamlit(argv, serving)
-    finally:
-        serving.put(False)  # the server stopped, or never started: nothing more to say
-
-
-def _run_streamlit(argv: Sequence[str] | None, serving: queue.SimpleQueue) -> int:
-    import click
-    from streamlit.web import cli
-
-    from kpi.web.legacy_pages import leave_legacy_mode
-
     leave_legacy_mode()
     send_without_delay()
-    when_serving(serving)
+    clean_up_at_start()  # staging directories and links a crashed import left
     options = list(sys.argv[1:] if argv is None else argv)
     sys.argv = ["streamlit", "run", str(APP), *options]
     try:

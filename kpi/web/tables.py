@@ -1,23 +1,16 @@
-"""The data's tables in DuckDB, loaded once per version of the files and checked as they load.
-
-No Streamlit here: the server starts loading (``preload``) before it imports Streamlit, on a
-thread of its own, so that DuckDB reads the files while Streamlit starts (DuckDB does not hold
-Python's lock while it reads). ``kpi.web.queries`` keeps what ``load`` returns as its one
-connection; the first page run takes a preloaded version (``take``) instead of loading it again.
-"""
+"""The data's tables in DuckDB, loaded once per version of the files and checked as they load:
+``kpi.web.queries`` keeps what ``load`` returns as its one connection."""
 
 from __future__ import annotations
 
 import logging
-import threading
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 import duckdb
 
 from kpi.contract import health
 from kpi.contract.schema import TABLES
-from kpi.contract.storage import BucketPath, Location, data_dir, read_arrow
+from kpi.contract.storage import BucketPath, Location, read_arrow
 
 # The tables the dashboard queries, loaded into memory. goal_targets is not shown as such
 # (its figures reach the screen through the lights and the indicators): at a province's scale
@@ -63,44 +56,3 @@ def load(version: Location) -> Loaded:
     # Whether the tables agree is checked on the tables as loaded for the queries: the files are
     # read once, not once by Polars for the check and again by DuckDB.
     return Loaded(con, tuple(health.consistency_problems(version, con)))
-
-
-# At most one preloaded version, by version_key, until a page run takes it.
-_preloaded: dict[str, Future[Loaded]] = {}
-_lock = threading.Lock()
-
-
-def preload(directory: Location | None = None) -> tuple[str, list[str]]:
-    """Load and check the version in force now (in this thread) and keep it for ``take``: the
-    version's name and its problems (empty when it can be shown)."""
-    version, problems = health.resolve(directory or data_dir())
-    if version is None:
-        return "", problems
-    problems = health.version_file_problems(version)
-    if problems:
-        return version.name, problems
-    key = version_key(str(version), health.file_signature(version))
-    future: Future[Loaded] = Future()
-    with _lock:
-        _preloaded.clear()
-        _preloaded[key] = future
-    try:
-        loaded = load(version)
-    except BaseException as exc:  # a caller waiting in take() gets the error, not a hang
-        future.set_exception(exc)
-        raise
-    future.set_result(loaded)
-    return version.name, list(loaded.problems)
-
-
-def take(key: str) -> Loaded | None:
-    """The preloaded tables of the version ``key`` names (waiting while they load), once; None
-    when no such version was preloaded."""
-    with _lock:
-        future = _preloaded.pop(key, None)
-    return future.result() if future is not None else None
-
-
-def forget() -> None:
-    with _lock:
-        _preloaded.clear()
