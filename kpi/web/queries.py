@@ -205,9 +205,11 @@ def data_version() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _data_problems(version: str, signature: health.FileSignature, deep: bool) -> list[str]:
-    return health.version_file_problems(location(version), deep) or list(
-        _loaded(version, tables.version_key(version, signature)).problems
-    )
+    problems = health.version_file_problems(location(version), deep)
+    if problems:
+        return problems
+    # tables.Unreadable is raised through, so that neither cache keeps it (data_problems says it).
+    return list(_loaded(version, tables.version_key(version, signature)).problems)
 
 
 def data_problems(directory: Path | BucketPath | None = None, deep: bool = False) -> list[str]:
@@ -219,7 +221,10 @@ def data_problems(directory: Path | BucketPath | None = None, deep: bool = False
     if version is None:
         return problems
     resolved = _note_version(str(directory), (str(version), health.file_signature(version)))
-    problems = _data_problems(*resolved, deep)
+    try:
+        problems = _data_problems(*resolved, deep)
+    except tables.Unreadable as unreadable:  # tried again on the next run
+        problems = list(unreadable.problems)
     state = _run_state()
     if state is not None:
         state[_RUN_VERSION_KEY] = (str(directory), resolved)
@@ -235,10 +240,10 @@ def _loaded(version: str, key: str) -> tables.Loaded:
 
 def _connection(version: str, key: str) -> duckdb.DuckDBPyConnection:
     """The version's tables, loaded once per version and process (``kpi.web.tables``)."""
-    loaded = _loaded(version, key)
-    if loaded.connection is None:
-        raise loaded.error or RuntimeError("；".join(loaded.problems))
-    return loaded.connection
+    try:
+        return _loaded(version, key).connection
+    except tables.Unreadable as unreadable:  # as DuckDB, PyArrow or the store raised it: the page's error handling
+        raise unreadable.error from None
 
 
 def _query(sql: str, params: dict[str, object] | None = None, scope: Filters | None = None) -> pl.DataFrame:

@@ -22,12 +22,21 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Loaded:
-    """One version's tables (``connection``; None when they could not be read, ``error`` says why)
-    and the problems found in them (empty when they can be shown)."""
+    """One version's tables and the problems found in them (empty when they can be shown)."""
 
-    connection: duckdb.DuckDBPyConnection | None
+    connection: duckdb.DuckDBPyConnection
     problems: tuple[str, ...]
-    error: Exception | None = None
+
+
+class Unreadable(Exception):
+    """The version's files could not be loaded: ``problems`` in words, ``error`` as raised. An
+    exception, so that nothing caches it: the next page run tries again (a bucket that did not
+    answer for a moment)."""
+
+    def __init__(self, problems: tuple[str, ...], error: Exception) -> None:
+        super().__init__("；".join(problems))
+        self.problems = problems
+        self.error = error
 
 
 def version_key(version: str, signature: health.FileSignature) -> str:
@@ -36,7 +45,8 @@ def version_key(version: str, signature: health.FileSignature) -> str:
 
 
 def load(version: Location) -> Loaded:
-    """Load the queried tables of a version into an in-memory DuckDB and check that they agree."""
+    """Load the queried tables of a version into an in-memory DuckDB and check that they agree;
+    ``Unreadable`` when they cannot be loaded."""
     try:
         con = duckdb.connect(":memory:")
         for name in QUERIED_TABLES:
@@ -52,7 +62,7 @@ def load(version: Location) -> Loaded:
     except Exception as exc:  # damaged rows the footer did not show: the deep check names the file
         _log.warning("loading version %s failed: %s", version, exc)
         deep = health.version_file_problems(version, deep=True)
-        return Loaded(None, tuple(deep or [f"数据文件无法一致地读取（{type(exc).__name__}）"]), exc)
+        raise Unreadable(tuple(deep or [f"数据文件无法一致地读取（{type(exc).__name__}）"]), exc) from exc
     # Whether the tables agree is checked on the tables as loaded for the queries: the files are
     # read once, not once by Polars for the check and again by DuckDB.
     return Loaded(con, tuple(health.consistency_problems(version, con)))

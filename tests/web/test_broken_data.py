@@ -7,6 +7,7 @@ the real app.py through Streamlit's AppTest.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -239,3 +240,20 @@ def test_tables_that_do_not_agree_give_the_error_page_not_wrong_figures(data: Pa
     app = app_run()
     assert message in error_text(app)
     assert metric_values(app) == {}
+
+
+def test_a_load_that_failed_is_tried_again_on_the_next_run(data: Path) -> None:
+    """A failed load is not kept: files that read again under the same identity (inode, size,
+    time: a store that did not answer for a moment) are shown on the next run."""
+    path = table_path(data, "departments")
+    good = path.read_bytes()
+    stat = path.stat()
+    damage_a_data_page(path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert queries.data_problems() != []
+    with open(path, "r+b") as handle:  # the same file, its bytes as they were
+        handle.write(good)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_ino == stat.st_ino and path.stat().st_size == stat.st_size
+    assert queries.data_problems() == []
+    assert queries.departments().height == pl.read_parquet(path).height
