@@ -11,19 +11,26 @@ from kpi.web.i18n import t
 from kpi.web.shell import page_context
 
 f, lang = page_context()
+
+
+# The two goal lists, one fetch and one page key each: the prefetch asks for what they will show.
+def attention_fetch(limit: int, offset: int) -> tuple[pl.DataFrame, int]:
+    return queries.light_attention_goals(f, limit, offset)
+
+
+def department_fetch(limit: int, offset: int) -> tuple[pl.DataFrame, int]:
+    return queries.goal_page(f, limit, offset)
+
+
+ATTENTION_PAGE, DEPARTMENT_PAGE = "attention_page", "overview_dept_page"
+one_department = len(f.dept_ids) == 1
 # The page's later queries, started now from the bottom up on a second core while the top is drawn.
 previous = queries.previous_period(f.year, f.period)
 queries.prefetch(
-    ("overview", f, st.session_state.get("attention_page"), st.session_state.get("overview_dept_page")),
+    ("overview", f, st.session_state.get(ATTENTION_PAGE), st.session_state.get(DEPARTMENT_PAGE)),
     *([lambda: queries.light_changes(f, previous, ui.TOP_N)] if previous else []),
-    ui.prefetch_goal_page(
-        lambda limit, offset: queries.light_attention_goals(f, limit, offset), "attention_page", ui.ATTENTION_PER_PAGE
-    ),
-    *(
-        [ui.prefetch_goal_page(lambda limit, offset: queries.goal_page(f, limit, offset), "overview_dept_page")]
-        if len(f.dept_ids) == 1
-        else []
-    ),
+    ui.prefetch_goal_page(attention_fetch, ATTENTION_PAGE, ui.ATTENTION_PER_PAGE),
+    *([ui.prefetch_goal_page(department_fetch, DEPARTMENT_PAGE)] if one_department else []),
     lambda: queries.league_table(f),
     lambda: queries.status_worst_first(f),
     lambda: queries.tiles(f),
@@ -78,15 +85,13 @@ else:
         if hidden:
             st.caption(t("league_hidden", lang, total=total, n=queries.PROBLEMS_TOP_N, hidden=hidden))
         st.html(markup.league_html(league.to_dicts(), lang))
-    if len(f.dept_ids) == 1:
+    if one_department:
         # A click on a chart filters to one department: list that department's goals.
         chosen = queries.departments_by_id(f.dept_ids)
         if chosen.height:
             name = i18n.department_name(chosen.get_column("name").item(), lang)
             st.subheader(t("dept_goals_title", lang, name=name))
-            ui.paged_goals(
-                lambda limit, offset: queries.goal_page(f, limit, offset), "overview_dept_page", lang, prefix="dept_"
-            )
+            ui.paged_goals(department_fetch, DEPARTMENT_PAGE, lang, prefix="dept_")
     st.subheader(t("attention", lang))
     st.caption(
         t(
@@ -96,12 +101,7 @@ else:
             yellow=i18n.light_label("yellow", f.period, lang),
         )
     )
-    attention = ui.paged_goals(
-        lambda limit, offset: queries.light_attention_goals(f, limit, offset),
-        "attention_page",
-        lang,
-        ui.ATTENTION_PER_PAGE,
-    )
+    attention = ui.paged_goals(attention_fetch, ATTENTION_PAGE, lang, ui.ATTENTION_PER_PAGE)
     if attention == 0:
         ui.empty(lang, "attention_none")
     ui.light_changes(f, lang)

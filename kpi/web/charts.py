@@ -132,7 +132,7 @@ def reached_legend(lang: str = i18n.DEFAULT_LANG) -> list[tuple[str, str]]:
 # chart from a ``Layout``; its data are the named datasets ``ROWS`` (and ``MARKER``), never
 # inline. Building an Altair chart (validation, copies, merging the layers' parameters) costs
 # 20–95 ms, the same for every frame; ``spec`` therefore builds each chart once per language
-# with placeholders in a ``Layout`` (``_HOLES``), keeps its Vega-Lite dict, and fills in a
+# with placeholders in a ``Layout`` (``_holes``), keeps its Vega-Lite dict, and fills in a
 # frame's layout and data, which costs well under a millisecond.
 
 ROWS = "rows"
@@ -459,6 +459,6 @@ def spec(builder: str, frame: pl.DataFrame, *args: object) -> dict:
 
 def warm_templates(lang: str = i18n.DEFAULT_LANG) -> None:
     """Build the templates of every chart in ``lang`` (the first page with a chart then has no
-    Altair chart to build): started by the server beside loading the data."""
+    Altair chart to build): started on a thread of its own by the process's first page run."""
     for builder in _BUILDERS:
         _template(builder, lang, True)
