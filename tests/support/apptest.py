@@ -40,6 +40,13 @@ def card_titles(app: AppTest) -> list[str]:
 _CARD_TITLE = re.compile(r'<p class="kpi-title"[^>]*><strong>(.*?)</strong></p>', re.S)
 
 
+def listed_heads(app: AppTest, key: str) -> list[str]:
+    """The bold heads of a ``markup.lines_html`` list (class ``key``) as shown, in page order."""
+    bodies = [block.value for block in app.get("html") if f'class="{key}"' in block.value]
+    head = re.compile(rf'<li class="{re.escape(key)}-item"[^>]*><strong>(.*?)</strong>', re.S)
+    return [html.unescape(found) for body in bodies for found in head.findall(body)]
+
+
 def card_text(app: AppTest) -> str:
     """All the goal cards' text (titles, badges, narratives, status reasons), unescaped."""
     return html.unescape(re.sub(r"<[^>]+>", " ", " ".join(block.value for block in app.get("html"))))

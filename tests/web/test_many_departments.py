@@ -9,8 +9,6 @@ the overview lists on one page.
 
 from __future__ import annotations
 
-import html
-import re
 from pathlib import Path
 
 import polars as pl
@@ -23,7 +21,7 @@ from kpi.web import components as ui
 from kpi.web import filters, queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
-from tests.support.apptest import card_titles, metric_values
+from tests.support.apptest import card_titles, listed_heads, metric_values
 
 DEPARTMENTS = 230
 
@@ -233,19 +231,15 @@ def test_the_title_targets_list_the_worst_first_and_the_rest_on_request(many: pl
     goals, total = queries.title_target_goals(Filters(year), queries.TITLE_TARGETS_MAX)
     assert total == goals.height > ui.TARGETS_TOP_N
 
-    def listed(app: AppTest) -> list[str]:
-        [block] = [h.value for h in app.get("html") if 'class="kpi-title-targets"' in h.value]
-        return re.findall(r'<li class="kpi-title-targets-item"[^>]*><strong>([^<]*)</strong>', block)
-
     def heads(frame: pl.DataFrame) -> list[str]:
         return [f"{dept} {title}" for dept, title, *_ in ui.title_target_rows(frame, "zh")]
 
     app = _app(page="targets")
-    assert listed(app) == [html.escape(h) for h in heads(goals.head(ui.TARGETS_TOP_N))]
+    assert listed_heads(app, "kpi-title-targets") == heads(goals.head(ui.TARGETS_TOP_N))
     toggle = next(w for w in app.toggle if w.key == "title_targets_all")
     assert toggle.label == t("show_all", n=total)
     toggle.set_value(True).run()
-    assert listed(app) == [html.escape(h) for h in heads(goals)]
+    assert listed_heads(app, "kpi-title-targets") == heads(goals)
 
 
 def test_the_overview_lists_the_worst_problem_departments_and_the_rest_on_request(
