@@ -134,12 +134,17 @@ def test_changes_since_the_previous_period_worse_first(data):
     assert t("changes_first_period") in " ".join(c.value for c in first.caption)
 
 
+def sparkline_periods(periods: pl.DataFrame, year: int, period: str) -> pl.DataFrame:
+    """The periods a sparkline shows, worked out here: the last SPARKLINE_PERIODS that end no
+    later than the chosen one, across the years, oldest first."""
+    end = periods.filter((pl.col("year") == year) & (pl.col("period") == period)).get_column("end_date").item()
+    return periods.filter(pl.col("end_date") <= end).sort("end_date").tail(queries.SPARKLINE_PERIODS)
+
+
 def test_light_tiles_carry_a_sparkline_across_periods(data):
     series = queries.tile_series(Filters(2023, period="H1"))
     dataset = read_dataset(data)
-    # The periods up to the chosen one, across the years, oldest first.
-    end = dataset.periods.filter((pl.col("year") == 2023) & (pl.col("period") == "H1")).get_column("end_date").item()
-    shown = dataset.periods.filter(pl.col("end_date") <= end).sort("end_date").tail(queries.SPARKLINE_PERIODS)
+    shown = sparkline_periods(dataset.periods, 2023, "H1")
     assert series.select("year", "period").rows() == shown.select("year", "period").rows()
     assert series.select("year", "period").rows()[-1] == (2023, "H1") and series.height > 2
     assert series.get_column("goals").sum() == dataset.goals.join(shown, on=["year", "period"]).height
@@ -161,12 +166,11 @@ def test_the_sparklines_count_the_filtered_goals_of_every_period(data):
         ),
         (Filters(2023, statuses=("at_risk",)), goals.filter(pl.col("status") == "at_risk")),
     ]
-    latest = read_dataset(data).periods.sort("end_date").tail(queries.SPARKLINE_PERIODS)
-    chosen_periods = latest.select("year", "period")
+    latest = read_dataset(data).periods.sort("end_date").tail(queries.SPARKLINE_PERIODS).select("year", "period")
+    year, period = latest.row(-1)
     for f, chosen in cases:
-        year, period = latest.select("year", "period").row(-1)
         f = replace(f, year=year, period=period)
-        chosen = chosen.join(chosen_periods, on=["year", "period"])
+        chosen = chosen.join(latest, on=["year", "period"])
         expected = chosen.group_by("year", "period").agg(
             goals=pl.len(), red=(pl.col("light") == "red").sum(), green=(pl.col("light") == "green").sum()
         )
@@ -190,11 +194,9 @@ def test_a_sparkline_shows_the_twelve_periods_that_end_with_the_chosen_one(four_
     monkeypatch.setenv("KPI_DATA_DIR", str(four_years))
     queries.clear_caches()
     dataset = read_dataset(four_years)
-    by_date = dataset.periods.sort("end_date")
-    assert by_date.height == 16 > queries.SPARKLINE_PERIODS
+    assert dataset.periods.height == 16 > queries.SPARKLINE_PERIODS
     for year, period in [(2022, "FY"), (2021, "H1"), (2019, "Q1-3")]:
-        end = by_date.filter((pl.col("year") == year) & (pl.col("period") == period)).get_column("end_date").item()
-        shown = by_date.filter(pl.col("end_date") <= end).tail(queries.SPARKLINE_PERIODS)
+        shown = sparkline_periods(dataset.periods, year, period)
         expected = (
             dataset.goals.join(shown.select("year", "period", "end_date"), on=["year", "period"])
             .group_by("end_date", "year", "period")
