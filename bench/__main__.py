@@ -33,7 +33,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from bench.browser import cold_start, measure_server, summary
+from bench.browser import PHASES, cold_start, measure_server, summary
 from bench.script_times import BARE_APP, ROOT
 from kpi.contract.schema import TABLES
 from kpi.contract.storage import table_path
@@ -179,6 +179,24 @@ def fmt(ms: float | None) -> str:
     return "—" if ms is None else f"{ms:,.0f}"
 
 
+def print_phases(browser: dict, url_paths: list[str]) -> None:
+    """Median time of each phase of a load (bench.browser.PHASES), ms since navigation start."""
+    print("Where a load's time goes: median ms since navigation start at each phase (bench.browser.PHASES).")
+    header = f"{'server':<9}{'page':<13}" + "".join(f"{name:>12}" for name in PHASES)
+    print(header)
+    print("-" * len(header))
+    for key in ("bare", "bundled", "large"):
+        for url, marks in browser[key].get("phases", {}).items():
+            if key != "bare" and url not in url_paths:
+                continue
+            cells = []
+            for name in PHASES:
+                reached = [m[name] for m in marks if name in m]
+                cells.append(fmt(statistics.median(reached)) if reached else "–")
+            print(f"{key:<9}{url:<13}" + "".join(f"{cell:>12}" for cell in cells))
+    print()
+
+
 def print_table(results: dict) -> None:
     datasets = results["datasets"]
     script = results.get("script", {})
@@ -244,6 +262,7 @@ def print_table(results: dict) -> None:
                 f"{browser['bundled']['ws_bytes'][url] / 1024:>17,.0f}{browser['large']['ws_bytes'][url] / 1024:>12,.0f}"
             )
         print()
+        print_phases(browser, url_paths)
 
         def cold(key: str) -> tuple[float, float]:
             runs = browser[key].get("cold") or [

@@ -20,6 +20,28 @@ from tests.support.server import Server
 VIEWPORT = {"width": 1440, "height": 900}
 TIMEOUT_MS = 180_000
 IDLE_BETWEEN_LOADS_S = 0.5
+# Where a load's time goes, marked in the page (ms since navigation start) the first time each holds:
+# the websocket connected, the script's run seen starting and ending, the skeletons gone and the
+# charts drawn. The gap from running to notRunning is the server's run plus the browser drawing
+# the elements as they arrive; the gap after notRunning is the browser alone.
+PHASES = ("connected", "running", "notRunning", "noSkeleton", "charts")
+PHASE_MARKS_JS = """
+window.__kpiPhases = {};
+const mark = (name) => { if (!(name in window.__kpiPhases)) window.__kpiPhases[name] = performance.now(); };
+new MutationObserver(() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app) return;
+  const marks = window.__kpiPhases;
+  if (app.getAttribute('data-test-connection-state') === 'CONNECTED') mark('connected');
+  const state = app.getAttribute('data-test-script-state');
+  if (state === 'running') mark('running');
+  if (state === 'notRunning' && marks.running !== undefined) mark('notRunning');
+  if (marks.notRunning === undefined || document.querySelector('[data-testid=stSkeleton]')) return;
+  mark('noSkeleton');
+  const charts = Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'));
+  if (charts.every(chart => chart.querySelector('canvas, svg'))) mark('charts');
+}).observe(document, {subtree: true, childList: true, attributes: true});
+"""
 CHARTS_DRAWN_JS = """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
     .every(chart => chart.querySelector('canvas, svg'))"""
 
@@ -48,7 +70,8 @@ def settle(page: Page) -> None:
 
 
 def load(page: Page, url: str) -> tuple[float, int]:
-    """Milliseconds from navigation start to settled, and bytes the server sent over the websocket."""
+    """Milliseconds from navigation start to settled, and bytes the server sent over the websocket.
+    In a context made by ``new_context`` the page's phases are then in ``phases(page)``."""
     received: list[int] = []
 
     def count_frames(websocket) -> None:
@@ -61,6 +84,18 @@ def load(page: Page, url: str) -> tuple[float, int]:
     elapsed = (time.perf_counter() - started) * 1000
     page.remove_listener("websocket", count_frames)
     return elapsed, sum(received)
+
+
+def new_context(browser):
+    """A browser context whose pages mark their load's phases (``PHASE_MARKS_JS``)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(PHASE_MARKS_JS)
+    return context
+
+
+def phases(page: Page) -> dict[str, float]:
+    """The last load's phases, ms since navigation start (a phase not reached is left out)."""
+    return page.evaluate("window.__kpiPhases || {}")
 
 
 def leave(page: Page) -> None:
@@ -110,7 +145,7 @@ def measure_server(
         browser = launch(playwright)
         try:
             with Server(script=script, data_dir=data_dir, log=log_dir / f"streamlit-{label}.log") as server:
-                context = browser.new_context(viewport=VIEWPORT)
+                context = new_context(browser)
                 page = context.new_page()
                 server.wait_healthy()
                 result["healthy_ms"] = (time.perf_counter() - server.started) * 1000
@@ -122,14 +157,16 @@ def measure_server(
                     settle(page)
                 result["memory_1_session"] = server.memory_mb()
 
-                result["ws_bytes"] = {}
+                result["ws_bytes"], result["phases"] = {}, {}
                 for path in url_paths:
-                    times = []
+                    times, marks = [], []
                     for _ in range(repeats):
                         leave(page)
                         elapsed, sent = load(page, address(server.url, path))
                         times.append(elapsed)
+                        marks.append(phases(page))
                     result["pages"][path] = times
+                    result["phases"][path] = marks
                     result["ws_bytes"][path] = sent
                 context.close()
 
