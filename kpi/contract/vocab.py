@@ -72,6 +72,9 @@ LIGHT_LABELS_FY_ZH: dict[str, str] = {
 }
 # Worst first: a goal with several measures takes the worst of them.
 LIGHT_SEVERITY: dict[str, int] = {"red": 3, "yellow": 2, "green": 1, "none": 0}
+# Behind time progress, mildest first: how 较上期变化 calls a change worse or better. Between
+# green and none (nothing measurable) a change is neither: the reader sees both lights.
+BEHIND_LIGHTS: tuple[str, ...] = ("yellow", "red")
 
 # --- goal targets (目标任务) -----------------------------------------------------------------
 TARGET_KINDS: tuple[str, ...] = ("amount", "rate", "rank", "milestone")

@@ -200,6 +200,9 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "change_worse": {"zh": "变差", "en": "worse"},
     "change_better": {"zh": "好转", "en": "better"},
+    # Between 达到时序进度 and 无量化进度: neither worse nor better (vocab.BEHIND_LIGHTS).
+    "change_neither": {"zh": "量化情况变化", "en": "measurability changed"},
+    "change_tag": {"zh": "{previous} → {now}（{word}）", "en": "{previous} → {now} ({word})"},
     "progress": {"zh": "时序进度对比", "en": "Progress against time elapsed"},
     "progress_caption": {
         "zh": "条形为完成量占全年目标的比例，竖线为时序进度（{progress}）；数值和目标按原文写法。按落后时序进度的程度排序，最落后的在前。",

@@ -40,7 +40,7 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from kpi.contract import health
 from kpi.contract.storage import BucketPath, data_dir, location
-from kpi.contract.vocab import FULL_YEAR, LIGHT_SEVERITY, LIGHT_THRESHOLD_KEYS, STATUSES
+from kpi.contract.vocab import BEHIND_LIGHTS, FULL_YEAR, LIGHT_THRESHOLD_KEYS, STATUSES
 from kpi.web import tables
 
 MET_STATUSES: tuple[str, ...] = ("exceeded", "achieved")
@@ -1068,7 +1068,8 @@ def _light_changes(version: str, f: Filters, previous: str, limit: int | None) -
         )
         SELECT g.goal_id, g.goal_key, d.name AS dept_name, g.seq, g.title, g.light, g.light_reason,
                prev.previous_light,
-               list_position($severity, g.light) - list_position($severity, prev.previous_light) AS change,
+               coalesce(list_position($behind, g.light), 0)
+                   - coalesce(list_position($behind, prev.previous_light), 0) AS change,
                count(*) OVER () AS total
         FROM {_SCOPED_GOALS_SQL}
         JOIN prev ON prev.goal_key = g.goal_key
@@ -1080,7 +1081,7 @@ def _light_changes(version: str, f: Filters, previous: str, limit: int | None) -
         {
             "year": int(f.year),
             "previous": previous,
-            "severity": sorted(LIGHT_SEVERITY, key=LIGHT_SEVERITY.get),
+            "behind": list(BEHIND_LIGHTS),
             "limit": limit,
         },
         scope=f,
@@ -1092,7 +1093,8 @@ def light_changes(f: Filters, previous: str, limit: int | None = None) -> tuple[
     """Goals whose light differs from the ``previous`` period of the same year, worse first
     (at most ``limit``), and how many there are.
 
-    ``change`` > 0 is worse (e.g. green → red), < 0 better; ``none`` counts as the mildest."""
+    ``change`` > 0 is worse (e.g. green → red), < 0 better, 0 between green and none (nothing
+    measurable: neither, vocab.BEHIND_LIGHTS); worse, then those, then better."""
     return _light_changes(data_version(), f, previous, limit)
 
 

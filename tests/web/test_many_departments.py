@@ -262,3 +262,35 @@ def test_the_overview_lists_the_worst_problem_departments_and_the_rest_on_reques
     assert t("problems_hidden", n=total - queries.SHOW_ALL_DEPARTMENTS) in [c.value for c in app.caption]
     app.toggle(key="problems_all").set_value(True).run()
     assert all(name in listed() for name in names)
+
+
+def test_the_overview_lists_the_lights_changed_worst_first_and_all_of_them_on_request(
+    many: pl.DataFrame, many_dir: Path
+) -> None:
+    year = queries.years()[0]
+    goals = pl.read_parquet(table_path(many_dir, "goals")).filter(pl.col("year") == year)
+    # The latest period against the one before it, linked by the goal's stable key, worked out here.
+    now = goals.filter(pl.col("period") == "FY")
+    before = goals.filter(pl.col("period") == "Q1-3").select("goal_key", previous=pl.col("light"))
+    changed = now.join(before, on="goal_key").filter(pl.col("light") != pl.col("previous"))
+    harm = {"green": 0, "none": 0, "yellow": 1, "red": 2}  # green or nothing measurable, then yellow, then red
+    worse = changed.filter(pl.col("light").replace_strict(harm) > pl.col("previous").replace_strict(harm)).join(
+        many.select("dept_id", dept_name="name"), on="dept_id"
+    )
+    assert changed.height > ui.TOP_N and worse.height >= ui.TOP_N
+    app = _app()
+    heads = listed_heads(app, ui.CHANGES_LIST)
+    # The top ui.TOP_N as a list, every one of them a change for the worse.
+    assert len(heads) == ui.TOP_N
+    assert set(heads) <= {f"{g['dept_name']} {g['seq']}. {g['title']}" for g in worse.iter_rows(named=True)}
+    assert t("showing_top", shown=ui.TOP_N, n=changed.height) in [c.value for c in app.caption]
+    app.toggle(key="changes_all").set_value(True).run()
+    # All of them in the grid, which sorts, searches and downloads.
+    assert not listed_heads(app, ui.CHANGES_LIST)
+    [grid] = [d.value for d in app.dataframe if t("col_previous_light") in d.value.columns]
+    assert grid.shape[0] == changed.height
+    # Worse, then neither (between 达到时序进度 and 无量化进度: the data have both ways), then better.
+    moved = changed.select(pl.col("light").replace_strict(harm) - pl.col("previous").replace_strict(harm)).to_series()
+    words = grid[t("changes")].tolist()
+    expected = [t("change_worse")] * (moved > 0).sum() + [t("change_neither")] * (moved == 0).sum()
+    assert (moved == 0).sum() > 0 and words == expected + [t("change_better")] * (moved < 0).sum()
