@@ -188,6 +188,9 @@ def _status_mix_layout(frame: pl.DataFrame, lang: str) -> Layout:
     data = data.with_columns(dept_label=each(data.get_column("dept"), lambda d: "\n".join(wrap_label(d))))
     order = data.sort("dept_order").get_column("dept_label").unique(maintain_order=True).to_list()
     lines = max((label.count("\n") + 1 for label in order), default=1)
+    # Only what the chart reads is sent (a test keeps it so): the frame's other columns were
+    # a third of the overview's bytes at a province's scale.
+    data = data.select("dept_id", "dept", "dept_label", "status_text", "status_order", "goals", "met_share")
     return Layout({ROWS: _values(data)}, order, _height(len(order), lines), svg=len(order) <= SVG_MAX_ROWS)
 
 
@@ -252,6 +255,10 @@ def _bullet_chart_layout(frame: pl.DataFrame, lang: str) -> Layout:
     keys = data.get_column("key").to_list()
     top = float(data.get_column("pct_of_target").max() or 100.0)
     lines = max((len(row_lines) for row_lines in label_lines), default=1)
+    data = data.select(
+        "key", "dept_id", "dept", "name", "value_text", "target_text", "quote",
+        "pct_of_target", "pct_text", "reached", "zero", "band",
+    )  # fmt: skip
     return Layout(
         {ROWS: _values(data)},
         keys,
@@ -316,6 +323,10 @@ def _progress_chart_layout(frame: pl.DataFrame, period: str, progress: float, la
     keys = data.get_column("key").to_list()
     top = float(data.get_column("share").max() or 100.0)
     most_lines = max((len(lines) for lines in label_lines), default=1)
+    data = data.select(
+        "key", "dept_id", "dept", "goal_title", "name", "value_text", "target_text", "quote",
+        "share", "zero", "light", "light_text",
+    )  # fmt: skip
     marker = pl.DataFrame({"progress": [float(progress)], "marker": [t("progress_marker", lang)]})
     # SVG: the marker is a real element (screen readers, and the browser tests, find it).
     return Layout(

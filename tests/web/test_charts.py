@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import polars as pl
 import pytest
@@ -74,11 +75,6 @@ def test_status_mix_in_english(year: int) -> None:
     assert any("\n" in label for label in spec["encoding"]["y"]["sort"])
 
 
-def _bullet_figures(spec: dict) -> list[str]:
-    data = spec["datasets"][spec["data"]["name"]] if "data" in spec else next(iter(spec["datasets"].values()))
-    return [row["figures"] for row in data]
-
-
 def test_bullet_chart_prints_source_figures_on_a_percent_scale(year: int) -> None:
     frame, _ = queries.target_gaps(Filters(year))
     spec = _spec(charts.bullet_chart(frame, "zh"))
@@ -89,17 +85,17 @@ def test_bullet_chart_prints_source_figures_on_a_percent_scale(year: int) -> Non
     assert ref_data == [{"target": 100.0}]
     text = [layer for layer in layers if layer["mark"]["type"] == "text"][0]
     assert text["encoding"]["text"]["field"] == "pct_text"
-    # The source's figures are the last lines of each row's label, where the plot cannot clip them.
-    for key, figures in zip(layers[0]["encoding"]["y"]["sort"], _bullet_figures(spec), strict=True):
-        assert "".join(key.split("\n")[1:]).replace(" ", "").endswith(figures.replace(" ", ""))
     data = pl.DataFrame(
         spec["datasets"][spec["data"]["name"]] if "data" in spec else next(iter(spec["datasets"].values()))
     )
+    assert data.get_column("key").to_list() == layers[0]["encoding"]["y"]["sort"]
+    # The source's figures are the last lines of each row's label, where the plot cannot clip them.
     for row in data.iter_rows(named=True):
+        label = "".join(row["key"].split("\n")[1:]).replace(" ", "")
         if row["target_text"] is not None:
-            assert row["figures"] == f"{row['value_text']} / {row['target_text']}"
+            assert label.endswith(f"{row['value_text']}/{row['target_text']}".replace(" ", ""))
         else:  # only a stated completion rate: printed, not turned into a made-up target
-            assert row["figures"].startswith(row["value_text"]) and "完成率" in row["figures"]
+            assert re.search(re.escape(row["value_text"].replace(" ", "")) + r"，完成率[\d.]+%$", label)
     # In the query's order: furthest below target first.
     assert data.get_column("pct_of_target").to_list() == sorted(data.get_column("pct_of_target"))
     assert _colors(spec) <= SAFE
@@ -147,6 +143,41 @@ def test_spec_is_the_validated_spec_for_every_builder(year: int) -> None:
         again = charts.spec(name, other, *args)
         assert again == charts.BUILDERS[name](other, *args).to_dict(validate=True)
         assert again != fast
+
+
+def _fields_read(spec: dict) -> set[str]:
+    """Every data field the chart's encodings and selections name."""
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "field" and isinstance(value, str):
+                    found.add(value)
+                elif key == "fields" and isinstance(value, list):
+                    found.update(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return found
+
+
+def test_a_chart_is_sent_only_the_fields_it_reads(year: int) -> None:
+    """The rows of a chart's data carry what its encodings, tooltips and click read, nothing
+    more (the bytes of every overview at a province's scale) and nothing less."""
+    f = Filters(year)
+    for spec in (
+        charts.spec("status_mix", queries.status_worst_first(f)[0], "zh"),
+        charts.spec("bullet_chart", queries.target_gaps(f)[0], "zh"),
+        charts.spec("progress_chart", queries.progress_figures(f)[0], "FY", 100.0, "zh"),
+    ):
+        # Fields made in the browser (a calculate transform) would be read without being sent.
+        assert "transform" not in json.dumps({k: v for k, v in spec.items() if k != "datasets"})
+        sent = {field for rows in spec["datasets"].values() for row in rows for field in row}
+        assert sent == _fields_read(spec), spec.get("mark") or [layer["mark"] for layer in spec["layer"]]
 
 
 def test_a_template_holds_none_of_its_frames_values(year: int) -> None:
