@@ -128,7 +128,8 @@ def _bound_codes():
     st.html(f"<style>.st-key-{URL_STATE_CONTAINER} {{display: none;}}</style>")
     hidden = st.sidebar.container(key=URL_STATE_CONTAINER)
     with hidden:
-        st.radio(LANG, LANGS, key=LANG, bind="query-params", label_visibility="collapsed")
+        # A select box like the others here, not a radio: one kind of widget less for the browser to load.
+        st.selectbox(LANG, LANGS, key=LANG, bind="query-params", label_visibility="collapsed")
         st.multiselect(DEPT, _known_dept_ids(), key=DEPT, bind="query-params")
         st.multiselect(THEME, themes.get_column("theme_id").to_list(), key=THEME, bind="query-params")
         st.multiselect(STATUS, list(STATUSES), key=STATUS, bind="query-params")
