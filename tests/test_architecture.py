@@ -4,6 +4,8 @@ imports the web app or Streamlit, and only the web app imports Streamlit."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,3 +56,18 @@ def test_a_pipeline_module_importing_streamlit_is_caught(tmp_path: Path) -> None
         "kpi/contract/schema.py:1 imports kpi.web.i18n.t",
         "kpi/pipeline/leaky.py:2 imports streamlit",
     ]
+
+
+def test_a_viewers_page_does_not_load_the_import_pipeline_or_excel() -> None:
+    """Every server start and first page pays for what the shell and the pages import: the import
+    pipeline (openpyxl) is the 数据管理 page's, an Excel writer a download's, loaded when used."""
+    probe = (
+        "import sys\n"
+        "import kpi.web.shell, kpi.web.components, kpi.web.brief, kpi.web.exports, kpi.web.wall\n"
+        "print(' '.join(sorted(m for m in ('openpyxl', 'xlsxwriter', 'fastexcel', 'kpi.pipeline.ingest') "
+        "if m in sys.modules)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True, timeout=120
+    ).stdout.split()
+    assert loaded == []

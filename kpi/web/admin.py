@@ -18,11 +18,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpi.contract import health
-from kpi.pipeline import ingest
 from kpi.web.auth import LoginThrottle, PasswordGate
+
+if TYPE_CHECKING:  # the shell imports this module on every start; the import pipeline is the admin page's
+    from kpi.pipeline import ingest
 
 PASSWORD_ENV = "KPI_ADMIN_PASSWORD"
 SECRET_KEY = "admin_password"

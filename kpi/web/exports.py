@@ -8,7 +8,6 @@ import io
 import re
 
 import polars as pl
-import xlsxwriter
 
 from kpi.web import i18n, queries
 from kpi.web.queries import Filters
@@ -176,6 +175,9 @@ def indicators_csv(f: Filters) -> bytes:
 
 def workbook(f: Filters) -> bytes:
     """One .xlsx: a 说明 sheet, a sheet of goals and a sheet of figures."""
+    # Imported here: every page imports this module (the briefing's file name), few ask for a workbook.
+    import xlsxwriter
+
     goals, indicators = _export_frames(f)
     buffer = io.BytesIO()
     # Cells hold text exactly as written: no "=…" turned into a formula, no address into a link.
