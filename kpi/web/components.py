@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 import polars as pl
 import streamlit as st
@@ -279,9 +280,17 @@ def rank_move_text(move: dict, previous: str, lang: str) -> str:
     )
 
 
-def card_queries(goals: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, dict[tuple[int, str], tuple]]:
+class RankMoves(NamedTuple):
+    """The goals of one (year, period) of a page: the previous period of their year (None for
+    the year's first) and their ranked figures' movements since it (queries.rank_moves)."""
+
+    previous: str | None
+    moves: pl.DataFrame | None
+
+
+def card_queries(goals: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, dict[tuple[int, str], RankMoves]]:
     """What the cards of a page of goals read: their figures, their series across the periods
-    of their year, and per (year, period) the previous period and the rank movements since it."""
+    of their year, and per (year, period) the rank movements since the previous period."""
     indicators = queries.indicators_of_goals(
         tuple(goals.get_column("goal_id").to_list()), tuple(goals.get_column("year").unique().to_list())
     )
@@ -289,11 +298,11 @@ def card_queries(goals: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, dict[
         return indicators, pl.DataFrame(), {}
     history = queries.goal_history(tuple(goals.get_column("goal_key").to_list()), tuple(goals.get_column("year")))
     # One query for the rank movements of the page's goals per (year, period) they belong to.
-    moves: dict[tuple[int, str], tuple] = {}
+    moves: dict[tuple[int, str], RankMoves] = {}
     for (year, period), group in goals.group_by("year", "period", maintain_order=True):
         previous = queries.previous_period(year, period)
         found = queries.rank_moves(tuple(group.get_column("goal_id").to_list()), year, previous) if previous else None
-        moves[(year, period)] = (previous, found)
+        moves[(year, period)] = RankMoves(previous, found)
     return indicators, history, moves
 
 
@@ -310,20 +319,20 @@ def prefetch_goal_page(fetch: GoalFetch, key: str, page_size: int = GOALS_PER_PA
 
 
 def goal_histories(
-    goals: pl.DataFrame, history: pl.DataFrame, moves: dict[tuple[int, str], tuple], lang: str
+    goals: pl.DataFrame, history: pl.DataFrame, moves: dict[tuple[int, str], RankMoves], lang: str
 ) -> dict[str, str]:
     """goal_id → its history line (escaped HTML) for goals reported in more than one period,
     with the movement of its ranked figures since the previous period (``card_queries``)."""
     if "goal_key" not in goals.columns or goals.height == 0:
         return {}
     moves_of: dict[str, list[dict]] = {}
-    for found in (found for _, found in moves.values() if found is not None):
+    for found in (group.moves for group in moves.values() if group.moves is not None):
         for move in found.to_dicts():
             moves_of.setdefault(move["goal_id"], []).append(move)
     out: dict[str, str] = {}
     for goal in goals.iter_rows(named=True):
         rows = history.filter(pl.col("goal_key") == goal["goal_key"]).to_dicts()
-        previous = moves.get((goal["year"], goal["period"]), (None, None))[0]
+        previous = moves.get((goal["year"], goal["period"]), RankMoves(None, None)).previous
         texts = [rank_move_text(m, previous, lang) for m in moves_of.get(goal["goal_id"], [])]
         if len(rows) > 1 or texts:
             out[goal["goal_id"]] = markup.history_html(rows, texts, lang)
