@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 import polars as pl
 import pytest
@@ -21,22 +22,28 @@ def _layers(spec: dict) -> list[dict]:
     return spec.get("layer", [spec])
 
 
-def _colors(spec: dict) -> set[str]:
-    found = set()
+def _entries(spec: dict) -> Iterator[tuple[str, object]]:
+    """Every (key, value) of every mapping in the spec, its data left out."""
 
-    def walk(node: object) -> None:
+    def walk(node: object) -> Iterator[tuple[str, object]]:
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in ("range", "color") and isinstance(value, (list, str)):
-                    for colour in value if isinstance(value, list) else [value]:
-                        if isinstance(colour, str) and colour.startswith("#"):
-                            found.add(colour.upper())
-                walk(value)
+                yield key, value
+                yield from walk(value)
         elif isinstance(node, list):
             for item in node:
-                walk(item)
+                yield from walk(item)
 
-    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return walk({k: v for k, v in spec.items() if k != "datasets"})
+
+
+def _colors(spec: dict) -> set[str]:
+    found = set()
+    for key, value in _entries(spec):
+        if key in ("range", "color") and isinstance(value, (list, str)):
+            for colour in value if isinstance(value, list) else [value]:
+                if isinstance(colour, str) and colour.startswith("#"):
+                    found.add(colour.upper())
     return found
 
 
@@ -148,20 +155,11 @@ def test_spec_is_the_validated_spec_for_every_builder(year: int) -> None:
 def _fields_read(spec: dict) -> set[str]:
     """Every data field the chart's encodings and selections name."""
     found: set[str] = set()
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "field" and isinstance(value, str):
-                    found.add(value)
-                elif key == "fields" and isinstance(value, list):
-                    found.update(value)
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in spec.items() if k != "datasets"})
+    for key, value in _entries(spec):
+        if key == "field" and isinstance(value, str):
+            found.add(value)
+        elif key == "fields" and isinstance(value, list):
+            found.update(value)
     return found
 
 
