@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -238,7 +239,7 @@ def client():
 _REASONS = (
     (("NoSuchBucket", "bucket does not exist", "BUCKET_NOT_FOUND"), "存储桶不存在"),
     (
-        ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ACCESS_DENIED", "403"),
+        ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ACCESS_DENIED", "(403)", "403 Forbidden"),
         "拒绝访问（请检查凭证和权限）",
     ),
     (
@@ -256,8 +257,13 @@ _REASONS = (
 )
 
 
+# An address in an error's text (the endpoint, the object's URL): left out before the words are
+# matched, so that a port such as :40312 or a prefix never reads as a status or a reason.
+_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"']*")
+
+
 def reason(error: BaseException) -> str:
-    text = f"{type(error).__name__} {error}"
+    text = _ADDRESS.sub("", f"{type(error).__name__} {error}")
     for needles, words in _REASONS:
         if any(needle in text for needle in needles):
             return words

@@ -284,3 +284,24 @@ def test_bucket_addresses_name_their_keys():
     assert str(where / "versions" / "20260101T000000") == "s3://kpi-data/cities/huzhou/versions/20260101T000000"
     assert storage.location(str(where)) == where
     assert storage.location("s3://kpi-data") == bucket.BucketPath("kpi-data", "")
+
+
+def test_the_reason_is_read_from_the_error_not_from_the_address_in_it():
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    # A port with 403 in it is not a refusal (the tests take a random free port: one with 403 made
+    # the unreachable-bucket tests fail).
+    assert bucket.reason(EndpointConnectionError(endpoint_url="http://127.0.0.1:40312/kpi-data/x")) == (
+        "无法连接（请检查地址和网络）"
+    )
+    assert bucket.reason(EndpointConnectionError(endpoint_url="https://s3.example.com/AccessDenied-403/x")) == (
+        "无法连接（请检查地址和网络）"
+    )
+    denied = ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
+    assert bucket.reason(denied) == "拒绝访问（请检查凭证和权限）"
+    missing = ClientError({"Error": {"Code": "NoSuchBucket", "Message": "The bucket does not exist"}}, "GetObject")
+    assert bucket.reason(missing) == "存储桶不存在"
+    assert (
+        bucket.reason(OSError("AWS Error ACCESS_DENIED during HeadObject operation")) == "拒绝访问（请检查凭证和权限）"
+    )
+    assert bucket.reason(ValueError("something else")) == "请求失败（ValueError）"
