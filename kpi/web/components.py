@@ -468,32 +468,6 @@ def paged_goals(
     return show_goal_page(fetch_goal_page(fetch, key, page_size), key, lang, page_size, with_department, prefix)
 
 
-CHANGES_LIST = "kpi-changes"
-
-
-def change_word(change: int, lang: str) -> str:
-    """变差 / 好转 / neither (between green and nothing measurable), from queries.light_changes."""
-    return t("change_worse" if change > 0 else "change_better" if change < 0 else "change_neither", lang)
-
-
-def change_items(frame: pl.DataFrame, previous: str, period: str, lang: str) -> list[tuple[str, str, str]]:
-    """Each changed light as (department and goal, "previous light → light (worse / better)",
-    the reason of its light now), for markup.lines_html."""
-    items = []
-    for row in frame.iter_rows(named=True):
-        head = f"{i18n.department_name(row['dept_name'], lang)} {row['seq']}. {row['title']}"
-        word = change_word(row["change"], lang)
-        tag = t(
-            "change_tag",
-            lang,
-            previous=i18n.light_label(row["previous_light"], previous, lang),
-            now=i18n.light_label(row["light"], period, lang),
-            word=word,
-        )
-        items.append((head, tag, f"{t('light_reason', lang)}：{row['light_reason'] or ''}"))
-    return items
-
-
 def light_changes(f: Filters, lang: str) -> None:
     """较上期变化: goals whose light changed since the previous period of the year, worse first."""
     st.subheader(t("changes", lang))
@@ -509,7 +483,7 @@ def light_changes(f: Filters, lang: str) -> None:
     if frame.height <= TOP_N:
         # A list, not a grid: it reads on a phone, and the grid's code and canvas cost the
         # browser ≈ 70 ms on every overview of a running year. All of them (on request) go in the grid.
-        st.html(markup.lines_html(change_items(frame, previous, f.period, lang), CHANGES_LIST))
+        st.html(markup.changes_html(frame.to_dicts(), previous, f.period, lang))
         return
     table = frame.select(
         department_names(frame.get_column("dept_name"), lang).alias(t("col_department", lang)),
@@ -521,7 +495,7 @@ def light_changes(f: Filters, lang: str) -> None:
         charts.each(frame.get_column("light"), lambda x: i18n.light_label(x, f.period, lang)).alias(
             t("col_light", lang)
         ),
-        charts.each(frame.get_column("change"), lambda c: change_word(c, lang)).alias(t("changes", lang)),
+        charts.each(frame.get_column("change"), lambda c: markup.change_word(c, lang)).alias(t("changes", lang)),
         pl.col("light_reason").alias(t("light_reason", lang)),
     )
     st.dataframe(

@@ -326,6 +326,39 @@ def copy_link_html(url: str, lang: str) -> str:
     )
 
 
+CHANGES_LIST = "kpi-changes"
+
+
+def change_word(change: int, lang: str) -> str:
+    """变差 / 好转 / neither (between green and nothing measurable), from queries.light_changes."""
+    return t("change_worse" if change > 0 else "change_better" if change < 0 else "change_neither", lang)
+
+
+def changes_html(rows: list[dict], previous: str, period: str, lang: str) -> str:
+    """较上期变化 as a list that reads on any width: per goal its department and title, its light
+    before and now (shape, colour and words, as on the cards) with the change in words, and the
+    reason of its light now. ``rows`` from queries.light_changes."""
+    items = []
+    for row in rows:
+        head = f"{i18n.department_name(row['dept_name'], lang)} {row['seq']}. {row['title']}"
+        lights = t(
+            "change_tag",
+            lang,
+            previous=light_badge_html(row["previous_light"], previous, lang),
+            now=light_badge_html(row["light"], period, lang),
+            word=html.escape(change_word(row["change"], lang)),
+        )
+        reason = f"{t('light_reason', lang)}：{row['light_reason'] or ''}"
+        items.append(
+            f'<li class="{CHANGES_LIST}-item" style="margin:0 0 0.6rem 0;overflow-wrap:anywhere">'
+            f"<strong>{html.escape(head)}</strong><br>{lights}<br>"
+            f'<span style="font-size:0.85rem;color:#5A6470">{html.escape(reason)}</span></li>'
+        )
+    return (
+        f'<ul class="{CHANGES_LIST}" style="margin:0 0 0.5rem 1.1rem;padding:0;font-size:0.92rem">{"".join(items)}</ul>'
+    )
+
+
 def lines_html(items: list[tuple[str, str, str]], key: str) -> str:
     """A list that reads on any width: per item a bold head, an optional tag and a sentence,
     all escaped and wrapped (a table of eight columns does not fit a phone)."""

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from kpi.contract.storage import table_path
 from kpi.pipeline import synth
 from kpi.web import components as ui
-from kpi.web import filters, queries
+from kpi.web import filters, markup, queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
 from tests.support.apptest import card_titles, listed_heads, metric_values
@@ -279,14 +279,14 @@ def test_the_overview_lists_the_lights_changed_worst_first_and_all_of_them_on_re
     )
     assert changed.height > ui.TOP_N and worse.height >= ui.TOP_N
     app = _app()
-    heads = listed_heads(app, ui.CHANGES_LIST)
+    heads = listed_heads(app, markup.CHANGES_LIST)
     # The top ui.TOP_N as a list, every one of them a change for the worse.
     assert len(heads) == ui.TOP_N
     assert set(heads) <= {f"{g['dept_name']} {g['seq']}. {g['title']}" for g in worse.iter_rows(named=True)}
     assert t("showing_top", shown=ui.TOP_N, n=changed.height) in [c.value for c in app.caption]
     app.toggle(key="changes_all").set_value(True).run()
     # All of them in the grid, which sorts, searches and downloads.
-    assert not listed_heads(app, ui.CHANGES_LIST)
+    assert not listed_heads(app, markup.CHANGES_LIST)
     [grid] = [d.value for d in app.dataframe if t("col_previous_light") in d.value.columns]
     assert grid.shape[0] == changed.height
     # Worse, then neither (between 达到时序进度 and 无量化进度: the data have both ways), then better.

@@ -6,6 +6,7 @@ the changes since the previous period, the progress view and the goal cards' his
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,8 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from kpi.contract.storage import read_dataset, write_dataset
 from kpi.pipeline import synth
-from kpi.web import components as ui
-from kpi.web import filters, i18n, queries
+from kpi.web import filters, i18n, markup, queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
 from tests.support.apptest import APP, ROOT, card_text, expected_light_tiles, light_tile_values, listed_heads
@@ -132,9 +132,13 @@ def test_changes_since_the_previous_period_worse_first(data):
     app = app_at({"year": "2023", "period": "H1"})
     # Three changes: a list (the grid is for 显示全部 of more than ui.TOP_N), worse first, each
     # with its lights before and now in words and the reason of its light now.
-    heads = listed_heads(app, ui.CHANGES_LIST)
+    heads = listed_heads(app, markup.CHANGES_LIST)
     assert len(heads) == 3 and heads[0].endswith("兑现惠农资金20亿元")
-    [listed] = [html.unescape(b.value) for b in app.get("html") if f'class="{ui.CHANGES_LIST}"' in b.value]
+    [listed] = [
+        html.unescape(re.sub(r"<[^>]+>", "", b.value))
+        for b in app.get("html")
+        if f'class="{markup.CHANGES_LIST}"' in b.value
+    ]
     assert "● 达到时序进度 → ▲ 滞后于时序进度（变差）" in listed
     assert "▲ 滞后于时序进度 → ● 达到时序进度（好转）" in listed
     assert "兑现惠农资金7亿元，为全年目标20亿元的35%，时序进度50%" in listed
