@@ -100,6 +100,9 @@ _UNIT_WORD_RE = re.compile(
     r"条例|条件|所有|人均|人民|人员|人才|支持|支出|部门|队伍|片区|块状|元素|周边|周年|年度|年级|年均"
 )
 _CN_BAD_PREV = set("第前唯统同每逐之初首周万")
+# A body that issues policies: "<issuer><Chinese numeral><classifier><noun>" (中央八项规定, 省委十项
+# 重大工程, 国务院十条措施) names a policy; a count of results follows a verb (市政府新建三个…).
+_ISSUER_RE = re.compile(r"(?:党中央|中央|国务院|国家|省委|省政府|市委|市政府|县委|县政府|区委|区政府)$")
 _UNITLESS_OK_RE = re.compile(r"(?:至|为|达到|达|是|：|得分|评分)$")  # not "数字化改革2.0"
 
 _SCOPE_RE = (
@@ -460,6 +463,13 @@ def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Quantity]:
             and (not pre.strip("、 ") or _PROGRAMME_VERB_RE.search(pre))
         ):
             continue  # 落实两张清单 / 三项制度改革: a number inside the name of a programme
+        if (
+            is_cn
+            and unit
+            and re.match(r"[\u4e00-\u9fff]", text[match.end() : match.end() + 1])
+            and _ISSUER_RE.search(pre)
+        ):
+            continue  # 中央八项规定 / 省委十项重大工程: a number inside a policy named after its issuer
         if is_cn and unit and pre.count("、") >= 1 and pre.count("、") + 1 == value:
             continue  # 劳动、人事、分配三项制度: counts the items just listed, not a result
         if (

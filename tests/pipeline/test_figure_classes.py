@@ -47,6 +47,25 @@ def test_numbers_inside_programme_names_are_not_figures(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    both_widths(
+        "深入贯彻中央八项规定精神，召开专题会议3次。",
+        "持续落实党中央八项规定及其实施细则精神，召开专题会议3次。",
+        "全力推进省委十项重大工程，召开专题会议3次。",
+        "对照市委五大行动部署，召开专题会议3次。",
+        "贯彻国务院十条措施，召开专题会议3次。",
+    ),
+)
+def test_numbers_inside_a_policy_named_after_its_issuer_are_not_figures(text: str) -> None:
+    # 中央八项规定 is a name: a count of "eight" here would be read as done, and light a goal.
+    assert values(text) == ["3次"]
+
+
+def test_a_count_after_the_issuer_and_a_verb_is_still_a_figure() -> None:
+    assert values("市政府新建三个服务中心，召开专题会议3次。") == ["三个", "3次"]
+
+
+@pytest.mark.parametrize(
     ("text", "kept"),
     [
         ("全市50亿元以上项目12个，完成投资88亿元。", ["12个", "88亿元"]),
