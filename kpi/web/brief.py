@@ -189,7 +189,7 @@ def briefing_data(f: Filters, lang: str, link: str) -> tuple[dict, str]:
             "light": i18n.light_label(row["light"], f.period, lang),
             "color": i18n.LIGHT_COLORS[row["light"]],
             "goal": f"{i18n.department_name(row['dept_name'], lang)} {row['seq']}. {row['title']}",
-            "reason": f"{t('light_reason', lang)}：{row['light_reason'] or ''}",
+            "reason": t("labelled", lang, label=t("light_reason", lang), text=row["light_reason"] or ""),
         }
         for row in attention.to_dicts()
     ]

@@ -173,6 +173,8 @@ TEXT: dict[str, dict[str, str]] = {
         "Several measures: the worst wins; nothing measurable is {none} (at full year, a goal reported done is {fy_green_label}).",
     },
     "light_reason": {"zh": "进度依据", "en": "Why this light"},
+    # A label and its text: the colon of the language (the text itself may be the source's Chinese).
+    "labelled": {"zh": "{label}：{text}", "en": "{label}: {text}"},
     "light_tiles_caption": {
         "zh": "按{period}时序进度（{progress}）判断的各色目标条数；趋势线为截至本期最近{n}个期间（跨年度）的变化。",
         "en": "Goals per light against the time elapsed in {period} ({progress}); the sparklines run over the last {n} periods up to this one, across years.",

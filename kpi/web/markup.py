@@ -145,7 +145,7 @@ def goal_card_html(
     badges.append(_badge(i18n.status_label(status, lang), i18n.STATUS_BADGE_COLORS[status]))
     badges.append(_badge(i18n.department_name(goal["dept_name"], lang), "gray"))
     badges += [_badge(theme_names.get(theme_id, theme_id), "gray") for theme_id in goal["themes"] or []]
-    reason = f"{t('status_reason', lang)}：{goal['status_reason'] or ''}"
+    reason = t("labelled", lang, label=t("status_reason", lang), text=goal["status_reason"] or "")
     number = f"{goal['seq']}."
     if with_department:
         number = f"{html.escape(i18n.department_name(goal['dept_name'], lang))} {number}"
@@ -154,7 +154,7 @@ def goal_card_html(
     if goal.get("light_reason"):
         light_reason = (
             '<p class="kpi-light-reason" style="margin:6px 0 0 0;font-size:0.85rem;color:#5A6470">'
-            f"{html.escape(t('light_reason', lang))}：{html.escape(goal['light_reason'])}</p>"
+            f"{html.escape(t('labelled', lang, label=t('light_reason', lang), text=goal['light_reason']))}</p>"
         )
     return (
         highlight_terms(
@@ -348,7 +348,7 @@ def changes_html(rows: list[dict], previous: str, period: str, lang: str) -> str
             now=light_badge_html(row["light"], period, lang),
             word=html.escape(change_word(row["change"], lang)),
         )
-        reason = f"{t('light_reason', lang)}：{row['light_reason'] or ''}"
+        reason = t("labelled", lang, label=t("light_reason", lang), text=row["light_reason"] or "")
         items.append(
             f'<li class="{CHANGES_LIST}-item" style="margin:0 0 0.6rem 0;overflow-wrap:anywhere">'
             f"<strong>{html.escape(head)}</strong><br>{lights}<br>"

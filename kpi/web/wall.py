@@ -189,7 +189,7 @@ def _goal_reasons(goals: pl.DataFrame, lang: str) -> str:
         reason = goal["light_reason"] or goal["status_reason"] or ""
         items.append(
             f'<li class="kpi-wall-goal kpi-wall-goal-{_e(goal["light"])}">{_goal_head(goal, lang)}'
-            f'<p class="kpi-wall-reason">{_e(t("wall_reason", lang))}：{_e(_shorten(reason))}'
+            f'<p class="kpi-wall-reason">{_e(t("labelled", lang, label=t("wall_reason", lang), text=_shorten(reason)))}'
             f"　{_e(i18n.status_label(goal['status'], lang))}</p></li>"
         )
     return "".join(items)
