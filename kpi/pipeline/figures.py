@@ -460,16 +460,11 @@ def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Quantity]:
             is_cn
             and unit
             and re.match(r"[\u4e00-\u9fff]", text[match.end() : match.end() + 1])
-            and (not pre.strip("、 ") or _PROGRAMME_VERB_RE.search(pre))
+            and (not pre.strip("、 ") or _PROGRAMME_VERB_RE.search(pre) or _ISSUER_RE.search(pre))
         ):
-            continue  # 落实两张清单 / 三项制度改革: a number inside the name of a programme
-        if (
-            is_cn
-            and unit
-            and re.match(r"[\u4e00-\u9fff]", text[match.end() : match.end() + 1])
-            and _ISSUER_RE.search(pre)
-        ):
-            continue  # 中央八项规定 / 省委十项重大工程: a number inside a policy named after its issuer
+            # 落实两张清单 / 三项制度改革 / 中央八项规定: a number inside the name of a programme
+            # (after the verb that carries it out, or the body that issued it)
+            continue
         if is_cn and unit and pre.count("、") >= 1 and pre.count("、") + 1 == value:
             continue  # 劳动、人事、分配三项制度: counts the items just listed, not a result
         if (
