@@ -98,6 +98,18 @@ def phases(page: Page) -> dict[str, float]:
     return page.evaluate("window.__kpiPhases || {}")
 
 
+def fresh_loads(page: Page, url: str, repeats: int) -> tuple[list[float], list[dict[str, float]], int]:
+    """``repeats`` loads of ``url``, each a fresh session after ``leave``: their times (``load``),
+    their phases (``phases``) and the bytes the server sent in the last one."""
+    times, marks, sent = [], [], 0
+    for _ in range(repeats):
+        leave(page)
+        elapsed, sent = load(page, url)
+        times.append(elapsed)
+        marks.append(phases(page))
+    return times, marks, sent
+
+
 def leave(page: Page) -> None:
     """Close the session (a blank page drops the websocket) and let server and browser go idle,
     so that one load's teardown is not timed as part of the next."""
@@ -159,12 +171,7 @@ def measure_server(
 
                 result["ws_bytes"], result["phases"] = {}, {}
                 for path in url_paths:
-                    times, marks = [], []
-                    for _ in range(repeats):
-                        leave(page)
-                        elapsed, sent = load(page, address(server.url, path))
-                        times.append(elapsed)
-                        marks.append(phases(page))
+                    times, marks, sent = fresh_loads(page, address(server.url, path), repeats)
                     result["pages"][path] = times
                     result["phases"][path] = marks
                     result["ws_bytes"][path] = sent

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.browser import TIMEOUT_MS, launch, leave, load, new_context, settle
+from bench.browser import TIMEOUT_MS, fresh_loads, launch, new_context, settle
 from tests.support.server import Server
 
 APP = Path(__file__).resolve().parent / "element_app.py"
@@ -39,10 +39,7 @@ def settle_times(playwright, kind: str, count: int, repeats: int, log: Path) -> 
             server.wait_healthy()
             page.goto(server.url + "/", wait_until="commit", timeout=TIMEOUT_MS)
             settle(page)
-            times = []
-            for _ in range(repeats):
-                leave(page)
-                times.append(load(page, server.url + "/")[0])
+            times = fresh_loads(page, server.url + "/", repeats)[0]
             context.close()
     finally:
         browser.close()
