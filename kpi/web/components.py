@@ -24,6 +24,8 @@ TARGETS_TOP_N = 15
 # The overview is a summary: five goals needing attention a page (the 目标明细 page lists ten).
 # Each card costs the browser ≈ 20 ms; ten made the overview the slowest page to settle.
 ATTENTION_PER_PAGE = 5
+# The light legend's expander (its rules are drawn only once opened).
+LIGHT_LEGEND_KEY = "light_legend"
 
 
 def source_caption(f: Filters, lang: str) -> None:
@@ -355,12 +357,17 @@ def light_legend(f: Filters, lang: str) -> None:
     period = f.period
     items = [(i18n.LIGHT_COLORS[light], i18n.light_label(light, period, lang)) for light in LIGHTS]
     st.html(markup.legend_html(items))
+    # Lazy, as the charts' tables: the rules are drawn once the reader opens them (their long
+    # Markdown in a closed expander cost the browser as much as a chart on every page with lights).
+    rules = st.expander(t("light_legend_title", lang), icon=":material/help:", key=LIGHT_LEGEND_KEY, on_change="rerun")
+    if not rules.open:
+        return
     th = light_thresholds(f)
 
     def word(light: str, at: str = period) -> str:
         return f"{i18n.LIGHT_ICONS[light]}{i18n.light_word(light, at, lang)}"
 
-    with st.expander(t("light_legend_title", lang), icon=":material/help:"):
+    with rules:
         if th is None:
             st.markdown(t("light_thresholds_unknown", lang))
             return

@@ -66,6 +66,12 @@ def test_lights_are_visible_as_text_and_the_period_is_chosen_in_the_sidebar(open
     assert "时序进度 50%" in page.locator("[data-testid=stCaptionContainer]").first.inner_text()
     shown = light_tiles(page)
     assert set(shown) == {i18n.light_label(x, "H1") for x in ("red", "yellow", "green", "none")}
+    # The legend's rules are drawn once opened, with the thresholds of the data (10 points for amounts).
+    legend = page.locator("[data-testid=stExpander]").filter(has_text=t("light_legend_title"))
+    assert "个百分点" not in legend.inner_text()
+    legend.locator("summary").click()
+    wait_idle(page)
+    assert "低于时序进度不超过 10 个百分点" in legend.inner_text()
     screenshot(page, "periods-overview-h1")
 
 

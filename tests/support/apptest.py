@@ -21,7 +21,8 @@ APP = ROOT / "app.py"
 
 def open_lazy_expanders(app: AppTest) -> int:
     """Open every expander that draws its content only when opened (the charts' 查看数据 and
-    the goal cards' figures), as a reader clicking each does; return how many were opened."""
+    the goal cards' figures, the lights' rules), as a reader clicking each does; return how many
+    were opened."""
     keys = [expander.key for expander in app.expander if expander.key]
     for key in keys:
         app.session_state[key] = True

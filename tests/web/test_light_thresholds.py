@@ -18,7 +18,7 @@ from kpi.pipeline.build import RAW_FILE, build_dataset
 from kpi.pipeline.curation import load_curation
 from kpi.web import queries
 from kpi.web.i18n import t
-from tests.support.apptest import APP, ROOT
+from tests.support.apptest import APP, ROOT, open_lazy_expanders
 
 BUNDLED = read_light_thresholds(ROOT / "data" / "curation" / "light_thresholds.csv")
 # Numbers of the rules, none of them the bundled one.
@@ -53,7 +53,12 @@ def legend_text(params: dict[str, str] | None = None) -> str:
         app.query_params[key] = value
     app.run()
     assert not app.exception, app.exception
-    return " ".join(m.value for m in app.markdown)
+    closed = " ".join(m.value for m in app.markdown)
+    # The rules are drawn only once the reader opens the legend.
+    assert open_lazy_expanders(app) >= 1 and not app.exception, app.exception
+    opened = " ".join(m.value for m in app.markdown)
+    assert len(opened) > len(closed)
+    return opened
 
 
 def test_the_build_records_the_thresholds_it_decided_the_lights_with() -> None:

@@ -19,7 +19,15 @@ from kpi.pipeline import synth
 from kpi.web import filters, i18n, markup, queries
 from kpi.web.i18n import t
 from kpi.web.queries import Filters
-from tests.support.apptest import APP, ROOT, card_text, expected_light_tiles, light_tile_values, listed_heads
+from tests.support.apptest import (
+    APP,
+    ROOT,
+    card_text,
+    expected_light_tiles,
+    light_tile_values,
+    listed_heads,
+    open_lazy_expanders,
+)
 from tests.support.datasets import multi_period_data
 
 
@@ -108,6 +116,7 @@ def test_lights_are_shown_as_words_never_colour_alone(data):
     legend = " ".join(block.value for block in app.get("html"))
     for light in ("green", "yellow", "red", "none"):
         assert i18n.light_label(light, "H1") in legend
+    open_lazy_expanders(app)  # the legend's rules, as a reader opens them
     explained = " ".join(m.value for m in app.markdown)
     assert "10" in explained and "时序进度" in explained  # the thresholds from the CSV, stated
 
