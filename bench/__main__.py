@@ -33,7 +33,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from bench.browser import PHASES, cold_start, measure_server, summary
+from bench.browser import BUSY, PHASES, cold_start, measure_server, summary
 from bench.script_times import BARE_APP, ROOT
 from kpi.contract.schema import TABLES
 from kpi.contract.storage import table_path
@@ -181,8 +181,9 @@ def fmt(ms: float | None) -> str:
 
 def print_phases(browser: dict, url_paths: list[str]) -> None:
     """Median time of each phase of a load (bench.browser.PHASES), ms since navigation start."""
-    print("Where a load's time goes: median ms since navigation start at each phase (bench.browser.PHASES).")
-    header = f"{'server':<9}{'page':<13}" + "".join(f"{name:>12}" for name in PHASES)
+    print("Where a load's time goes: median ms since navigation start at each phase (bench.browser.PHASES);")
+    print(f"{BUSY}: ms the browser's main thread was busy during the load (less noisy than the times).")
+    header = f"{'server':<9}{'page':<13}" + "".join(f"{name:>12}" for name in (*PHASES, BUSY))
     print(header)
     print("-" * len(header))
     for key in ("bare", "bundled", "large"):
@@ -190,7 +191,7 @@ def print_phases(browser: dict, url_paths: list[str]) -> None:
             if key != "bare" and url not in url_paths:
                 continue
             cells = []
-            for name in PHASES:
+            for name in (*PHASES, BUSY):
                 reached = [m[name] for m in marks if name in m]
                 cells.append(fmt(statistics.median(reached)) if reached else "–")
             print(f"{key:<9}{url:<13}" + "".join(f"{cell:>12}" for cell in cells))

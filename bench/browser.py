@@ -42,6 +42,8 @@ new MutationObserver(() => {
   if (charts.every(chart => chart.querySelector('canvas, svg'))) mark('charts');
 }).observe(document, {subtree: true, childList: true, attributes: true});
 """
+# The renderer main thread's busy time during a load (``fresh_loads``), ms: printed beside the phases.
+BUSY = "busy"
 CHARTS_DRAWN_JS = """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
     .every(chart => chart.querySelector('canvas, svg'))"""
 
@@ -98,15 +100,32 @@ def phases(page: Page) -> dict[str, float]:
     return page.evaluate("window.__kpiPhases || {}")
 
 
+def main_thread_ms(cdp) -> float:
+    """Chromium's count of the time its renderer's main thread has spent on tasks, in ms."""
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    return next(m["value"] for m in metrics if m["name"] == "TaskDuration") * 1000
+
+
 def fresh_loads(page: Page, url: str, repeats: int) -> tuple[list[float], list[dict[str, float]], int]:
     """``repeats`` loads of ``url``, each a fresh session after ``leave``: their times (``load``),
-    their phases (``phases``) and the bytes the server sent in the last one."""
+    their phases (``phases``) plus the main thread's busy time (``BUSY``), and the bytes the
+    server sent in the last one.
+
+    The busy time is the browser's work for the load, whatever the wall clock did meanwhile:
+    on a shared machine it varies far less between runs than the settle time, so it is the
+    figure to compare two versions of a page by."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
     times, marks, sent = [], [], 0
     for _ in range(repeats):
         leave(page)
+        before = main_thread_ms(cdp)
         elapsed, sent = load(page, url)
+        after = main_thread_ms(cdp)
         times.append(elapsed)
-        marks.append(phases(page))
+        # A navigation to another site may start a new renderer, whose count starts at 0.
+        marks.append(phases(page) | {BUSY: after - before if after >= before else after})
+    cdp.detach()
     return times, marks, sent
 
 

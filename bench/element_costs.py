@@ -19,7 +19,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.browser import TIMEOUT_MS, fresh_loads, launch, new_context, settle
+from bench.browser import BUSY, TIMEOUT_MS, fresh_loads, launch, new_context, settle
 from tests.support.server import Server
 
 APP = Path(__file__).resolve().parent / "element_app.py"
@@ -29,7 +29,8 @@ KINDS = (
 )  # fmt: skip
 
 
-def settle_times(playwright, kind: str, count: int, repeats: int, log: Path) -> list[float]:
+def settle_times(playwright, kind: str, count: int, repeats: int, log: Path) -> tuple[list[float], list[float]]:
+    """Settle times and main-thread busy times (ms) of ``repeats`` fresh sessions."""
     browser = launch(playwright)
     env = {"KPI_BENCH_KIND": kind, "KPI_BENCH_COUNT": str(count)}
     try:
@@ -39,11 +40,11 @@ def settle_times(playwright, kind: str, count: int, repeats: int, log: Path) -> 
             server.wait_healthy()
             page.goto(server.url + "/", wait_until="commit", timeout=TIMEOUT_MS)
             settle(page)
-            times = fresh_loads(page, server.url + "/", repeats)[0]
+            times, marks, _ = fresh_loads(page, server.url + "/", repeats)
             context.close()
     finally:
         browser.close()
-    return times
+    return times, [m[BUSY] for m in marks]
 
 
 def main() -> None:
@@ -64,15 +65,20 @@ def main() -> None:
         wanted.append((kind, int(count) if count else args.count))
     log = Path(os.environ.get("TMPDIR", tempfile.gettempdir())) / "kpi-bench-elements.log"
     with sync_playwright() as playwright:
-        bare = settle_times(playwright, "", 0, args.repeats, log)
-        results = [(kind, count, settle_times(playwright, kind, count, args.repeats, log)) for kind, count in wanted]
-        bare += settle_times(playwright, "", 0, args.repeats, log)
-    floor = statistics.median(bare)
-    print(f"bare page: median {floor:,.0f} ms, fastest {min(bare):,.0f} ms ({len(bare)} sessions)")
-    print(f"{'kind':<16}{'count':>6}{'median':>9}{'fastest':>9}{'over bare':>11}")
-    for kind, count, times in results:
-        median = statistics.median(times)
-        print(f"{kind:<16}{count:>6}{median:>9,.0f}{min(times):>9,.0f}{median - floor:>+11,.0f}")
+        bare, bare_busy = settle_times(playwright, "", 0, args.repeats, log)
+        results = [(kind, count, *settle_times(playwright, kind, count, args.repeats, log)) for kind, count in wanted]
+        again, again_busy = settle_times(playwright, "", 0, args.repeats, log)
+    floor, busy_floor = statistics.median(bare + again), statistics.median(bare_busy + again_busy)
+    print(
+        f"bare page: median {floor:,.0f} ms, fastest {min(bare + again):,.0f} ms, main thread busy {busy_floor:,.0f} ms"
+    )
+    print(f"{'kind':<16}{'count':>6}{'median':>9}{'fastest':>9}{'over bare':>11}{'busy':>8}{'over bare':>11}")
+    for kind, count, times, busy in results:
+        median, busy_median = statistics.median(times), statistics.median(busy)
+        print(
+            f"{kind:<16}{count:>6}{median:>9,.0f}{min(times):>9,.0f}{median - floor:>+11,.0f}"
+            f"{busy_median:>8,.0f}{busy_median - busy_floor:>+11,.0f}"
+        )
 
 
 if __name__ == "__main__":
