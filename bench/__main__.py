@@ -183,7 +183,8 @@ def print_phases(browser: dict, url_paths: list[str]) -> None:
     """Median time of each phase of a load (bench.browser.PHASES), ms since navigation start."""
     print("Where a load's time goes: median ms since navigation start at each phase (bench.browser.PHASES);")
     print(f"{BUSY}: ms the browser's main thread was busy during the load (less noisy than the times).")
-    header = f"{'server':<9}{'page':<13}" + "".join(f"{name:>12}" for name in (*PHASES, BUSY))
+    columns = (*PHASES, BUSY)
+    header = f"{'server':<9}{'page':<13}" + "".join(f"{name:>12}" for name in columns)
     print(header)
     print("-" * len(header))
     for key in ("bare", "bundled", "large"):
@@ -191,7 +192,7 @@ def print_phases(browser: dict, url_paths: list[str]) -> None:
             if key != "bare" and url not in url_paths:
                 continue
             cells = []
-            for name in (*PHASES, BUSY):
+            for name in columns:
                 reached = [m[name] for m in marks if name in m]
                 cells.append(fmt(statistics.median(reached)) if reached else "–")
             print(f"{key:<9}{url:<13}" + "".join(f"{cell:>12}" for cell in cells))
