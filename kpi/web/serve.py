@@ -4,8 +4,9 @@ The same as ``streamlit run app.py``, except that Streamlit's legacy ``pages/``
 mode is switched off before the server starts (see ``kpi.web.legacy_pages``): the
 first visitor who opens a shared deep link would otherwise see a "Page not found"
 dialog over the right page. It also removes what a crashed import left in the data
-directory (``kpi.contract.storage.clean_up_at_start``), and turns Nagle's algorithm off on
-the server's connections (``send_without_delay``).
+directory (``kpi.contract.storage.clean_up_at_start``), turns Nagle's algorithm off on
+the server's connections (``send_without_delay``), and loads the data while Streamlit starts
+(``start_preload``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import logging
 import re
 import socket
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -81,6 +84,58 @@ def send_without_delay() -> bool:
     return True
 
 
+def start_preload() -> threading.Thread:
+    """Import the dashboard's modules and load the data in force (``queries.preload``) on a
+    thread of their own while Streamlit starts, and say on the console when they are in memory.
+    The first visitor then waits for the page's queries only. A failure is not fatal: the server
+    starts anyway, and the first page says what is wrong with the data."""
+
+    def preload() -> None:
+        started = time.perf_counter()
+        try:
+            from kpi.web import queries, shell  # noqa: F401 (shell: every module a page uses)
+
+            version = queries.preload()
+        except Exception as error:  # the first page run meets it again and shows it
+            _log.warning("preloading the data failed", exc_info=True)
+            print(
+                f"数据未能预先载入（{type(error).__name__}），打开页面时再试并说明原因。", file=sys.stderr, flush=True
+            )
+            return
+        if version is None:
+            print("数据未能预先载入，打开页面时再试并说明原因。", file=sys.stderr, flush=True)
+            return
+        elapsed = (time.perf_counter() - started) * 1000
+        print(f"数据已载入内存：{Path(version).name}（{elapsed:,.0f} 毫秒）", file=sys.stderr, flush=True)
+
+    thread = threading.Thread(target=preload, name="kpi-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def preload_once_listening() -> bool:
+    """Start ``start_preload`` as soon as the server listens, not before: earlier, its imports
+    would hold the interpreter while Streamlit starts, and the server would answer later.
+    Returns False (and logs) when this Streamlit has no such hook; the first page then loads
+    the data itself, as ``streamlit run app.py`` does."""
+    from streamlit.web import bootstrap
+
+    announce = getattr(bootstrap, "_on_server_start", None)
+    if announce is None:
+        _log.warning("Streamlit's _on_server_start not found: the data load on the first visit")
+        return False
+    if getattr(announce, "_kpi_preload", False):
+        return True
+
+    def announce_and_preload(server) -> None:
+        announce(server)
+        start_preload()
+
+    announce_and_preload._kpi_preload = True  # type: ignore[attr-defined]
+    bootstrap._on_server_start = announce_and_preload
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import click
     from streamlit.web import cli
@@ -97,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     leave_legacy_mode()
     send_without_delay()
     clean_up_at_start()  # staging directories and links a crashed import left
+    preload_once_listening()
     options = list(sys.argv[1:] if argv is None else argv)
     sys.argv = ["streamlit", "run", str(APP), *options]
     try:

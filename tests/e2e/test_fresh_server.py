@@ -7,7 +7,9 @@ server for each case so that the link really is the first request it serves.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -15,7 +17,7 @@ from playwright.sync_api import Browser, Page
 
 from kpi.web.i18n import t
 from tests.support.browser import wait_idle
-from tests.support.server import streamlit_server
+from tests.support.server import ROOT, Server, streamlit_server
 
 pytestmark = pytest.mark.e2e
 
@@ -69,3 +71,32 @@ def test_a_page_file_name_as_first_request_still_runs_inside_the_app(first_visit
     page = first_visit("/rankings_page")
     assert page.locator("[data-testid=stException]").count() == 0
     assert page.locator("[data-testid=stSidebar]").get_by_text(t("clear_filters")).count() == 1
+
+
+def log_line(server: Server, start: str, timeout_s: float = 60) -> str:
+    """The first line of the server's console output that starts with ``start``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for line in server.log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith(start):
+                return line
+        time.sleep(0.05)
+    raise AssertionError(f"no line starting {start!r} in {server.log_path}")
+
+
+def test_the_server_loads_the_data_before_anyone_visits(tmp_path: Path) -> None:
+    with Server(data_dir=ROOT / "data", log=tmp_path / "server.log") as server:
+        server.wait_healthy()
+        line = log_line(server, "数据已载入内存：")
+    # The version in force, by name, and how long it took.
+    assert (ROOT / "data" / "current").resolve().name in line
+    assert line.endswith("毫秒）")
+
+
+def test_a_server_without_data_starts_and_says_so(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with Server(data_dir=empty, log=tmp_path / "server.log") as server:
+        server.wait_healthy()
+        assert "打开页面时再试并说明原因" in log_line(server, "数据未能预先载入")
+        assert server.process.poll() is None
