@@ -316,6 +316,21 @@ def test_list_markers_are_not_part_of_names_nor_numbers(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "name"),
+    both_widths_of_cases(
+        ("今年以来共签约亿元以上项目38个。", "签约亿元以上项目"),
+        ("年初以来累计新增市场主体1.2万户。", "新增市场主体"),
+        ("开年以来，完成技改投资56亿元。", "完成技改投资"),
+        ("本年度以来完成造林1.5万亩。", "完成造林"),
+    ),
+)
+def test_since_when_is_not_part_of_the_name(text: str, name: str) -> None:
+    """今年以来 / 年初以来 / 开年以来 say since when, like 截至9月底: not what was counted."""
+    (found,) = figures(text)
+    assert found.name == name
+
+
+@pytest.mark.parametrize(
     ("text", "title", "name"),
     [
         ("9.7 | 853.2亿元 | 完成 | 2", "地区生产总值 | 8%左右", "地区生产总值"),
