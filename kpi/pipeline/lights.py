@@ -98,8 +98,19 @@ def _share_light(share: float, progress: float, is_full_year: bool, thresholds: 
 _COMMON_CHARS = set("增长速同比完成实现年全的率目标累计值总额数量亿万元个家")
 
 
+def _telling(text: str) -> set[str]:
+    """The characters of a name that tell what it counts: letters only, none of the common
+    words. Not digits: a value is not a name (10亿元以上项目 is no closer to 50个 than 38个 is)."""
+    return {c for c in text if c.isalpha()} - _COMMON_CHARS
+
+
 def _overlap(a: str, b: str) -> int:
-    return len((set(a) - _COMMON_CHARS) & (set(b) - _COMMON_CHARS))
+    return len(_telling(a) & _telling(b))
+
+
+def _is_breakdown(figure: Mapping) -> bool:
+    """A part of the figure before it (其中10亿元以上项目6个): measured only when nothing else is."""
+    return str(figure.get("quote") or "").lstrip().startswith("其中")
 
 
 def _related(figure: Mapping, words: str) -> bool:
@@ -151,7 +162,9 @@ def _amount_measure(
     words = _words(target, title)
     # The figure the extractor already paired with this target, else the closest by name.
     paired = [f for f in same_unit if f["target"] is not None and abs(f["target"] - target.value) < 1e-6]
-    related = sorted((f for f in same_unit if _related(f, words)), key=lambda f: -_overlap(f["name"], words))
+    related = sorted(
+        (f for f in same_unit if _related(f, words)), key=lambda f: (_is_breakdown(f), -_overlap(f["name"], words))
+    )
     note = NAMELESS_NOTE if names_nothing(target) and not paired else ""
     if not paired and not related and names_nothing(target) and len(same_unit) == 1:
         related, note = same_unit, SOLE_FIGURE_NOTE  # a goal-level target and the goal's only such figure

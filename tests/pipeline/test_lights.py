@@ -132,6 +132,30 @@ def test_a_rank_improvement_target_reads_the_reported_movement():
     assert light("H1", "确保全省排名有进位", "排名下降1位。")[0] == "red"
 
 
+# --- which figure measures a target -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        "今年以来共签约亿元以上项目38个，其中10亿元以上项目6个，总投资412亿元。",
+        # No 其中: the 0 that 10亿元 shares with 50个 must not make it the closer name.
+        "年初以来签约亿元以上项目38个，10亿元以上项目6个。",
+        "签约亿元以上项目38个；其中10亿元以上项目6个、50亿元以上项目1个。",
+    ],
+)
+def test_a_target_is_measured_by_the_whole_not_by_a_part_nor_by_a_digit_in_common(result: str) -> None:
+    colour, reason = light("Q1-3", "引进亿元以上项目50个", result)
+    # 38 of 50 is 76% at 75% of the year; the 6 projects of 10亿元 and more would be 12%, red.
+    assert colour == "green"
+    assert reason.startswith("签约亿元以上项目38个，为全年目标50个的76%，时序进度75%")
+
+
+def test_a_part_measures_the_target_when_the_whole_does_not_name_it() -> None:
+    colour, reason = light("Q1-3", "引进亿元以上项目50个", "共签约项目90个，其中亿元以上项目30个。")
+    assert (colour, reason.split("，")[0]) == ("red", "亿元以上项目30个")
+
+
 # --- status -------------------------------------------------------------------------------------------
 
 
