@@ -76,9 +76,7 @@ class TitleTarget:
 
 _CN_NUM = "零〇一二两三四五六七八九十百千"
 _NUM = rf"\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN_NUM}]+(?:[万亿][{_CN_NUM}]+)*"
-_PREFIX_QUALS = (
-    "不少于|不低于|不超过|不足|不到|至少|最少|多达|高达|超过|低于|高于|多于|少于|大于|小于|将近|接近|突破|约|近|超|逾"
-)
+_PREFIX_QUALS = "不少于|不低于|不超过|不高于|不多于|不大于|不足|不到|至少|最少|多达|高达|超过|低于|高于|多于|少于|大于|小于|将近|接近|突破|约|近|超|逾"
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
 _QTY_RE = re.compile(
     rf"(?P<prefix>{_PREFIX_QUALS})?(?P<number>{_NUM})(?P<over_number>余|多)?(?P<multiplier>万亿|千万|百万|万|亿|千(?![瓦克米]))?"
@@ -153,7 +151,7 @@ _COMPARE_RE = re.compile(r"^(?:高于|低于|超过|超出|多于|少于|优于|
 _PP_CHANGE_RE = re.compile(r"^(?:同比|环比|比上年|较上年)?(?:提高|提升|上升|增加|下降|降低|减少|回落)")
 _RELATIONAL_RE = re.compile(r"^(?:占比|比例|比重|覆盖率|占)")
 _LOWERED_RE = re.compile(r"(?:缩小|降|降低|下降|压降|压减|减少|控制)(?:至|到|在)$")
-_CEILING_QUALS = {"低于", "以下", "以内", "不超过", "小于"}
+_CEILING_QUALS = {"低于", "以下", "以内", "不超过", "不高于", "不多于", "不大于", "小于"}
 _BAD_RE = re.compile(
     r"差错|错误|倍差|债务率|负债|伤亡|事故|发生率|空置|能耗|排放|浓度|死亡|失业|投诉|违法|违章|火灾|污染|成本|时间|时长|耗时|逾期"
 )
@@ -1100,7 +1098,9 @@ def _apply_title(drafts: list[_Draft], title: str) -> None:
         if len(matches) == 1:  # several candidates (小巨人44家、隐形冠军5家 vs one total) is ambiguous
             chosen = matches[0]
             chosen.target, chosen.target_text, chosen.target_basis = stated.value, stated.value_text, "stated"
-            if stated.kind == "level" and chosen.completion is None and stated.value:
+            # A ceiling (控制在5%以内) is kept, not completed: 4.6% of it is no "92% done".
+            ceiling = stated.qualifier in _CEILING_QUALS
+            if stated.kind == "level" and chosen.completion is None and stated.value and not ceiling:
                 chosen.completion = round(chosen.value / stated.value * 100, 2)
 
 

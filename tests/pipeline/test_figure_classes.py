@@ -316,6 +316,26 @@ def test_list_markers_are_not_part_of_names_nor_numbers(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("title", "name", "qualifier"),
+    [
+        ("居民消费价格涨幅不高于3%", "居民消费价格涨幅", "不高于"),
+        ("政府债务余额不多于50亿元", "政府债务余额", "不多于"),
+        ("城镇调查失业率不大于5.5%", "城镇调查失业率", "不大于"),
+    ],
+)
+def test_a_negated_comparison_bounds_the_value_and_is_not_part_of_the_name(title, name, qualifier) -> None:
+    (stated,) = title_target(title)
+    assert (stated.name, stated.qualifier) == (name, qualifier)
+
+
+def test_a_figure_under_a_ceiling_gets_no_completion_rate() -> None:
+    (found,) = figures("城镇调查失业率为4.6%。", "城镇调查失业率控制在5%以内")
+    assert (found.target, found.completion_pct, found.higher_is_better) == (5.0, None, False)
+    (found,) = figures("完成固定资产投资936亿元。", "完成固定资产投资1200亿元")
+    assert found.completion_pct == 78.0
+
+
+@pytest.mark.parametrize(
     ("text", "name"),
     both_widths_of_cases(
         ("今年以来共签约亿元以上项目38个。", "签约亿元以上项目"),
