@@ -9,9 +9,13 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    the text states (完成年初预算的51.6%, 完成年度目标51.2%); every figure of the narrative
    with a completion rate (its own target, stated or implied) is such a measure too. Green at or above the time
    progress, yellow up to ``amount_yellow_gap`` points below it, red further below. For a
-   ceiling (控制在…以内) the share must stay at or under the time progress, the other way round.
+   ceiling (控制在…以内) the share must stay at or under the time progress, the other way round;
+   a ceiling on a level, which the year does not add up (a unit per something, 浓度, 平均,
+   单位/万元GDP …), is not prorated: green at or under it, yellow up to ``amount_yellow_gap``
+   percent over, red beyond. A ceiling gives no completion rate (4.6% under 5% is not 92% done).
    A figure measures a target when the extractor paired them (the title's target is the
-   figure's) or its name shares two telling characters with the target's words; otherwise
+   figure's) or its name shares two telling characters (letters, not digits) with the
+   target's words, a figure after 其中 (a part) only when no whole one does; otherwise
    the target is not measured (unsure is kept out). A target whose words name nothing (20亿元
    typed in the import's 目标值 column) is the goal's: its figure is the one the goal's title
    names, else the narrative's only figure of its unit; when none can be told, the reason
@@ -20,7 +24,8 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
 3. **Rate targets** (增长8.5%): the rate itself is compared, growth is not prorated. Green at
    or above the target (for 左右, up to ``rate_about_tolerance`` below still counts; a range
    4.5-5.0% counts from its low end), yellow up to ``rate_yellow_gap`` points below, red
-   further below; for ``at_most`` (控制在3%以内) the other way round. A relative target
+   further below; for ``at_most`` (控制在3%以内) the other way round. A reduction (下降3%以上)
+   is met by a decrease at least as large, the decrease compared as a growth. A relative target
    (与经济增长基本同步) has no number and is not measured.
 4. **Rank targets** (全省前五): green when the stated rank is within it, red when outside,
    not measured while no rank is stated. 排名有进位: green when the narrative reports a rise
@@ -186,6 +191,18 @@ def _amount_measure(
         return None
     target_text = target.value_text or format_cn(target.value, target.unit)
     progress_text = f"时序进度{_pct(progress)}"
+    if target.direction == "at_most" and is_level(target):
+        # A ceiling on a level (a concentration, a use per 万元 of GDP) holds at any time of the
+        # year: the level is compared with it as it is, not with a share of it.
+        if share <= 100:
+            light = "green"
+        elif share <= 100 + thresholds["amount_yellow_gap"]:
+            light = "yellow"
+        else:
+            light = "red"
+        side = "未超过" if share <= 100 else "超过"
+        reason = f"{figure['name']}{figure['value_text']}，{side}上限{target_text}（为上限的{_pct(share)}）"
+        return Measure(light, reason + (f"（{note}）" if note else ""), share)
     if target.direction == "at_most":
         # A ceiling: the used share may grow with the year but not beyond it.
         limit = 100.0 if is_full_year else progress
@@ -199,6 +216,18 @@ def _amount_measure(
         light = _share_light(share, progress, is_full_year, thresholds)
     reason = f"{figure['name']}{figure['value_text']}，为全年目标{target_text}的{_pct(share)}，{progress_text}"
     return Measure(light, reason + (f"（{note}）" if note else ""), share)
+
+
+# A ceiling on one of these is a level, not a running total like 能源消费总量 or 新增债务.
+_LEVEL_WORDS_RE = re.compile(
+    r"平均|浓度|强度|单位|万元(?:GDP|生产总值|地区生产总值|工业增加值|增加值)|每|人均|密度|指数|系数|倍差|均价|价格|比例|比重|占比"
+)
+
+
+def is_level(target: GoalTarget) -> bool:
+    """The target bounds a level (27.5微克/立方米, 22立方米 per 万元 of GDP), which the year does
+    not add up: a unit per something, or a word that says so in the target."""
+    return "/" in target.unit or bool(_LEVEL_WORDS_RE.search(target.quote))
 
 
 def _stated_share_measure(figure: Mapping, progress: float, is_full_year: bool, thresholds) -> Measure:
@@ -233,6 +262,10 @@ def _rate_measure(target: GoalTarget, figures: Sequence[Mapping], thresholds, ti
     actual = figure["growth_pct"] if figure["growth_pct"] is not None else figure["value"]
     goal = target.value
     gap = thresholds["rate_yellow_gap"]
+    # 下降3%以上 (−3, at least): the decrease itself is compared with 3, as a growth would be.
+    reduction = goal < 0 and figure["growth_pct"] is not None
+    if reduction:
+        actual, goal = -actual, -goal
     if target.direction == "at_most":
         light = "green" if actual <= goal else "yellow" if actual <= goal + gap else "red"
     else:
@@ -241,7 +274,7 @@ def _rate_measure(target: GoalTarget, figures: Sequence[Mapping], thresholds, ti
         )
         light = "green" if actual >= goal - tolerance else "yellow" if actual >= goal - gap else "red"
     unit = "%" if figure["growth_pct"] is not None else target.unit
-    word = "增长" if figure["growth_pct"] is not None else "为"
+    word = ("下降" if reduction else "增长") if figure["growth_pct"] is not None else "为"
     share = actual / goal * 100 if goal and target.direction != "at_most" else None
     target_text = target.quote if len(target.quote) <= 20 else (target.value_text or _pct(goal))
     reason = f"{figure['name']}{word}{actual:g}{unit}，目标{target_text}"

@@ -156,6 +156,55 @@ def test_a_part_measures_the_target_when_the_whole_does_not_name_it() -> None:
     assert (colour, reason.split("，")[0]) == ("red", "亿元以上项目30个")
 
 
+# --- ceilings on levels, reductions ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("period", ["Q1", "H1", "FY"])
+@pytest.mark.parametrize(
+    ("title", "result", "expected"),
+    [
+        ("PM2.5平均浓度控制在30微克/立方米以下", "PM2.5平均浓度为27.5微克/立方米，同比下降5.2%。", "green"),
+        ("PM2.5平均浓度控制在30微克/立方米以下", "PM2.5平均浓度为32微克/立方米。", "yellow"),
+        ("PM2.5平均浓度控制在30微克/立方米以下", "PM2.5平均浓度为36微克/立方米。", "red"),
+        ("万元GDP用水量控制在25立方米以内", "万元GDP用水量为22立方米。", "green"),
+    ],
+)
+def test_a_ceiling_on_a_level_holds_at_any_time_of_the_year(
+    period: str, title: str, result: str, expected: str
+) -> None:
+    """A concentration is not a quarter of its ceiling after a quarter: it is compared as it is."""
+    colour, reason = light(period, title, result)
+    assert colour == expected
+    assert "上限" in reason and "时序进度" not in reason
+
+
+@pytest.mark.parametrize(
+    ("title", "result"),
+    [
+        ("能源消费总量控制在1200万吨以内", "一季度能源消费总量500万吨。"),
+        ("“三公”经费控制在300万元以内", "一季度“三公”经费支出200万元。"),
+    ],
+)
+def test_a_ceiling_on_a_running_total_is_still_read_against_time_progress(title: str, result: str) -> None:
+    colour, reason = light("Q1", title, result)
+    assert colour == "red" and "时序进度25%" in reason
+
+
+@pytest.mark.parametrize("period", ["Q1-3", "FY"])
+@pytest.mark.parametrize(("done", "expected"), [("3.5", "green"), ("3", "green"), ("1.5", "yellow"), ("0.5", "red")])
+def test_a_reduction_target_is_met_by_a_decrease_at_least_as_large(period: str, done: str, expected: str) -> None:
+    colour, reason = light(period, "单位GDP能耗下降3%以上", f"单位GDP能耗同比下降{done}%。")
+    assert colour == expected
+    assert reason.startswith(f"单位GDP能耗下降{done}%，目标单位GDP能耗下降3%以上")
+
+
+def test_a_level_under_its_ceiling_is_not_a_share_done() -> None:
+    """4.6% under a 5% ceiling is kept, not "92% done" (which at 全年 would be 基本完成)."""
+    colour, reason = light("FY", "城镇调查失业率控制在5%以内", "城镇调查失业率为4.6%。")
+    assert colour == "green"
+    assert "92%" not in reason
+
+
 # --- status -------------------------------------------------------------------------------------------
 
 
