@@ -15,7 +15,8 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    percent over, red beyond. A ceiling gives no completion rate (4.6% under 5% is not 92% done).
    A figure measures a target when the extractor paired them (the title's target is the
    figure's) or its name shares two telling characters (letters, not digits) with the
-   target's words, a figure after 其中 (a part) only when no whole one does; otherwise
+   target's words, a figure after 其中 (a part) only when no whole one does or the target
+   asks for a part (其中出口增长6%); otherwise
    the target is not measured (unsure is kept out). A target whose words name nothing (20亿元
    typed in the import's 目标值 column) is the goal's: its figure is the one the goal's title
    names, else the narrative's only figure of its unit; when none can be told, the reason
@@ -25,7 +26,9 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    or above the target (for 左右, up to ``rate_about_tolerance`` below still counts; a range
    4.5-5.0% counts from its low end), yellow up to ``rate_yellow_gap`` points below, red
    further below; for ``at_most`` (控制在3%以内) the other way round. A reduction (下降3%以上)
-   is met by a decrease at least as large, the decrease compared as a growth. A relative target
+   is met by a decrease at least as large, the decrease compared as a growth. Of the related
+   figures, the one whose name has the fewest characters the target lacks (出口, not 进出口总额,
+   for 出口增长6%); 确保 / 力争 say how firm a number is, not what it measures. A relative target
    (与经济增长基本同步) has no number and is not measured.
 4. **Rank targets** (全省前五): green when the stated rank is within it, red when outside,
    not measured while no rank is stated. 排名有进位: green when the narrative reports a rise
@@ -114,8 +117,19 @@ def _overlap(a: str, b: str) -> int:
 
 
 def _is_breakdown(figure: Mapping) -> bool:
-    """A part of the figure before it (其中10亿元以上项目6个): measured only when nothing else is."""
+    """A part of the figure before it (其中10亿元以上项目6个)."""
     return str(figure.get("quote") or "").lstrip().startswith("其中")
+
+
+def _closeness(figure: Mapping, words: str, by_indicator: bool = False) -> tuple[bool, int, int]:
+    """Sort key, closest first, among the figures related to a target's ``words``: a part
+    (其中…) after the wholes unless the target asks for a part itself (其中出口增长6%), then
+    the most telling characters in common. ``by_indicator`` (a rate, which names an indicator
+    rather than an action): then the fewest the target does not have, as 出口 is closer to
+    出口增长6% than 进出口总额 is (签约 in 签约亿元以上项目 says what was done, not a different count)."""
+    name, asked = _telling(figure["name"]), _telling(words)
+    extra = len(name - asked) if by_indicator else 0
+    return (_is_breakdown(figure) and "其中" not in words, -len(name & asked), extra)
 
 
 def _related(figure: Mapping, words: str) -> bool:
@@ -131,10 +145,15 @@ NAMELESS_NOTE = "目标值未写明指标，按目标任务的名称对照"
 SOLE_FIGURE_NOTE = "目标值未写明指标，完成情况中只有这一个同单位的数字，按它对照"
 
 
+# How firmly a number is promised, not what it measures (力争GDP增长7%，确保6.5%).
+_COMMITMENT_RE = re.compile(r"确保|力争|争取|努力|保持|保底")
+
+
 def names_nothing(target: GoalTarget) -> bool:
-    """The target's own words name no measure (20亿元 typed in the import's 目标值 column):
-    it is the goal's target, to be compared with the goal's main figure."""
-    own = {c for c in target.quote if c.isalpha()} - _COMMON_CHARS - _AMOUNT_WORDS
+    """The target's own words name no measure (20亿元 typed in the import's 目标值 column, the
+    确保6.5% after 力争GDP增长7%): it is the goal's target, to be compared with the figure the
+    goal's title names."""
+    own = {c for c in _COMMITMENT_RE.sub("", target.quote) if c.isalpha()} - _COMMON_CHARS - _AMOUNT_WORDS
     return len(own) < 2
 
 
@@ -167,9 +186,7 @@ def _amount_measure(
     words = _words(target, title)
     # The figure the extractor already paired with this target, else the closest by name.
     paired = [f for f in same_unit if f["target"] is not None and abs(f["target"] - target.value) < 1e-6]
-    related = sorted(
-        (f for f in same_unit if _related(f, words)), key=lambda f: (_is_breakdown(f), -_overlap(f["name"], words))
-    )
+    related = sorted((f for f in same_unit if _related(f, words)), key=lambda f: _closeness(f, words))
     note = NAMELESS_NOTE if names_nothing(target) and not paired else ""
     if not paired and not related and names_nothing(target) and len(same_unit) == 1:
         related, note = same_unit, SOLE_FIGURE_NOTE  # a goal-level target and the goal's only such figure
@@ -250,7 +267,7 @@ def _rate_actual(target: GoalTarget, figures: Sequence[Mapping], title: str = ""
         pool, note = candidates, SOLE_FIGURE_NOTE  # a goal-level target and the goal's only such figure
     if not pool:
         return None, ""
-    return sorted(pool, key=lambda f: -_overlap(f["name"], words))[0], note
+    return sorted(pool, key=lambda f: _closeness(f, words, by_indicator=True))[0], note
 
 
 def _rate_measure(target: GoalTarget, figures: Sequence[Mapping], thresholds, title: str = "") -> Measure | None:

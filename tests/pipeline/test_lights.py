@@ -156,6 +156,28 @@ def test_a_part_measures_the_target_when_the_whole_does_not_name_it() -> None:
     assert (colour, reason.split("，")[0]) == ("red", "亿元以上项目30个")
 
 
+EXPORTS = "前三季度进出口总额1865亿元，增长7.2%，其中出口1440亿元，增长4.1%。"
+
+
+def test_a_rate_target_on_a_part_is_measured_by_that_part() -> None:
+    colour, reason = light("Q1-3", "进出口总额增长5%以上，其中出口增长6%", EXPORTS)
+    # 进出口总额 7.2% meets 5%; 出口 4.1% is 1.9 points under 6%: the worse decides.
+    assert colour == "yellow"
+    assert reason == "出口增长4.1%，目标其中出口增长6%"
+
+
+def test_a_rate_target_on_the_whole_is_not_measured_by_its_part() -> None:
+    assert light("Q1-3", "进出口总额增长5%以上", EXPORTS) == ("green", "进出口总额增长7.2%，目标进出口总额增长5%以上")
+
+
+@pytest.mark.parametrize(("growth", "expected"), [("6.7", "green"), ("6.2", "yellow"), ("4", "red")])
+def test_the_firm_number_after_a_stretch_one_is_the_goals_own(growth: str, expected: str) -> None:
+    """力争…7%，确保6.5%: 确保 says how firm the promise is; the 6.5% is of the goal's GDP."""
+    colour, reason = light("H1", "力争GDP增速达到7%，确保6.5%", f"上半年GDP同比增长{growth}%。")
+    assert colour == expected
+    assert reason.startswith(f"GDP增长{growth}%，目标确保6.5%")
+
+
 # --- ceilings on levels, reductions ------------------------------------------------------------------
 
 
