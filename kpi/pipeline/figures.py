@@ -101,7 +101,9 @@ _CN_BAD_PREV = set("第前唯统同每逐之初首周万")
 # A body that issues policies: "<issuer><Chinese numeral><classifier><noun>" (中央八项规定, 省委十项
 # 重大工程, 国务院十条措施) names a policy; a count of results follows a verb (市政府新建三个…).
 _ISSUER_RE = re.compile(r"(?:党中央|中央|国务院|国家|省委|省政府|市委|市政府|县委|县政府|区委|区政府)$")
-_UNITLESS_OK_RE = re.compile(r"(?:至|为|达到|达|是|：|得分|评分)$")  # not "数字化改革2.0"
+_UNITLESS_OK_RE = re.compile(
+    r"(?:至|到|控制在|保持在|为|达到|达|是|低于|不超过|不高于|：|得分|评分)$"
+)  # not "数字化改革2.0"
 
 _SCOPE_RE = (
     "全国中等城市|全国同类城市|全国地级市|全省地级市|全国内河|全省内河|长三角|市直部门|市直单位|"
@@ -166,7 +168,7 @@ _LEAD_RE = re.compile(
 )
 _TRAIL_RE = re.compile(
     r"(?:达到|达|为|是|至|共计|共|累计|合计|总计|约|均|已|了|增至|升至|降至|缩小至|缩小到|提高到|提高至|"
-    r"提升到|提升至|上升至|下降至|降低至|控制在|实现|全年|今年|：|以及|有|处于|继续|保持|位于|各|[、，\s])+$"
+    r"提升到|提升至|上升至|下降至|降低至|控制在|保持在|稳定在|维持在|实现|全年|今年|：|以及|有|处于|继续|保持|位于|各|[、，\s])+$"
 )
 _NOISE_WORDS_RE = re.compile(r"分别|预计|有望|力争")
 _POST_STOP_RE = re.compile(
@@ -501,7 +503,7 @@ def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Quantity]:
         value_end = max(
             value_end, match.end("over_multiplier") if match["over_multiplier"] and has_unit_or_mult else value_end
         )
-        end = match.end() if has_unit_or_mult else num_end
+        end = match.end() if has_unit_or_mult or match["suffix"] else num_end
         quantities.append(
             _Quantity(
                 match.start(),

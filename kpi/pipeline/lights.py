@@ -10,7 +10,8 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    with a completion rate (its own target, stated or implied) is such a measure too. Green at or above the time
    progress, yellow up to ``amount_yellow_gap`` points below it, red further below. For a
    ceiling (控制在…以内) the share must stay at or under the time progress, the other way round;
-   a ceiling on a level, which the year does not add up (a unit per something, 浓度, 平均,
+   a ceiling on a level, which the year does not add up (no unit: a ratio or an index such as a
+   倍差 of 1.65; a unit per something, 浓度, 平均,
    单位/万元GDP …), is not prorated: green at or under it, yellow up to ``amount_yellow_gap``
    percent over, red beyond. A ceiling gives no completion rate (4.6% under 5% is not 92% done).
    A figure measures a target when the extractor paired them (the title's target is the
@@ -242,9 +243,10 @@ _LEVEL_WORDS_RE = re.compile(
 
 
 def is_level(target: GoalTarget) -> bool:
-    """The target bounds a level (27.5微克/立方米, 22立方米 per 万元 of GDP), which the year does
-    not add up: a unit per something, or a word that says so in the target."""
-    return "/" in target.unit or bool(_LEVEL_WORDS_RE.search(target.quote))
+    """The target bounds a level (27.5微克/立方米, 22立方米 per 万元 of GDP, a 倍差 of 1.65), which
+    the year does not add up: no unit (a ratio or an index: things counted have one), a unit
+    per something, or a word that says so in the target."""
+    return not target.unit or "/" in target.unit or bool(_LEVEL_WORDS_RE.search(target.quote))
 
 
 def _stated_share_measure(figure: Mapping, progress: float, is_full_year: bool, thresholds) -> Measure:

@@ -328,6 +328,21 @@ def test_a_negated_comparison_bounds_the_value_and_is_not_part_of_the_name(title
     assert (stated.name, stated.qualifier) == (name, qualifier)
 
 
+@pytest.mark.parametrize(
+    ("title", "name", "value", "qualifier"),
+    [
+        ("城乡居民收入倍差缩小到1.65以内", "城乡居民收入倍差", 1.65, "以内"),
+        ("恩格尔系数控制在28以下", "恩格尔系数", 28.0, "以下"),
+        ("数据中心PUE值降至1.3以下", "数据中心PUE值", 1.3, "以下"),
+        ("城镇居民收入比保持在1.6", "城镇居民收入比", 1.6, None),
+    ],
+)
+def test_a_number_without_unit_is_a_target_when_stated_as_one(title, name, value, qualifier) -> None:
+    """A ratio or an index has no unit: 缩小到 / 控制在 / 降至 before it say it is the value."""
+    (stated,) = title_target(title)
+    assert (stated.name, stated.value, stated.unit, stated.qualifier) == (name, value, "", qualifier)
+
+
 def test_a_figure_under_a_ceiling_gets_no_completion_rate() -> None:
     (found,) = figures("城镇调查失业率为4.6%。", "城镇调查失业率控制在5%以内")
     assert (found.target, found.completion_pct, found.higher_is_better) == (5.0, None, False)

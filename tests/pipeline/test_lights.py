@@ -201,6 +201,15 @@ def test_a_ceiling_on_a_level_holds_at_any_time_of_the_year(
 
 
 @pytest.mark.parametrize(
+    ("value", "expected"), [("1.63", "green"), ("1.65", "green"), ("1.71", "yellow"), ("1.9", "red")]
+)
+def test_a_ceiling_on_a_ratio_without_unit_is_a_level(value: str, expected: str) -> None:
+    colour, reason = light("H1", "城乡居民收入倍差缩小到1.65以内", f"上半年城乡居民收入倍差为{value}。")
+    assert colour == expected
+    assert reason.startswith(f"城乡居民收入倍差{value}，") and "上限1.65" in reason
+
+
+@pytest.mark.parametrize(
     ("title", "result"),
     [
         ("能源消费总量控制在1200万吨以内", "一季度能源消费总量500万吨。"),
