@@ -3,10 +3,11 @@
 Reports name their period in many ways. ``parse_period`` reads every form seen in
 Zhejiang's progress tables and turns it into the contract's code (``kpi.contract.vocab``):
 
-- quarters: 一季度 / 第一季度 / 1季度 / Q1, 上半年 / 半年 / 半年度 / 二季度末, 前三季度 / 三季度 /
-  1-3季度;
-- month tallies: 1-6月, 1—6月, 1～6月, 1至6月, 1-6月份, 一至六月, 截至6月底 / 截至6月末 /
-  截止6月, 6月底 / 6月末, 1月 (a single 1月 is the first month);
+- quarters: 一季度 / 第一季度 / 1季度 / Q1, 上半年 / 半年 / 半年度 / 二季度末, 前三季度 / 前三季 /
+  三季度 / 1-3季度;
+- month tallies: 1-6月, 1—6月, 1－6月, 1～6月, 1至6月, 1-6月份, 一至六月, 前6个月, 截至6月底 /
+  截至6月末 / 截止6月, 6月底 / 6月末, 1月 (a single 1月 is the first month);
+- a label with its months in brackets, 上半年（1-6月）, when both name the same period;
 - the whole year: 全年, 年度, 全年度, 年终, 1-12月 — and an empty cell (no period means 全年).
 
 A tally ending on a quarter is that quarter (1-6月 → H1), so the same report written
@@ -33,12 +34,15 @@ from kpi.contract.vocab import (
 from kpi.pipeline.numbers import parse_cn_number
 
 _MONTH = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
-_DASH = r"\s*(?:[-‐‑–—―~～〜至到]+)\s*"
+_DASH = r"\s*(?:[-‐‑‒–—―−－﹣~～〜至到]+)\s*"
 _FULL_YEAR_RE = re.compile(r"^(?:全年|全年度|年度|年终|年底|年末|全年完成情况|年度完成情况)$")
 _QUARTER_RE = re.compile(r"^(?:第?([一二三四1-4])季度|Q([1-4]))$", re.IGNORECASE)
 _FIRST_QUARTERS_RE = re.compile(
-    r"^(?:前([一二三1-3])(?:个)?季度|1" + _DASH + r"([1-4])季度|一" + _DASH + r"([一二三四])季度)$"
+    r"^(?:前([一二三1-3])(?:个)?季度?|1" + _DASH + r"([1-4])季度|一" + _DASH + r"([一二三四])季度)$"
 )
+_FIRST_MONTHS_RE = re.compile(rf"^前{_MONTH}个?月(?:份)?$")
+# A label and its months side by side: 上半年（1-6月）, 前三季度(1—9月).
+_BRACKETED_RE = re.compile(r"^(?P<outer>[^（(]+)[（(](?P<inner>[^）)]+)[）)]$")
 _HALF_RE = re.compile(r"^(?:上半年|半年|半年度|上半年度|年中)$")
 _TALLY_RE = re.compile(rf"^{_MONTH}{_DASH}{_MONTH}月(?:份)?(?:底|末)?$")
 _UNTIL_RE = re.compile(rf"^(?:截至|截止|截止到|截至到|至)?{_MONTH}月(?:份)?(?:底|末|末底)?$")
@@ -63,6 +67,11 @@ def parse_period(text: str | None) -> str | None:
         return FULL_YEAR
     if raw in PERIOD_CODES:
         return raw
+    bracketed = _BRACKETED_RE.match(raw)
+    if bracketed:
+        # Both halves must name the same period: 上半年（1-9月） is a contradiction, not a period.
+        outer, inner = parse_period(bracketed["outer"]), parse_period(bracketed["inner"])
+        return outer if outer is not None and outer == inner else None
     cleaned = _NOISE_RE.sub("", raw)
     cleaned = re.sub(r"^\d{4}年(?:度)?", "", cleaned) or "全年"
     if _FULL_YEAR_RE.match(cleaned):
@@ -78,6 +87,10 @@ def parse_period(text: str | None) -> str | None:
     if match:
         quarter = _quarter_number(next(g for g in match.groups() if g))
         return period_code(quarter * 3)
+    match = _FIRST_MONTHS_RE.match(cleaned)
+    if match:
+        last = _month_number(match.group(1))
+        return period_code(last) if last is not None else None
     match = _TALLY_RE.match(cleaned)
     if match:
         first, last = _month_number(match.group(1)), _month_number(match.group(2))

@@ -32,7 +32,15 @@ from kpi.pipeline.periods import parse_period, period_end_date, period_row
         ("截止6月", "H1"),
         ("6月底", "H1"),
         ("前三季度", "Q1-3"),
+        ("前三季", "Q1-3"),
         ("三季度", "Q1-3"),  # how progress tables title the running total to September
+        ("1－9月", "Q1-3"),  # full-width hyphen-minus, as an IME types it
+        ("1−9月", "Q1-3"),  # minus sign
+        ("前10个月", "M1-10"),
+        ("前6个月", "H1"),
+        ("前三个月", "Q1"),
+        ("上半年（1-6月）", "H1"),  # a label and its months side by side
+        ("前三季度(1—9月)", "Q1-3"),
         ("1-9月", "Q1-3"),
         ("1-11月", "M1-11"),
         ("1—10月", "M1-10"),
@@ -57,7 +65,10 @@ def test_every_label_form_reads_as_its_period(label, code):
     assert parse_period(label) == code
 
 
-@pytest.mark.parametrize("label", ["4-6月", "2-6月", "13月", "1-13月", "下半年", "第五季度", "明年", "Q5", "abc"])
+@pytest.mark.parametrize(
+    "label",
+    ["4-6月", "2-6月", "13月", "1-13月", "下半年", "第五季度", "明年", "Q5", "abc", "前13个月", "上半年（1-9月）"],
+)
 def test_what_is_not_a_running_total_of_the_year_is_refused(label):
     assert parse_period(label) is None
 
