@@ -70,6 +70,8 @@ class TitleTarget:
     kind: str  # "level" | "growth" | "rank"
     rank_scope: str | None = None
     rank_is_top_n: bool = False
+    # A ceiling (控制在3%左右, 5%以内, 降至1.3以下): kept, not completed.
+    ceiling: bool = False
 
 
 # ---------------------------------------------------------------- vocabulary
@@ -106,6 +108,8 @@ _UNITLESS_OK_RE = re.compile(
 )  # not "数字化改革2.0"
 
 _SCOPE_RE = (
+    # 全省11个设区市 / 全市5个县区: the count of places ranked is part of the scope.
+    "(?:全国|全省|全市)(?:\\d{1,3}|[一二三四五六七八九十]{1,3})个(?:设区市|地级市|地市|城市|县市区|县（市、区）|县区|区县|区（县）)|"
     "全国中等城市|全国同类城市|全国地级市|全省地级市|全国内河|全省内河|长三角|市直部门|市直单位|"
     "全国|全省|全市|全球|省内|国内"
 )
@@ -1101,8 +1105,7 @@ def _apply_title(drafts: list[_Draft], title: str) -> None:
             chosen = matches[0]
             chosen.target, chosen.target_text, chosen.target_basis = stated.value, stated.value_text, "stated"
             # A ceiling (控制在5%以内) is kept, not completed: 4.6% of it is no "92% done".
-            ceiling = stated.qualifier in _CEILING_QUALS
-            if stated.kind == "level" and chosen.completion is None and stated.value and not ceiling:
+            if stated.kind == "level" and chosen.completion is None and stated.value and not stated.ceiling:
                 chosen.completion = round(chosen.value / stated.value * 100, 2)
 
 
@@ -1447,7 +1450,8 @@ def title_target(title: str) -> list[TitleTarget]:
             out.append(TitleTarget(draft.name, draft.value, "位次", written, None, "rank", draft.scope, draft.top_n))
             continue
         kind = "growth" if draft.kind == "growth" else "level"
-        out.append(TitleTarget(draft.name, draft.value, draft.unit, written, draft.qualifier, kind))
+        ceiling = draft.qualifier in _CEILING_QUALS or draft.lowered
+        out.append(TitleTarget(draft.name, draft.value, draft.unit, written, draft.qualifier, kind, ceiling=ceiling))
         if draft.rank is not None:
             rank_text = ("前" if draft.top_n else "第") + str(draft.rank)
             out.append(

@@ -76,6 +76,8 @@ _MILESTONE_RES = (
 # A rank the title reader leaves out when words stand between scope and place: 全省排名进入前五.
 _RANK_RE = re.compile(
     r"(?P<scope>全省|全国|全市|长三角)[^，。；\d]{0,8}?(?P<how>前|第)(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,3})(?:位|名)?"
+    # 第一方阵 / 第一梯队 is a group of unstated size, not a place.
+    r"(?!方阵|梯队|阵营|档|序列|层次|板块)"
 )
 
 

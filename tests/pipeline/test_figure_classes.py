@@ -250,6 +250,19 @@ def test_a_bracketed_rank_does_not_keep_the_growth_from_its_figure() -> None:
         assert (found.rank, found.growth_pct) == (3, 12.5)
 
 
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    both_widths_of_cases(
+        ("前三季度GDP增速位列全省11个设区市第2。", "全省11个设区市"),
+        ("GDP增速居全市5个县区第1。", "全市5个县区"),
+        ("GDP增速居全省十一个设区市第3位。", "全省十一个设区市"),
+    ),
+)
+def test_the_count_of_places_ranked_is_part_of_the_scope(text: str, scope: str) -> None:
+    (found,) = figures(text)
+    assert (found.name, found.rank_scope) == ("GDP增速", scope)
+
+
 # 6. Latin acronyms --------------------------------------------------------------------------------------
 
 

@@ -178,6 +178,17 @@ def test_the_firm_number_after_a_stretch_one_is_the_goals_own(growth: str, expec
     assert reason.startswith(f"GDP增长{growth}%，目标确保6.5%")
 
 
+def test_a_rank_among_a_counted_scope_is_within_the_scope() -> None:
+    colour, reason = light("Q1-3", "争创全省前三", "前三季度GDP增速位列全省11个设区市第2。")
+    assert (colour, reason) == ("green", "GDP增速全省11个设区市第2，目标全省前三")
+
+
+def test_a_ceiling_about_a_value_gives_no_share_done() -> None:
+    """控制在3%左右 is a ceiling: 2.1% is under it, not "70% done" behind 75% of the year."""
+    colour, reason = light("Q1-3", "居民消费价格涨幅控制在3%左右", "1-9月居民消费价格指数（CPI）同比上涨2.1%。")
+    assert colour == "green" and "70%" not in reason
+
+
 # --- ceilings on levels, reductions ------------------------------------------------------------------
 
 

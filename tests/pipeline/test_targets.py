@@ -66,6 +66,14 @@ def test_rank_improvement_and_relative_targets_have_no_number():
     assert (relative.direction, relative.value) == ("about", None)
 
 
+@pytest.mark.parametrize(
+    "title", ["规上工业增加值增速进入全省第一方阵", "争创全省第一梯队", "综合考核保持全市第一阵营"]
+)
+def test_a_first_tier_is_not_first_place(title: str) -> None:
+    """第一方阵 is a group whose size the goal does not state: no rank to hold a figure to."""
+    assert [t for t in parse_goal_targets(title) if t.kind == "rank"] == []
+
+
 def test_a_range_is_about_its_span():
     target = one("地区生产总值增长4.5-5.0%", "rate")
     assert (target.direction, target.value, target.value_high, target.value_text) == ("about", 4.5, 5.0, "4.5-5.0%")
