@@ -157,6 +157,7 @@ _COMPARE_RE = re.compile(r"^(?:高于|低于|超过|超出|多于|少于|优于|
 _PP_CHANGE_RE = re.compile(r"^(?:同比|环比|比上年|较上年)?(?:提高|提升|上升|增加|下降|降低|减少|回落)")
 _RELATIONAL_RE = re.compile(r"^(?:占比|比例|比重|覆盖率|占)")
 _LOWERED_RE = re.compile(r"(?:缩小|降|降低|下降|压降|压减|减少|控制)(?:至|到|在)$")
+_BUDGET_RE = re.compile(r"预算|计划|目标|任务")
 _CEILING_QUALS = {"低于", "以下", "以内", "不超过", "不高于", "不多于", "不大于", "小于"}
 _BAD_RE = re.compile(
     r"差错|错误|倍差|债务率|负债|伤亡|事故|发生率|空置|能耗|排放|浓度|死亡|失业|投诉|违法|违章|火灾|污染|成本|时间|时长|耗时|逾期"
@@ -882,6 +883,11 @@ class _Walker:
     ) -> None:
         # A second growth of another basis (…，同口径增长18.3%，完成年度预算62.2%) is not what the rate completes.
         main = [figure for figure in figures if not figure.secondary and figure.doubt != _SECOND_GROWTH]
+        # 民生支出236.51亿元，占…支出的77.3%，已完成年初预算的51.6%: a budget is completed by the
+        # amount, not by the share stated between them.
+        amounts = [f for f in main if f.kind == "level" and f.unit != "%" and f.anchor >= sentence_start]
+        if len(rates) == 1 and main and main[-1].unit == "%" and amounts and _BUDGET_RE.search(pre):
+            main = amounts[-1:]
         main = main[-len(rates) :]
         # 签约项目15个，投资完成率132%: a rate that names what it measures belongs to a figure of that name
         subject = _COMPLETION_WORDS_RE.sub("", _clean(pre))

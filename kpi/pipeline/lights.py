@@ -181,7 +181,7 @@ def why_unmeasured(target: GoalTarget, figures: Sequence[Mapping], title: str) -
 def _amount_measure(
     target: GoalTarget, figures: Sequence[Mapping], progress: float, is_full_year: bool, thresholds, title: str = ""
 ) -> Measure | None:
-    same_unit = [f for f in figures if f["unit"] == target.unit]
+    same_unit = [f for f in figures if _same_unit(f["unit"], target.unit)]
     if not same_unit:
         return None
     words = _words(target, title)
@@ -247,6 +247,17 @@ def is_level(target: GoalTarget) -> bool:
     the year does not add up: no unit (a ratio or an index: things counted have one), a unit
     per something, or a word that says so in the target."""
     return not target.unit or "/" in target.unit or bool(_LEVEL_WORDS_RE.search(target.quote))
+
+
+# Measure words for things counted one by one: a target of 1500个 5G基站 is met by 820座 of them
+# (the names must still agree, as for any figure).
+_COUNT_WORDS = {"个", "座", "处", "台", "所", "家", "条", "项", "宗", "套", "间", "栋", "幢", "只", "辆", "艘", "户"}
+
+
+def _same_unit(figure_unit: str, target_unit: str) -> bool:
+    if figure_unit == target_unit:
+        return True
+    return "个" in (figure_unit, target_unit) and {figure_unit, target_unit} <= _COUNT_WORDS
 
 
 def _stated_share_measure(figure: Mapping, progress: float, is_full_year: bool, thresholds) -> Measure:

@@ -59,6 +59,7 @@ class GoalTarget:
 _CLAUSE_END = "，。；;！？\n"
 _AT_MOST_QUALS = {"以内", "以下", "不超过", "低于", "小于", "不高于"}
 _ABOUT_QUALS = {"左右", "上下", "约"}
+_AT_LEAST_QUALS = {"以上", "不低于", "不少于", "至少", "超过", "突破"}
 _AT_MOST_LEAD_RE = re.compile(
     r"(?:控制在|控制|不高于|不超过|压降至|压减至|降至|降低至|下降至|(?<!不)低于)[^，。；]{0,3}$"
 )
@@ -198,8 +199,10 @@ def _parse(title: str) -> list[GoalTarget]:
             )
             targets.append((position, rank))
             continue
-        if qualifier in _AT_MOST_QUALS or _AT_MOST_LEAD_RE.search(lead):
+        if qualifier in _AT_MOST_QUALS or (_AT_MOST_LEAD_RE.search(lead) and qualifier not in _AT_LEAST_QUALS):
             direction = "at_most"
+        elif qualifier in _AT_LEAST_QUALS:
+            direction = "at_least"  # 保持在75%以上: the 以上 after the number says which way
         elif qualifier in _ABOUT_QUALS or _ABOUT_LEAD_RE.search(lead):
             direction = "about"
         else:

@@ -263,6 +263,11 @@ def test_the_count_of_places_ranked_is_part_of_the_scope(text: str, scope: str) 
     assert (found.name, found.rank_scope) == ("GDP增速", scope)
 
 
+def test_a_budgets_completion_is_of_the_amount_not_of_the_share_between() -> None:
+    found = figures("上半年民生支出236.51亿元，占一般公共预算支出的77.3%，已完成年初预算的51.6%，略高于时序进度。")
+    assert [(f.value_text, f.completion_pct) for f in found] == [("236.51亿元", 51.6), ("77.3%", None)]
+
+
 # 6. Latin acronyms --------------------------------------------------------------------------------------
 
 

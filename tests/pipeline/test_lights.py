@@ -189,6 +189,26 @@ def test_a_ceiling_about_a_value_gives_no_share_done() -> None:
     assert colour == "green" and "70%" not in reason
 
 
+@pytest.mark.parametrize(("built", "expected"), [("820座", "green"), ("820处", "green"), ("500个", "red")])
+def test_things_counted_one_by_one_are_counted_whatever_the_measure_word(built: str, expected: str) -> None:
+    colour, reason = light("H1", "新增5G基站1500个", f"上半年新建5G基站{built}。")
+    assert colour == expected and reason.startswith(f"新建5G基站{built}，为全年目标1500个的")
+
+
+def test_a_count_is_not_an_amount_of_money() -> None:
+    """个 stands in for 座 or 处, not for 元: a figure in another unit still measures nothing."""
+    assert light("H1", "新增5G基站1500个", "上半年5G基站投资820万元。")[0] == "none"
+
+
+def test_a_share_above_a_floor_is_held_to_the_floor() -> None:
+    """保持在75%以上: the 以上 after the number makes it a floor, not a value to stay about."""
+    (target,) = parse_goal_targets("民生支出占一般公共预算支出比重保持在75%以上")
+    assert (target.kind, target.value, target.direction) == ("rate", 75.0, "at_least")
+    assert light("H1", "民生支出占一般公共预算支出比重保持在75%以上", "民生支出占一般公共预算支出的比重为80.5%。")[
+        0
+    ] == ("green")
+
+
 # --- ceilings on levels, reductions ------------------------------------------------------------------
 
 
