@@ -181,10 +181,10 @@ def why_unmeasured(target: GoalTarget, figures: Sequence[Mapping], title: str) -
 def _amount_measure(
     target: GoalTarget, figures: Sequence[Mapping], progress: float, is_full_year: bool, thresholds, title: str = ""
 ) -> Measure | None:
-    same_unit = [f for f in figures if _same_unit(f["unit"], target.unit)]
+    words = _words(target, title)
+    same_unit = [f for f in figures if _same_unit(f["unit"], target.unit) and not _earlier_stage(f, words)]
     if not same_unit:
         return None
-    words = _words(target, title)
     # The figure the extractor already paired with this target, else the closest by name.
     paired = [f for f in same_unit if f["target"] is not None and abs(f["target"] - target.value) < 1e-6]
     related = sorted((f for f in same_unit if _related(f, words)), key=lambda f: _closeness(f, words))
@@ -258,6 +258,18 @@ def _same_unit(figure_unit: str, target_unit: str) -> bool:
     if figure_unit == target_unit:
         return True
     return "个" in (figure_unit, target_unit) and {figure_unit, target_unit} <= _COUNT_WORDS
+
+
+# Stages of a project: a target to finish (完成老旧小区改造120个) is not measured by what was started.
+_DONE_STAGE_RE = re.compile(r"完成|建成|完工|竣工|投用|投运|交付")
+_START_STAGE_RE = re.compile(r"开工|启动|在建|动工")
+
+
+def _earlier_stage(figure: Mapping, words: str) -> bool:
+    """The figure counts what was started (开工改造老旧小区86个) while the target asks for what
+    is finished: the 32 完工 among them measure it, not the 86."""
+    name = str(figure["name"])
+    return bool(_DONE_STAGE_RE.search(words) and _START_STAGE_RE.search(name) and not _DONE_STAGE_RE.search(name))
 
 
 def _stated_share_measure(figure: Mapping, progress: float, is_full_year: bool, thresholds) -> Measure:

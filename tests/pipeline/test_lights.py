@@ -195,6 +195,19 @@ def test_things_counted_one_by_one_are_counted_whatever_the_measure_word(built: 
     assert colour == expected and reason.startswith(f"新建5G基站{built}，为全年目标1500个的")
 
 
+def test_a_target_to_finish_is_not_measured_by_what_was_started() -> None:
+    colour, reason = light("H1", "完成老旧小区改造120个", "上半年开工改造老旧小区86个，其中完工32个。")
+    # 32 of 120 finished is 27% at 50% of the year; the 86 started would have made it green.
+    assert colour == "red" and "32个，为全年目标120个的26.67%" in reason
+
+
+def test_a_target_to_start_is_measured_by_what_was_started() -> None:
+    assert light("H1", "新开工项目30个", "上半年新开工项目18个。") == (
+        "green",
+        "新开工项目18个，为全年目标30个的60%，时序进度50%",
+    )
+
+
 def test_a_count_is_not_an_amount_of_money() -> None:
     """个 stands in for 座 or 处, not for 元: a figure in another unit still measures nothing."""
     assert light("H1", "新增5G基站1500个", "上半年5G基站投资820万元。")[0] == "none"
