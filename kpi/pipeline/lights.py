@@ -17,7 +17,8 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    A figure measures a target when the extractor paired them (the title's target is the
    figure's) or its name shares two telling characters (letters, not digits) with the
    target's words, a figure after 其中 (a part) only when no whole one does or the target
-   asks for a part (其中出口增长6%); otherwise
+   asks for a part (其中出口增长6%). A count in 座, 处, 家 … measures a target in 个; a figure of
+   what was started (开工) does not measure a target to finish (完成, 建成, 完工); otherwise
    the target is not measured (unsure is kept out). A target whose words name nothing (20亿元
    typed in the import's 目标值 column) is the goal's: its figure is the one the goal's title
    names, else the narrative's only figure of its unit; when none can be told, the reason
