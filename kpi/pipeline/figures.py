@@ -509,11 +509,15 @@ def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Quantity]:
             value_end, match.end("over_multiplier") if match["over_multiplier"] and has_unit_or_mult else value_end
         )
         end = match.end() if has_unit_or_mult or match["suffix"] else num_end
+        start, value_start = match.start(), num_start
+        if _is_minus_sign(text, match.start() - 1) and not match["prefix"] and not is_cn:
+            # 增长-2.3%, 增幅为－1.5%: the sign is the number's (1-9月 and 4.5-5.0% have a digit before it).
+            value, start, value_start = -value, match.start() - 1, num_start - 1
         quantities.append(
             _Quantity(
-                match.start(),
+                start,
                 end,
-                num_start,
+                value_start,
                 value_end,
                 number,
                 multiplier,
@@ -523,6 +527,15 @@ def _find_quantities(text: str, skip: list[tuple[int, int]]) -> list[_Quantity]:
             )
         )
     return quantities
+
+
+def _is_minus_sign(text: str, position: int) -> bool:
+    """A minus (-, −, full-width －) at ``position`` that belongs to the number after it: not a
+    dash between two numbers or inside a code (A-1), and not a list dash before words."""
+    if position < 0 or text[position] not in "-−":
+        return False
+    previous = text[position - 1] if position > 0 else ""
+    return not (previous.isascii() and previous.isalnum()) and previous not in ".%"
 
 
 # ---------------------------------------------------------------- naming helpers

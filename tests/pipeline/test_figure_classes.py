@@ -268,6 +268,26 @@ def test_a_budgets_completion_is_of_the_amount_not_of_the_share_between() -> Non
     assert [(f.value_text, f.completion_pct) for f in found] == [("236.51亿元", 51.6), ("77.3%", None)]
 
 
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("一般公共预算收入同比增长−2.3%。", "−2.3%"),  # minus sign
+        ("一般公共预算收入增幅为－2.3%。", "－2.3%"),  # full-width, as an IME types it
+        ("一般公共预算收入增速-2.3%。", "-2.3%"),
+        ("一般公共预算收入增速-2.3%.", "-2.3%"),
+    ],
+)
+def test_a_minus_before_a_growth_is_its_sign(text: str, written: str) -> None:
+    """The worst misreading there is: a fall of 2.3% shown as 2.3%."""
+    (found,) = figures(text)
+    assert (found.name, found.growth_pct, found.value_text) == ("一般公共预算收入", -2.3, written)
+
+
+@pytest.mark.parametrize("text", ["1-9月完成投资12亿元。", "增速为4.5-5.0%。", "完成2023-2025年规划任务的60%。"])
+def test_a_dash_between_numbers_is_no_sign(text: str) -> None:
+    assert all(f.value >= 0 for f in figures(text))
+
+
 # 6. Latin acronyms --------------------------------------------------------------------------------------
 
 
