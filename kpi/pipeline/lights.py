@@ -255,8 +255,12 @@ def is_level(target: GoalTarget) -> bool:
 _COUNT_WORDS = {"个", "座", "处", "台", "所", "家", "条", "项", "宗", "套", "间", "栋", "幢", "只", "辆", "艘", "户"}
 
 
+# One unit written several ways (the source's spelling is kept with the figure).
+_SAME_UNITS = ({"平方米", "平米", "㎡"}, {"公里", "㎞"})
+
+
 def _same_unit(figure_unit: str, target_unit: str) -> bool:
-    if figure_unit == target_unit:
+    if figure_unit == target_unit or any({figure_unit, target_unit} <= same for same in _SAME_UNITS):
         return True
     return "个" in (figure_unit, target_unit) and {figure_unit, target_unit} <= _COUNT_WORDS
 

@@ -288,6 +288,14 @@ def test_a_dash_between_numbers_is_no_sign(text: str) -> None:
     assert all(f.value >= 0 for f in figures(text))
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "unit"), [("新建厂房20.5万㎡。", 205000.0, "㎡"), ("新改建农村公路68㎞。", 68.0, "㎞")]
+)
+def test_a_unit_written_as_one_symbol_is_a_unit(text: str, value: float, unit: str) -> None:
+    (found,) = figures(text)
+    assert (found.value, found.unit) == (value, unit) and unit not in found.name
+
+
 # 6. Latin acronyms --------------------------------------------------------------------------------------
 
 

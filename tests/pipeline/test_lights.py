@@ -208,6 +208,11 @@ def test_a_target_to_start_is_measured_by_what_was_started() -> None:
     )
 
 
+def test_a_unit_written_another_way_is_the_same_unit() -> None:
+    colour, reason = light("H1", "建设标准厂房50万平方米", "上半年新建标准厂房28.5万㎡。")
+    assert (colour, reason) == ("green", "新建标准厂房28.5万㎡，为全年目标50万平方米的57%，时序进度50%")
+
+
 def test_a_count_is_not_an_amount_of_money() -> None:
     """个 stands in for 座 or 处, not for 元: a figure in another unit still measures nothing."""
     assert light("H1", "新增5G基站1500个", "上半年5G基站投资820万元。")[0] == "none"
