@@ -80,6 +80,11 @@ _RANK_RE = re.compile(
     # 第一方阵 / 第一梯队 is a group of unstated size, not a place.
     r"(?!方阵|梯队|阵营|档|序列|层次|板块)"
 )
+# The same after a verb, in a scope named by its place: 争创嘉兴前三, 保持湖州第一.
+_PLACE_RANK_RE = re.compile(
+    r"(?:争创|进入|保持|位居|位列|跻身|稳居|力争)(?P<scope>(?!全)[\u4e00-\u9fff]{2,4}?)(?:市)?"
+    r"(?P<how>前|第)(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,3})(?:位|名)?(?!方阵|梯队|阵营|档|序列|层次|板块)"
+)
 
 
 def _clause_start(text: str, position: int) -> int:
@@ -213,10 +218,12 @@ def _parse(title: str) -> list[GoalTarget]:
         )
 
     ranked = {t.value for _, t in targets if t.kind == "rank"}
-    for match in _RANK_RE.finditer(text):
+    places: set[int] = set()  # where a 前N / 第N was read, so that the two patterns read it once
+    for match in [*_RANK_RE.finditer(text), *_PLACE_RANK_RE.finditer(text)]:
         number = _number(match.group("n"))
-        if number is None or float(number) in ranked:
+        if number is None or float(number) in ranked or match.start("how") in places:
             continue
+        places.add(match.start("how"))
         start = _clause_start(text, match.start())
         stretch = bool(_STRETCH_RE.search(text[start : match.start()]))
         value_text = match.group(0)[match.start("how") - match.start() :]
