@@ -178,6 +178,13 @@ def test_the_firm_number_after_a_stretch_one_is_the_goals_own(growth: str, expec
     assert reason.startswith(f"GDP增长{growth}%，目标确保6.5%")
 
 
+def test_a_rank_in_a_city_scope_is_judged_in_that_scope_only() -> None:
+    result = "前三季度GDP增长6.2%，增速列嘉兴第2位。"
+    assert light("Q1-3", "GDP增速争创嘉兴前三", result) == ("green", "GDP嘉兴第2，目标嘉兴前三")
+    # Second in 嘉兴 says nothing about the province.
+    assert light("Q1-3", "GDP增速保持全省前五", result)[0] == "none"
+
+
 def test_a_rank_among_a_counted_scope_is_within_the_scope() -> None:
     colour, reason = light("Q1-3", "争创全省前三", "前三季度GDP增速位列全省11个设区市第2。")
     assert (colour, reason) == ("green", "GDP增速全省11个设区市第2，目标全省前三")

@@ -67,6 +67,15 @@ def test_rank_improvement_and_relative_targets_have_no_number():
 
 
 @pytest.mark.parametrize(
+    ("title", "value", "scope"),
+    [("GDP增速争创嘉兴前三", 3.0, "嘉兴"), ("综合考核保持湖州第一", 1.0, "湖州"), ("保持长三角前十", 10.0, "长三角")],
+)
+def test_a_rank_in_a_scope_named_by_its_place(title: str, value: float, scope: str) -> None:
+    (target,) = parse_goal_targets(title)
+    assert (target.kind, target.value, target.rank_scope) == ("rank", value, scope)
+
+
+@pytest.mark.parametrize(
     "title", ["规上工业增加值增速进入全省第一方阵", "争创全省第一梯队", "综合考核保持全市第一阵营"]
 )
 def test_a_first_tier_is_not_first_place(title: str) -> None:
