@@ -563,7 +563,8 @@ def _post_text(text: str, end: int, limit: int, short_pre: bool, at_token: bool)
 
 
 def _fit(name: str) -> str:
-    """At most _NAME_MAX characters, keeping the end (what is measured); never cut inside brackets."""
+    """At most _NAME_MAX characters, keeping the end (what is measured), or up to _NAME_SLACK more
+    kept whole rather than a word cut in two; never cut inside brackets."""
     name = name.strip("，、：的 ")
     if len(name) <= _NAME_MAX:
         return name
