@@ -210,21 +210,11 @@ def _amount_measure(
         return None
     target_text = target.value_text or format_cn(target.value, target.unit)
     progress_text = f"时序进度{_pct(progress)}"
-    if target.direction == "at_most" and is_level(target):
-        # A ceiling on a level (a concentration, a use per 万元 of GDP) holds at any time of the
-        # year: the level is compared with it as it is, not with a share of it.
-        if share <= 100:
-            light = "green"
-        elif share <= 100 + thresholds["amount_yellow_gap"]:
-            light = "yellow"
-        else:
-            light = "red"
-        side = "未超过" if share <= 100 else "超过"
-        reason = f"{figure['name']}{figure['value_text']}，{side}上限{target_text}（为上限的{_pct(share)}）"
-        return Measure(light, reason + (f"（{note}）" if note else ""), share)
+    level = target.direction == "at_most" and is_level(target)
     if target.direction == "at_most":
-        # A ceiling: the used share may grow with the year but not beyond it.
-        limit = 100.0 if is_full_year else progress
+        # A ceiling: the used share may grow with the year but not beyond it. A ceiling on a level
+        # (a concentration, a use per 万元 of GDP) holds at any time of the year, as it is.
+        limit = 100.0 if is_full_year or level else progress
         if share <= limit:
             light = "green"
         elif share <= limit + thresholds["amount_yellow_gap"]:
@@ -233,7 +223,11 @@ def _amount_measure(
             light = "red"
     else:
         light = _share_light(share, progress, is_full_year, thresholds)
-    reason = f"{figure['name']}{figure['value_text']}，为全年目标{target_text}的{_pct(share)}，{progress_text}"
+    if level:
+        side = "未超过" if share <= 100 else "超过"
+        reason = f"{figure['name']}{figure['value_text']}，{side}上限{target_text}（为上限的{_pct(share)}）"
+    else:
+        reason = f"{figure['name']}{figure['value_text']}，为全年目标{target_text}的{_pct(share)}，{progress_text}"
     return Measure(light, reason + (f"（{note}）" if note else ""), share)
 
 
