@@ -75,15 +75,12 @@ _MILESTONE_RES = (
     re.compile(r"(?:建成投用|建成投运|全面竣工|竣工验收|投入使用|获批)"),
 )
 # A rank the title reader leaves out when words stand between scope and place: 全省排名进入前五.
-_RANK_RE = re.compile(
-    r"(?P<scope>全省|全国|全市|长三角)[^，。；\d]{0,8}?(?P<how>前|第)(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,3})(?:位|名)?"
-    # 第一方阵 / 第一梯队 is a group of unstated size, not a place.
-    r"(?!方阵|梯队|阵营|档|序列|层次|板块)"
-)
+# 前五 / 第3位; not 第一方阵 / 第一梯队, a group of unstated size rather than a place.
+_PLACE = r"(?P<how>前|第)(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,3})(?:位|名)?(?!方阵|梯队|阵营|档|序列|层次|板块)"
+_RANK_RE = re.compile(r"(?P<scope>全省|全国|全市|长三角)[^，。；\d]{0,8}?" + _PLACE)
 # The same after a verb, in a scope named by its place: 争创嘉兴前三, 保持湖州第一.
 _PLACE_RANK_RE = re.compile(
-    r"(?:争创|进入|保持|位居|位列|跻身|稳居|力争)(?P<scope>(?!全)[\u4e00-\u9fff]{2,4}?)(?:市)?"
-    r"(?P<how>前|第)(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,3})(?:位|名)?(?!方阵|梯队|阵营|档|序列|层次|板块)"
+    r"(?:争创|进入|保持|位居|位列|跻身|稳居|力争)(?P<scope>(?!全)[\u4e00-\u9fff]{2,4}?)(?:市)?" + _PLACE
 )
 
 
