@@ -87,17 +87,13 @@ def parse_period(text: str | None) -> str | None:
     if match:
         quarter = _quarter_number(next(g for g in match.groups() if g))
         return period_code(quarter * 3)
-    match = _FIRST_MONTHS_RE.match(cleaned)
-    if match:
-        last = _month_number(match.group(1))
-        return period_code(last) if last is not None else None
     match = _TALLY_RE.match(cleaned)
     if match:
         first, last = _month_number(match.group(1)), _month_number(match.group(2))
         if first != 1 or last is None:
             return None  # 4-6月 is one quarter, not a running total of the year
         return period_code(last)
-    match = _UNTIL_RE.match(cleaned)
+    match = _UNTIL_RE.match(cleaned) or _FIRST_MONTHS_RE.match(cleaned)  # 截至6月底, 前6个月
     if match:
         last = _month_number(match.group(1))
         return period_code(last) if last is not None else None
