@@ -5,8 +5,8 @@ mode is switched off before the server starts (see ``kpi.web.legacy_pages``): th
 first visitor who opens a shared deep link would otherwise see a "Page not found"
 dialog over the right page. It also removes what a crashed import left in the data
 directory (``kpi.contract.storage.clean_up_at_start``), turns Nagle's algorithm off on
-the server's connections (``send_without_delay``), and loads the data while Streamlit starts
-(``start_preload``).
+the server's connections (``send_without_delay``), and loads the data as soon as the server
+listens (``preload_once_listening``).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def send_without_delay() -> bool:
 
 def start_preload() -> threading.Thread:
     """Import the dashboard's modules and load the data in force (``queries.preload``) on a
-    thread of their own while Streamlit starts, and say on the console when they are in memory.
+    thread of their own, and say on the console when they are in memory.
     The first visitor then waits for the page's queries only. A failure is not fatal: the server
     starts anyway, and the first page says what is wrong with the data."""
 
