@@ -156,6 +156,17 @@ def test_share_of_works_done_is_a_completion(text: str) -> None:
     assert found.completion_pct == found.value and found.unit == "%" and "工程" in found.name
 
 
+@pytest.mark.parametrize("text", both_widths("投资进度44.12%。", "工程进度完成60%。", "总体进度已完成78%。"))
+def test_progress_of_the_work_is_a_completion(text: str) -> None:
+    (found,) = figures(text)
+    assert found.completion_pct == found.value
+
+
+@pytest.mark.parametrize("text", both_widths("序时进度为50%。", "时序进度75%。", "时间进度为58.3%。"))
+def test_the_time_elapsed_is_not_the_work_done(text: str) -> None:
+    assert all(found.completion_pct is None for found in figures(text))
+
+
 # 3. Goal-title targets -----------------------------------------------------------------------------
 
 
