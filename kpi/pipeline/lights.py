@@ -44,6 +44,13 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    none of whose targets could be measured and whose narrative reports it done (超额完成 /
    已完成) is green (完成目标), the reason naming that status.
 
+8. **The narrative against the time elapsed** (序时进度, 时序进度, 时间进度) is a measure too:
+   ahead of it or at it (快于, 高于, 超, 达到, 符合, 不低于, 时间过半任务过半) green; slightly below
+   (略低于, 稍慢于, 基本达到, 接近) or below without a size (低于, 未达到) yellow; behind (滞后于,
+   落后于) red, as the status rule says; below by a stated number of points (低于序时进度3个百分点)
+   yellow up to ``amount_yellow_gap`` points, red beyond, as a share would be. With the figures
+   the worst light wins, so a department saying it is behind is never shown on track.
+
 A stretch target (力争) is judged only when the goal states no baseline of its kind.
 """
 
@@ -62,6 +69,7 @@ from kpi.contract.vocab import (
     time_progress_pct,
 )
 from kpi.pipeline.numbers import format_cn
+from kpi.pipeline.status import POINTS_GAP, TIME_PROGRESS
 from kpi.pipeline.targets import GoalTarget, baseline_targets
 
 THRESHOLDS_FILE = "light_thresholds.csv"
@@ -75,6 +83,7 @@ class Measure:
     light: str
     reason: str
     share: float | None = None  # percent of target, for the progress view
+    said: bool = False  # the narrative's own words (rule 8), named only when no figure agrees
 
 
 def load_thresholds(curation_dir: Path) -> dict[str, float]:
@@ -348,6 +357,61 @@ def _rank_measure(target: GoalTarget, figures: Sequence[Mapping], result: str) -
     )
 
 
+# What a narrative says of itself against the time elapsed. Words that mean the same are one
+# class: ahead (快于, 超), at (达到, 符合), below (低于, 未达到), behind (滞后, 落后).
+_AHEAD = r"快于|高于|超过|超出|超|领先于|领先|优于|好于"
+_BELOW = r"低于|慢于|不及|落后于|落后|滞后于|滞后"
+_AT = r"达到|达|符合|跟上|满足|完成|实现"
+_NEGATION = r"不|未|未能|没有|没|尚未|并未"
+_TIME_PROGRESS_RE = re.compile(
+    rf"(?P<lead>{_NEGATION}|略微|稍微|略有|略|稍|基本上|基本|接近|严重|明显|大幅|远)?"
+    rf"(?:(?P<verb>{_AHEAD}|{_BELOW}|{_AT}){TIME_PROGRESS}(?:要求)?(?!的\s*\d)"  # 完成序时进度的95%: a share
+    rf"|(?:较|比){TIME_PROGRESS}(?:相比)?(?P<short>快|慢|高|低|超|落后|滞后|领先))"
+    rf"(?P<gap>{POINTS_GAP})?"
+    rf"|(?:与|和|同){TIME_PROGRESS}(?P<level_lead>基本|大体|大致)?(?:持平|同步|一致|相当)"
+    r"|时间过半[、，,]?\s*任务(?P<half>未过半|不到半|过半)"
+)
+_POINTS_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _time_progress_light(match: re.Match, thresholds: Mapping[str, float]) -> str:
+    if match["half"]:
+        return "green" if match["half"] == "过半" else "yellow"
+    if not (match["verb"] or match["short"]):  # 与序时进度持平 (基本持平: yellow, as 基本达到)
+        return "yellow" if match["level_lead"] else "green"
+    verb = match["verb"] or match["short"]
+    lead = match["lead"] or ""
+    ahead = bool(re.fullmatch(_AHEAD, verb)) or verb in ("快", "高", "超", "领先")
+    below = bool(re.fullmatch(_BELOW, verb)) or verb in ("慢", "低", "落后", "滞后")
+    negated = bool(re.fullmatch(_NEGATION, lead))
+    if negated:  # 不低于 is at or above; 未达到, 未快于 are below
+        return "green" if below else "yellow"
+    if match["gap"] and (ahead or below):
+        points = float(_POINTS_RE.search(match["gap"]).group(0))
+        if ahead:
+            return "green"
+        return "yellow" if points <= thresholds["amount_yellow_gap"] else "red"
+    if below:
+        if lead in ("严重", "明显", "大幅", "远") or (verb.startswith(("滞后", "落后")) and not lead):
+            return "red"
+        return "yellow"
+    if lead in ("基本上", "基本", "接近") and not ahead:
+        return "yellow"
+    return "green"
+
+
+def time_progress_measures(result: str, progress: float, thresholds: Mapping[str, float]) -> list[Measure]:
+    """The narrative's own statements against the time elapsed (rule 8), one measure each."""
+    return [
+        Measure(
+            _time_progress_light(match, thresholds),
+            f"叙述称「{match.group(0)}」，时序进度{_pct(progress)}",
+            said=True,
+        )
+        for match in _TIME_PROGRESS_RE.finditer(result)
+    ]
+
+
 def decide_light(
     *,
     period: str,
@@ -380,6 +444,8 @@ def decide_light(
             measures.append(measure)
         elif names_nothing(target) and target.kind in ("amount", "rate", "rank") and target.value is not None:
             unmeasured.append(f"目标{target.quote}未能对照：{why_unmeasured(target, figures, title)}")
+    if status not in ("at_risk", "not_met"):  # those are red, the status quoting the words
+        measures.extend(time_progress_measures(result, progress, thresholds))
     light, reason = _decide(status, status_reason, measures, progress, is_full_year, figures, thresholds)
     if not unmeasured:
         return light, reason
@@ -413,6 +479,7 @@ def _decide(status, status_reason, measures, progress, is_full_year, figures, th
         return "none", NO_MEASURE_REASON
     worst = max(LIGHT_SEVERITY[m.light] for m in measures)
     deciding = [m for m in measures if LIGHT_SEVERITY[m.light] == worst]
+    deciding = [m for m in deciding if not m.said] or deciding
     light = deciding[0].light
     return light, "；".join(m.reason for m in deciding)
 

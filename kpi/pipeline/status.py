@@ -3,8 +3,11 @@
 Rules, first match wins (the most cautious reading comes first, so that a
 narrative that reports progress *and* a problem is flagged, not celebrated):
 
-1. ``not_met``   — 未完成 / 未达到 / 未能完成 / 未实现 (the goal itself was not met).
-2. ``at_risk``   — 难度较大 / 增长乏力 / 进度滞后 / 滞后于 / 进展缓慢 / 存在较大差距.
+1. ``not_met``   — 未完成 / 未达到 / 未能完成 / 未实现 (the goal itself was not met; 未达到序时进度
+   is a running period behind the time elapsed, which the lights weigh, not a goal missed).
+2. ``at_risk``   — 难度较大 / 增长乏力 / 进度滞后 / 滞后于 / 落后于序时进度 / 进展缓慢 / 存在较大差距;
+   not 略滞后于 (slightly behind), and not behind the time elapsed by a stated number of
+   points (滞后于序时进度3个百分点): the lights weigh those (``kpi.pipeline.lights``, rule 8).
 3. ``pending``   — waiting for acceptance: 等待…验收 / 待…验收 (within 15 characters).
 4. ``exceeded``  — 超额完成, 提前…完成 (within 8 characters), or any figure of the goal
    with a completion rate above 100%.
@@ -22,9 +25,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+# The time elapsed, as reports name it (序时进度, 时序进度, 时间进度), and a distance from it in
+# points (低于序时进度3个百分点), which the lights weigh by their thresholds.
+TIME_PROGRESS = r"(?:年度)?(?:序时|时序|时间)进度"
+POINTS_GAP = r"\s*(?:约|近)?\s*\d+(?:\.\d+)?\s*个?百分点"
+_UNQUALIFIED = r"(?<![略稍微不未没])(?<!没有)"  # nor negated: 没有落后于序时进度 is on time
+
 _RULES: list[tuple[str, re.Pattern[str], str]] = [
-    ("not_met", re.compile(r"未完成|未达到|未能完成|未实现"), "叙述称目标未完成"),
-    ("at_risk", re.compile(r"难度较大|增长乏力|进度滞后|滞后于|进展缓慢|存在较大差距"), "叙述称完成难度较大或增长乏力"),
+    (
+        "not_met",
+        re.compile(rf"(?:未完成|未达到|未能完成|未能达到)(?!{TIME_PROGRESS})|未实现"),
+        "叙述称目标未完成",
+    ),
+    (
+        "at_risk",
+        re.compile(
+            rf"{_UNQUALIFIED}(?:滞后|落后)于?{TIME_PROGRESS}(?!{POINTS_GAP})|{_UNQUALIFIED}进度滞后(?!{POINTS_GAP})"
+        ),
+        "叙述称进度滞后",
+    ),
+    (
+        "at_risk",
+        re.compile(rf"难度较大|增长乏力|进展缓慢|存在较大差距|{_UNQUALIFIED}滞后于(?!{TIME_PROGRESS}{POINTS_GAP})"),
+        "叙述称完成难度较大或增长乏力",
+    ),
     ("pending", re.compile(r"(?:等待|待).{0,15}验收"), "叙述称正在等待验收"),
     ("exceeded", re.compile(r"超额完成|提前.{0,8}完成"), "叙述称超额或提前完成"),
     ("on_track", re.compile(r"有望|预计.{0,8}(?:完成|实现|蝉联|达标|获评)"), "叙述称有望或预计完成"),

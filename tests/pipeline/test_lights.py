@@ -318,6 +318,80 @@ def test_several_measures_take_the_worst_light():
     assert "增长5%" in reason and "兑现惠企资金12亿元" not in reason  # the reason names the deciding measure
 
 
+# --- the narrative against the time elapsed (rule 8) ------------------------------------------------
+
+NO_TARGET = "推进数字化改革"
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        # ahead of it or at it
+        ("各项工作总体快于序时进度。", "green"),
+        ("改革推进略高于时序进度。", "green"),
+        ("投资超序时进度2.5个百分点。", "green"),
+        ("完成情况较时序进度快0.6个百分点。", "green"),
+        ("推进不低于序时进度。", "green"),
+        ("推进没有落后于时间进度。", "green"),
+        ("各项工作达到序时进度要求。", "green"),
+        ("工作与序时进度持平。", "green"),
+        ("时间过半、任务过半。", "green"),
+        # slightly below, or below without a size
+        ("推进略低于序时进度。", "yellow"),
+        ("推进稍慢于时序进度。", "yellow"),
+        ("推进略滞后于时序进度。", "yellow"),
+        ("推进基本符合序时进度。", "yellow"),
+        ("工作与序时进度基本持平。", "yellow"),
+        ("推进未达到序时进度要求。", "yellow"),
+        ("推进未达序时进度。", "yellow"),
+        ("推进不及时间进度。", "yellow"),
+        ("时间过半，任务未过半。", "yellow"),
+        # below by a stated number of points: the amount rule's band of 10
+        ("推进比序时进度慢3个百分点。", "yellow"),
+        ("推进低于序时进度10个百分点。", "yellow"),
+        ("推进滞后于时序进度10.5个百分点。", "red"),
+        ("推进落后序时进度12个百分点。", "red"),
+        # behind
+        ("推进滞后于时序进度。", "red"),
+        ("推进明显低于序时进度。", "red"),
+        ("推进严重滞后于序时进度。", "red"),
+    ],
+)
+def test_what_the_narrative_says_of_the_time_elapsed(result, expected):
+    colour, reason = light("H1", NO_TARGET, result)
+    assert colour == expected, reason
+
+
+def test_the_narrative_quote_is_the_reason_when_nothing_else_measures():
+    assert light("Q1-3", NO_TARGET, "推进低于序时进度12个百分点。") == (
+        "red",
+        "叙述称「低于序时进度12个百分点」，时序进度75%",
+    )
+
+
+def test_a_department_saying_it_is_behind_is_not_shown_on_track_by_a_figure():
+    # 52.5% of the target at 上半年 is green by the share; the department's own words are worse
+    colour, reason = light("H1", "完成政府性投资80亿元", "完成投资42亿元，略低于序时进度。")
+    assert colour == "yellow" and reason == "叙述称「略低于序时进度」，时序进度50%"
+
+
+def test_words_agreeing_with_a_figure_leave_the_figure_as_the_reason():
+    colour, reason = light("H1", "完成政府性投资80亿元", "完成投资42亿元，超序时进度2.5个百分点。")
+    assert colour == "green" and reason == "完成投资42亿元，为全年目标80亿元的52.5%，时序进度50%"
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        "已完成序时进度的95%。",  # a share of the time elapsed, not a standing against it
+        "按序时进度完成各项任务。",  # how the work is planned
+        "序时进度为50%。",
+    ],
+)
+def test_mentions_of_the_time_elapsed_that_state_no_standing(result):
+    assert light("H1", NO_TARGET, result)[0] == "none"
+
+
 # --- nothing measurable -------------------------------------------------------------------------------
 
 

@@ -32,6 +32,36 @@ def test_rules(text, expected):
     assert status == expected, reason
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # behind the time elapsed, in the words reports use for it: at risk
+        ("改革推进滞后于序时进度。", "at_risk"),
+        ("建设进度落后于时间进度。", "at_risk"),
+        ("项目推进落后时序进度。", "at_risk"),
+        ("项目进度滞后2个月。", "at_risk"),  # months, not points: still behind
+        # slightly behind, not behind, or behind by a stated number of points: the lights weigh it
+        ("改革推进略滞后于时序进度。", "achieved"),
+        ("建设进度稍落后于序时进度。", "achieved"),
+        ("改革推进没有落后于序时进度。", "achieved"),
+        ("投资完成率滞后于序时进度3.5个百分点。", "achieved"),
+        ("投资落后序时进度约2个百分点。", "achieved"),
+        # short of the time elapsed is a running period behind it, not a goal missed
+        ("数字化改革推进未达到序时进度要求。", "achieved"),
+        ("一季度未能达到时序进度。", "achieved"),
+        ("全年目标未达到。", "not_met"),
+    ],
+)
+def test_time_progress_wordings(text, expected):
+    status, reason = infer_status(text)
+    assert status == expected, reason
+
+
+def test_a_lag_is_quoted_as_a_lag():
+    status, reason = infer_status("建设进度落后于时间进度。")
+    assert status == "at_risk" and reason == "叙述称进度滞后：「落后于时间进度」"
+
+
 def test_problems_take_precedence_over_progress():
     text = "8-11月规上工业增加值累计回升1.3%，居全省第4位。但完成人代会目标难度较大，有望年底好转。"
     assert infer_status(text)[0] == "at_risk"
