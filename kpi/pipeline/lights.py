@@ -13,7 +13,9 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    a ceiling on a level, which the year does not add up (no unit: a ratio or an index such as a
    倍差 of 1.65; a unit per something, 浓度, 平均,
    单位/万元GDP …), is not prorated: green at or under it, yellow up to ``amount_yellow_gap``
-   percent over, red beyond. A ceiling gives no completion rate (4.6% under 5% is not 92% done).
+   percent over, red beyond; a floor on a level (人均公园绿地面积15平方米以上, 耕地保有量200万亩以上)
+   likewise: green at or over it, yellow up to ``amount_yellow_gap`` percent under, red below.
+   A ceiling gives no completion rate (4.6% under 5% is not 92% done).
    A figure measures a target when the extractor paired them (the title's target is the
    figure's) or its name shares two telling characters (letters, not digits) with the
    target's words, a figure after 其中 (a part) only when no whole one does or the target
@@ -219,7 +221,7 @@ def _amount_measure(
         return None
     target_text = target.value_text or format_cn(target.value, target.unit)
     progress_text = f"时序进度{_pct(progress)}"
-    level = target.direction == "at_most" and is_level(target)
+    level = is_level(target)
     if target.direction == "at_most":
         # A ceiling: the used share may grow with the year but not beyond it. A ceiling on a level
         # (a concentration, a use per 万元 of GDP) holds at any time of the year, as it is.
@@ -231,26 +233,43 @@ def _amount_measure(
         else:
             light = "red"
     else:
-        light = _share_light(share, progress, is_full_year, thresholds)
-    if level:
+        # A floor on a level (人均公园绿地面积15平方米以上, 耕地保有量) is to be held now, not by December.
+        light = _share_light(share, 100.0 if level else progress, is_full_year, thresholds)
+    if level and target.direction == "at_most":
         side = "未超过" if share <= 100 else "超过"
         reason = f"{figure['name']}{figure['value_text']}，{side}上限{target_text}（为上限的{_pct(share)}）"
+    elif level:
+        side = "达到" if share >= 100 else "低于"
+        bound = "下限" if target.direction == "at_least" else "目标"
+        reason = f"{figure['name']}{figure['value_text']}，{side}{bound}{target_text}（为{bound}的{_pct(share)}）"
     else:
         reason = f"{figure['name']}{figure['value_text']}，为全年目标{target_text}的{_pct(share)}，{progress_text}"
     return Measure(light, reason + (f"（{note}）" if note else ""), share)
 
 
-# A ceiling on one of these is a level, not a running total like 能源消费总量 or 新增债务.
-_LEVEL_WORDS_RE = re.compile(
-    r"平均|浓度|强度|单位|万元(?:GDP|生产总值|地区生产总值|工业增加值|增加值)|每|人均|密度|指数|系数|倍差|均价|价格|比例|比重|占比"
+# A bound on one of these is a level, not a running total like 能源消费总量, 新增债务 or 新增就业.
+_LEVEL_WORDS = r"浓度|强度|密度|指数|系数|倍差|均价|价格|比例|比重|占比|保有量|存量"
+# A ceiling also bounds a use per something (单位GDP能耗, 每万元), an average and a balance (债务余额).
+# A floor on them may be a running total: 人均可支配收入 adds up over the year, a 贷款余额 to reach
+# by December grows towards it, 创建文明单位20个 is a count; an average is a level there only when
+# it is not money (人均公园绿地面积, 人均预期寿命).
+_CEILING_LEVEL_RE = re.compile(
+    rf"{_LEVEL_WORDS}|平均|人均|单位|万元(?:GDP|生产总值|地区生产总值|工业增加值|增加值)|每|余额"
 )
+_FLOOR_LEVEL_RE = re.compile(_LEVEL_WORDS)
+_AVERAGE_RE = re.compile(r"人均|平均")
 
 
 def is_level(target: GoalTarget) -> bool:
-    """The target bounds a level (27.5微克/立方米, 22立方米 per 万元 of GDP, a 倍差 of 1.65), which
-    the year does not add up: no unit (a ratio or an index: things counted have one), a unit
-    per something, or a word that says so in the target."""
-    return not target.unit or "/" in target.unit or bool(_LEVEL_WORDS_RE.search(target.quote))
+    """The target bounds a level (27.5微克/立方米, 22立方米 per 万元 of GDP, a 倍差 of 1.65, a stock
+    such as 耕地保有量), which the year does not add up: no unit (a ratio or an index: things
+    counted have one), a unit per something, or a word that says so in the target."""
+    if not target.unit or "/" in target.unit:
+        return True
+    if target.direction == "at_most":
+        return bool(_CEILING_LEVEL_RE.search(target.quote))
+    money = "元" in target.unit
+    return bool(_FLOOR_LEVEL_RE.search(target.quote) or (_AVERAGE_RE.search(target.quote) and not money))
 
 
 # Measure words for things counted one by one: a target of 1500个 5G基站 is met by 820座 of them

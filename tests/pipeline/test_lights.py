@@ -265,6 +265,49 @@ def test_a_ceiling_on_a_ratio_without_unit_is_a_level(value: str, expected: str)
     assert reason.startswith(f"城乡居民收入倍差{value}，") and "上限1.65" in reason
 
 
+def test_a_ceiling_on_a_balance_is_a_level() -> None:
+    """A debt balance does not start again in January: 480 of 500 at 上半年 is within it (it was
+    read as 96% used at 50% of the year, red)."""
+    colour, reason = light("H1", "政府债务余额控制在500亿元以内", "政府债务余额480亿元。")
+    assert (colour, reason) == ("green", "政府债务余额480亿元，未超过上限500亿元（为上限的96%）")
+
+
+@pytest.mark.parametrize("period", ["Q1", "H1", "Q1-3"])
+@pytest.mark.parametrize(
+    ("title", "result", "expected"),
+    [
+        ("耕地保有量保持在200万亩以上", "耕地保有量201.3万亩。", "green"),
+        ("耕地保有量保持在200万亩以上", "耕地保有量198万亩。", "yellow"),
+        ("人均公园绿地面积保持在15平方米以上", "人均公园绿地面积15.2平方米。", "green"),
+        ("人均公园绿地面积达到15平方米以上", "人均公园绿地面积12平方米。", "red"),
+        ("城市建成区路网密度达到8公里以上", "建成区路网密度7.5公里。", "yellow"),
+    ],
+)
+def test_a_floor_on_a_level_holds_at_any_time_of_the_year(period: str, title: str, result: str, expected: str) -> None:
+    """A stock or an average is not a quarter of its floor after a quarter: 12 of 15平方米 was
+    80% of the target at 50% of the year, green."""
+    colour, reason = light(period, title, result)
+    assert colour == expected, reason
+    assert "下限" in reason and "时序进度" not in reason
+
+
+@pytest.mark.parametrize(
+    ("title", "result", "expected"),
+    [
+        # money per head adds up over the year: half of it by 上半年 is on time
+        ("城乡居民人均可支配收入达到6万元", "城乡居民人均可支配收入3.2万元。", "green"),
+        # a balance to reach by December grows towards it
+        ("本外币贷款余额突破1万亿元", "本外币贷款余额9800亿元。", "green"),
+        # a count of units is a count, not a use per unit
+        ("创建文明单位20个", "创建文明单位12个。", "green"),
+    ],
+)
+def test_a_floor_on_a_running_total_is_read_against_time_progress(title: str, result: str, expected: str) -> None:
+    colour, reason = light("H1", title, result)
+    assert colour == expected, reason
+    assert "时序进度50%" in reason
+
+
 @pytest.mark.parametrize(
     ("title", "result"),
     [

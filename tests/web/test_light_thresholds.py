@@ -82,6 +82,7 @@ def test_the_legend_states_the_thresholds_of_the_data_not_of_the_curation_file(t
         "≥ 98%",
         "≥ 85%",
         "超出不超过 17%",
+        "低于下限不超过 17%",
         "写明低于若干个百分点的按数量目标的 17 个百分点判断",
     ):
         assert number in text, number
