@@ -11,11 +11,13 @@ same SQL on the tables it has loaded for its queries, instead of reading them tw
 ``deep=True`` it also decodes every row, to name the broken file after a query
 failed on files the cheap check passed. ``file_signature()`` is the files' identity
 (version directory, inode, size, modification time), which the query layer keys its
-caches on.
+caches on. ``validated_when_published()`` tells the dashboard that a version's files are
+those its publisher validated (the agreement included), so it need not check it again.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -25,9 +27,11 @@ from kpi.contract import bucket
 from kpi.contract.bucket import BucketPath
 from kpi.contract.schema import DERIVED_WHEN_MISSING, TABLE_LABELS, TABLES, ContractError
 from kpi.contract.storage import (
+    MANIFEST,
     Location,
     current_version,
     data_dir,
+    file_sha256,
     link_problem,
     parquet_shape,
     read_frame,
@@ -182,6 +186,29 @@ _FIGURES_SQL = """
 
 def _examples(count: int, examples: list[str] | None) -> str:
     return "、".join(examples or []) + ("等" if count > _EXAMPLES else "")
+
+
+def validated_when_published(version: Location) -> bool:
+    """True when every table file of a version directory is, byte for byte, the file its publisher
+    validated before publishing (``kpi.contract.storage.MANIFEST``): the same size and
+    modification time, or, where the time moved (a copy, a checkout), the same SHA-256. A file
+    changed or replaced since, a version written without a manifest (before it existed, or by
+    hand) or a manifest that cannot be read: False, and the agreement is checked. In a bucket:
+    False (its manifest records no time, and the check reads what was loaded anyway)."""
+    if isinstance(version, BucketPath):
+        return False
+    try:
+        recorded = json.loads((Path(version) / MANIFEST).read_text(encoding="utf-8"))["tables"]
+        for name in TABLES:
+            path = Path(version) / f"{name}.parquet"
+            entry, stat = recorded[name], path.lstat()
+            if path.is_symlink() or stat.st_size != entry["bytes"]:
+                return False
+            if stat.st_mtime_ns != entry["mtime_ns"] and file_sha256(path) != entry["sha256"]:
+                return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return True
 
 
 def consistency_problems(version: Location, tables: duckdb.DuckDBPyConnection | None = None) -> list[str]:

@@ -97,7 +97,11 @@ VERSION_ID = re.compile(r"^\d{8}T\d{6}(\d{6})?$")
 DEFAULT_KEEP_VERSIONS = 20
 DEFAULT_LOCK_TIMEOUT = 30.0  # seconds a second writer waits for the first
 DEFAULT_LOCK_TTL = 600.0  # seconds after which a bucket's lock object left by a crashed writer may be taken over
-MANIFEST = "manifest.json"  # in a bucket: written into versions/<id>/ after its tables; no manifest, no version
+# Written into versions/<id>/ after its tables were validated as read back: each table's size and
+# SHA-256, and on disk its modification time. In a bucket it marks the version complete (no
+# manifest, no version); on disk (the rename does that) it tells a reader that the files are the
+# ones validated, so the tables' agreement need not be checked again (``kpi.contract.health``).
+MANIFEST = "manifest.json"
 
 # A data directory: a local directory, or a prefix in an S3-compatible bucket (kpi.contract.bucket).
 Location = Path | BucketPath
@@ -518,6 +522,7 @@ def publish_version(
                 _fsync_directory(staging)
                 # Read back what is on disk: a short write or a full disk shows up here.
                 validate(Dataset(**{name: pl.read_parquet(staging / f"{name}.parquet") for name in TABLES}))
+                _write_disk_manifest(staging)
                 step("staged")
                 if before_replace is not None:
                     before_replace()
@@ -645,6 +650,30 @@ def _publish_to_bucket(
 def _delete_quietly(path: BucketPath) -> None:
     with suppress(StoreError):  # else the next writer removes a version without a manifest
         bucket.delete_tree(path)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_disk_manifest(version: Path) -> None:
+    """Record the validated table files of a staged version (``MANIFEST``)."""
+    tables = {}
+    for name in TABLES:
+        path = version / f"{name}.parquet"
+        stat_result = path.stat()
+        tables[name] = {"bytes": stat_result.st_size, "mtime_ns": stat_result.st_mtime_ns, "sha256": file_sha256(path)}
+    manifest = version / MANIFEST
+    with open(manifest, "w", encoding="utf-8") as file:
+        json.dump({"tables": tables}, file, indent=1)
+        file.flush()
+        os.fsync(file.fileno())
+    os.chmod(manifest, PUBLISHED_MODE)
+    _fsync_directory(version)
 
 
 def _same_files(left: Path, right: Path) -> bool:

@@ -1,4 +1,5 @@
-"""The data's tables in DuckDB, loaded once per version of the files and checked as they load:
+"""The data's tables in DuckDB, loaded once per version of the files and checked as they load
+(unless their publisher validated them and they have not changed since):
 ``kpi.web.queries`` keeps what ``load`` returns as its one connection."""
 
 from __future__ import annotations
@@ -64,5 +65,8 @@ def load(version: Location) -> Loaded:
         deep = health.version_file_problems(version, deep=True)
         raise Unreadable(tuple(deep or [f"数据文件无法一致地读取（{type(exc).__name__}）"]), exc) from exc
     # Whether the tables agree is checked on the tables as loaded for the queries: the files are
-    # read once, not once by Polars for the check and again by DuckDB.
+    # read once, not once by Polars for the check and again by DuckDB. Files the publisher
+    # validated, unchanged since, agree (≈ 0.5 s of a first page on a million figures).
+    if health.validated_when_published(version):
+        return Loaded(con, ())
     return Loaded(con, tuple(health.consistency_problems(version, con)))

@@ -44,6 +44,7 @@ def test_round_trip_writes_a_version_and_points_current_at_it(tmp_path):
         "goal_targets.parquet",
         "goals.parquet",
         "indicators.parquet",
+        "manifest.json",
         "periods.parquet",
         "themes.parquet",
     ]
@@ -331,3 +332,76 @@ def test_each_year_is_written_together_in_its_own_row_groups(tmp_path):
         .column(dataset.goals.columns.index("year"))
     )
     assert stats.statistics.has_min_max
+
+
+# --- the manifest: which files the publisher validated ------------------------------------------------
+
+
+def test_the_manifest_records_each_validated_file(tmp_path):
+    import hashlib
+    import json
+
+    write_dataset(tiny_dataset(), tmp_path)
+    version = tmp_path / "current"
+    recorded = json.loads((version / storage.MANIFEST).read_text(encoding="utf-8"))["tables"]
+    assert set(recorded) == set(storage.TABLES)
+    for name, entry in recorded.items():
+        path = version / f"{name}.parquet"
+        assert entry == {
+            "bytes": path.stat().st_size,
+            "mtime_ns": path.stat().st_mtime_ns,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        }
+    assert (version / storage.MANIFEST).stat().st_mode & 0o777 == storage.PUBLISHED_MODE
+    assert health.validated_when_published(version.resolve())
+
+
+def test_a_copy_of_the_validated_files_is_still_validated(tmp_path):
+    """A copy or a checkout moves the files' times: their digests still say they are the same."""
+    write_dataset(tiny_dataset(), tmp_path / "a")
+    version = (tmp_path / "a" / "current").resolve()
+    for path in version.iterdir():
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    assert health.validated_when_published(version)
+
+
+def replace_file(version: Path, name: str, frame: pl.DataFrame) -> None:
+    path = version / f"{name}.parquet"
+    os.chmod(path, 0o644)
+    frame.write_parquet(path)
+
+
+def test_files_changed_or_mixed_since_publishing_are_not_validated(tmp_path):
+    write_dataset(tiny_dataset(), tmp_path / "a")
+    write_dataset(tiny_variant(2), tmp_path / "b")
+    a, b = (tmp_path / "a" / "current").resolve(), (tmp_path / "b" / "current").resolve()
+    assert health.validated_when_published(a) and health.validated_when_published(b)
+    # the goals of b beside the figures of a: each file whole, the two not of one version
+    replace_file(a, "goals", pl.read_parquet(b / "goals.parquet"))
+    assert not health.validated_when_published(a)
+    # the same bytes written again: a new time, the same digest
+    goals_b = (b / "goals.parquet").read_bytes()
+    os.chmod(b / "goals.parquet", 0o644)
+    (b / "goals.parquet").write_bytes(goals_b)
+    assert health.validated_when_published(b)
+    # one byte of a page flipped, the size kept
+    damaged = bytearray(goals_b)
+    damaged[len(damaged) // 2] ^= 0xFF
+    (b / "goals.parquet").write_bytes(bytes(damaged))
+    assert not health.validated_when_published(b)
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [None, b"", b"{not json", b"[]", b'{"tables": {}}', b'{"tables": {"goals": "big"}}', "\u7a7a".encode()],
+)
+def test_a_version_without_a_readable_manifest_is_not_validated(tmp_path, manifest):
+    write_dataset(tiny_dataset(), tmp_path)
+    version = (tmp_path / "current").resolve()
+    path = version / storage.MANIFEST
+    os.chmod(path, 0o644)
+    if manifest is None:
+        path.unlink()
+    else:
+        path.write_bytes(manifest)
+    assert not health.validated_when_published(version)

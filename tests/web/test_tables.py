@@ -35,3 +35,38 @@ def test_every_year_is_checked_for_quotes_and_goals(tmp_path: Path, monkeypatch:
             f"indicators.parquet（指标表）：1 条指标的引文在所属目标的完成情况中找不到（{lost}）",
         ]
     queries.clear_caches()
+
+
+def test_files_their_publisher_validated_are_not_checked_again(tmp_path: Path) -> None:
+    """The agreement is checked when a version is published (``storage.validate``), so the
+    dashboard skips it for files unchanged since. Shown with a manifest that vouches for files
+    that do not agree: they load without a problem, while the same files without it do not."""
+    import hashlib
+    import json
+    import os
+
+    from kpi.contract import storage
+    from kpi.pipeline import synth
+    from kpi.web import tables
+
+    synth.write_dataset(synth.generate(4, 1, seed=3), tmp_path)
+    version = (tmp_path / "current").resolve()
+    assert tables.load(version).problems == ()
+    path = version / "indicators.parquet"
+    figures = pl.read_parquet(path)
+    os.chmod(path, 0o644)
+    figures.with_columns(quote=pl.lit("原文里没有的一句")).write_parquet(path)
+    manifest_path = version / storage.MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    (problem,) = tables.load(version).problems
+    assert problem.startswith(
+        f"indicators.parquet（指标表）：{figures.height} 条指标的引文在所属目标的完成情况中找不到"
+    )
+    manifest["tables"]["indicators"] = {
+        "bytes": path.stat().st_size,
+        "mtime_ns": path.stat().st_mtime_ns,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
+    os.chmod(manifest_path, 0o644)
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert tables.load(version).problems == ()
