@@ -756,7 +756,7 @@ def test_import_keeps_the_previous_version_and_restore_puts_it_back(data, tmp_pa
     [stamp] = history.history_entries(data)
     assert f"--restore {stamp}" in out
     kept = history.entry_path(data, stamp)
-    assert {p.name: p.read_bytes() for p in kept.iterdir()} == {f"{n}.parquet": b for n, b in original.items()}
+    assert {p.name: p.read_bytes() for p in kept.glob("*.parquet")} == {f"{n}.parquet": b for n, b in original.items()}
     imported = {name: table_path(data, name).read_bytes() for name in original}
 
     code, out, _ = run(["--restore", stamp, "--data-dir", data], capsys)
@@ -766,7 +766,7 @@ def test_import_keeps_the_previous_version_and_restore_puts_it_back(data, tmp_pa
     # What the restore replaced is itself kept, so the restore can be undone.
     newest = history.history_entries(data)[0]
     assert newest != stamp
-    assert {p.name: p.read_bytes() for p in history.entry_path(data, newest).iterdir()} == {
+    assert {p.name: p.read_bytes() for p in history.entry_path(data, newest).glob("*.parquet")} == {
         f"{n}.parquet": b for n, b in imported.items()
     }
     assert run(["--restore", newest, "--data-dir", data], capsys)[0] == 0
