@@ -74,16 +74,19 @@ def parse_period(text: str | None) -> str | None:
         return outer if outer is not None and outer == inner else None
     cleaned = _NOISE_RE.sub("", raw)
     cleaned = re.sub(r"^\d{4}年(?:度)?", "", cleaned) or "全年"
-    if _FULL_YEAR_RE.match(cleaned):
+    # 截至上半年, 三季度末, 截至一季度底, 截至年底: the same running total as the label alone.
+    until = re.sub(r"^(?:截至到|截止到|截至|截止)", "", cleaned)
+    if _FULL_YEAR_RE.match(until):
         return FULL_YEAR
-    if _HALF_RE.match(cleaned):
+    label = re.sub(r"(?:末|底)$", "", until)
+    if _HALF_RE.match(label):
         return "H1"
-    match = _QUARTER_RE.match(cleaned)
+    match = _QUARTER_RE.match(label)
     if match:
         quarter = _quarter_number(match.group(1) or match.group(2))
         # 三季度 alone is how many tables title the 前三季度 report (a running total, not one quarter).
         return period_code(quarter * 3)
-    match = _FIRST_QUARTERS_RE.match(cleaned)
+    match = _FIRST_QUARTERS_RE.match(label)
     if match:
         quarter = _quarter_number(next(g for g in match.groups() if g))
         return period_code(quarter * 3)

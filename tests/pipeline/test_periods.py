@@ -59,6 +59,16 @@ from kpi.pipeline.periods import parse_period, period_end_date, period_row
         ("（前三季度）", "Q1-3"),
         ("H1", "H1"),
         ("M1-10", "M1-10"),
+        # the end of a labelled period, or "until" it: the same running total
+        ("截至上半年", "H1"),
+        ("上半年末", "H1"),
+        ("一季度末", "Q1"),
+        ("截止一季度", "Q1"),
+        ("三季度末", "Q1-3"),
+        ("截至三季度末", "Q1-3"),
+        ("截至前三季度", "Q1-3"),
+        ("截至年底", "FY"),
+        ("年末", "FY"),
     ],
 )
 def test_every_label_form_reads_as_its_period(label, code):
@@ -67,7 +77,22 @@ def test_every_label_form_reads_as_its_period(label, code):
 
 @pytest.mark.parametrize(
     "label",
-    ["4-6月", "2-6月", "13月", "1-13月", "下半年", "第五季度", "明年", "Q5", "abc", "前13个月", "上半年（1-9月）"],
+    [
+        "4-6月",
+        "2-6月",
+        "13月",
+        "1-13月",
+        "下半年",
+        "第五季度",
+        "明年",
+        "Q5",
+        "abc",
+        "前13个月",
+        "上半年（1-9月）",
+        "截至",
+        "季度末",
+        "下半年末",
+    ],
 )
 def test_what_is_not_a_running_total_of_the_year_is_refused(label):
     assert parse_period(label) is None
