@@ -138,12 +138,20 @@ _RANK_BARE_RE = re.compile(
     rf"(?P<scope>{_SCOPE_RE})?(?:排名|排位|位次)(?:为|是)?(?P<n>\d+)(?:位|名)?(?=[，。；、！？\n]|$)"
 )
 
+_GROWTH_BASIS = r"同比|环比|比上年同期|比上年|比去年同期|比去年|较上年同期|较上年|较去年同期|较去年|年均"
 _GROWTH_RE = re.compile(
     r"(?P<basis>(?:同口径|可比口径|按可比口径|自然口径|按可比价(?:格)?计算|(?:扣除|剔除)[^，。；]{1,10}?因素(?:后)?)"
     r"(?:（[^（）]{1,8}）)?，?)?"
-    r"(?:同比|环比|比上年同期|比上年|比去年|较上年同期|较上年|较去年同期|较去年|年均)?"
-    r"(?P<verb>增长|增加|提高|提升|上升|回升|下降|减少|降低|回落|下滑|增速|增幅|降幅)了?(?:分别)?(?:为|达到?|是)?$"
+    rf"(?:(?:{_GROWTH_BASIS})(?P<short>增|降)|(?:{_GROWTH_BASIS})?"
+    r"(?P<verb>增长|增加|提高|提升|上升|回升|下降|减少|降低|回落|下滑|增速|增幅|降幅))了?(?:分别)?(?:为|达到?|是)?$"
 )
+
+
+def _growth_verb(match: re.Match) -> str:
+    """增长 …, or 增 / 降 written short after what it is compared with (同比增12.3%, 同比降3.1%)."""
+    return match["verb"] or match["short"]
+
+
 _COMPLETION_RE = re.compile(
     # 序时进度为50% is the time elapsed, not the work done (投资进度44.12% is)
     r"(?:(?:目标|投资|计划|任务|年度)?完成(?:率|比例|进度)|(?:投资|总体|工程|建设|整体)?(?<!序时)(?<!时序)(?<!时间)进度"
@@ -152,7 +160,7 @@ _COMPLETION_RE = re.compile(
     r"(?:目标|计划|预算|任务)(?:任务|数|值)?的?)(?:分别)?(?:为|达到?|是)?$"
 )
 # Verbs by which a growth is stated in multiples (增长2.7倍, 提高1.5倍): the amount grown by.
-_MULTIPLE_VERBS = {"增长", "增加", "提高", "提升", "上升"}
+_MULTIPLE_VERBS = {"增长", "增加", "提高", "提升", "上升", "增"}
 _EXCESS_RE = re.compile(r"(?:超额完成|超额|多完成|超出|超计划完成|超目标)了?$")
 _RANKMOVE_RE = re.compile(r"(?:前进|进位|上升|提升|跃升|后退|下降|退后)了?$")
 _COMPARE_RE = re.compile(r"^(?:高于|低于|超过|超出|多于|少于|优于|好于|比)")
@@ -797,7 +805,7 @@ class _Walker:
             return "completion"
         if token.unit == "%" and _GROWTH_RE.search(pre):
             return "growth"
-        if token.unit == "倍" and _GROWTH_RE.search(pre) and _GROWTH_RE.search(pre)["verb"] in _MULTIPLE_VERBS:
+        if token.unit == "倍" and _GROWTH_RE.search(pre) and _growth_verb(_GROWTH_RE.search(pre)) in _MULTIPLE_VERBS:
             return "growth"  # 增长2.7倍: a growth of 270%, not a figure of its own
         return "level"
 
@@ -949,7 +957,7 @@ class _Walker:
         sentence_end: int,
     ) -> None:
         growth_match = _GROWTH_RE.search(pre)
-        sign = -1 if growth_match["verb"] in ("下降", "减少", "降低", "回落", "下滑", "降幅") else 1
+        sign = -1 if _growth_verb(growth_match) in ("下降", "减少", "降低", "回落", "下滑", "降幅", "降") else 1
         main = [figure for figure in figures if not figure.secondary][-len(rates) :]
         covered_end = max((figure.span_end for figure in figures), default=sentence_start)
         between = self.text[covered_end : clause_start + growth_match.start()]

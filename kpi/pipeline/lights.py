@@ -278,7 +278,7 @@ _COUNT_WORDS = {"个", "座", "处", "台", "所", "家", "条", "项", "宗", "
 
 
 # One unit written several ways (the source's spelling is kept with the figure).
-_SAME_UNITS = ({"平方米", "平米", "㎡"}, {"公里", "㎞"})
+_SAME_UNITS = ({"平方米", "平米", "㎡"}, {"公里", "㎞"}, {"人", "名"})
 
 
 def _same_unit(figure_unit: str, target_unit: str) -> bool:
@@ -343,10 +343,14 @@ def _rate_measure(target: GoalTarget, figures: Sequence[Mapping], thresholds, ti
         )
         light = "green" if actual >= goal - tolerance else "yellow" if actual >= goal - gap else "red"
     unit = "%" if figure["growth_pct"] is not None else target.unit
-    word = ("下降" if reduction else "增长") if figure["growth_pct"] is not None else "为"
     share = actual / goal * 100 if goal and target.direction != "at_most" else None
+    if figure["growth_pct"] is None:
+        stated = f"为{actual:g}{unit}"
+    else:  # as the source says it: 下降2.1%, not 增长-2.1%
+        fell = (actual > 0) if reduction else (actual < 0)
+        stated = f"{'下降' if fell else '增长'}{abs(actual):g}%"
     target_text = target.quote if len(target.quote) <= 20 else (target.value_text or _pct(goal))
-    reason = f"{figure['name']}{word}{actual:g}{unit}，目标{target_text}"
+    reason = f"{figure['name']}{stated}，目标{target_text}"
     return Measure(light, reason + (f"（{note}）" if note else ""), share)
 
 

@@ -167,6 +167,25 @@ def test_the_time_elapsed_is_not_the_work_done(text: str) -> None:
     assert all(found.completion_pct is None for found in figures(text))
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "growth"),
+    both_widths_of_cases(
+        ("上半年规上工业增加值同比增12.3%。", "规上工业增加值", 12.3),
+        ("利润总额同比降3.1%。", "利润总额", -3.1),
+        ("社会消费品零售总额比上年同期增6.5%。", "社会消费品零售总额", 6.5),
+        ("出口较去年同期增1.5倍。", "出口", 150.0),
+    ),
+)
+def test_a_growth_written_short_after_what_it_is_compared_with(text: str, name: str, growth: float) -> None:
+    (found,) = figures(text)
+    assert (found.name, found.growth_pct) == (name, growth)
+
+
+def test_a_short_increase_without_a_comparison_is_not_a_growth() -> None:
+    """增12% alone says not what it grew from: not read as a growth (unsure is kept out)."""
+    assert all(found.growth_pct is None for found in figures("新增就业1.2万人，增12%。"))
+
+
 # 3. Goal-title targets -----------------------------------------------------------------------------
 
 

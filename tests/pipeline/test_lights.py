@@ -361,6 +361,24 @@ def test_several_measures_take_the_worst_light():
     assert "增长5%" in reason and "兑现惠企资金12亿元" not in reason  # the reason names the deciding measure
 
 
+def test_people_counted_as_ren_measure_a_target_in_ming() -> None:
+    assert light("H1", "引进大学生2万名", "新引进大学生1.1万人。") == (
+        "green",
+        "新引进大学生1.1万人，为全年目标2万名的55%，时序进度50%",
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "result", "reason"),
+    [
+        ("出口增长5%", "出口总额同比下降2.1%。", "出口总额下降2.1%，目标出口增长5%"),
+        ("单位GDP能耗下降3%以上", "单位GDP能耗同比上升0.5%。", "单位GDP能耗增长0.5%，目标单位GDP能耗下降3%以上"),
+    ],
+)
+def test_a_growth_is_named_in_the_direction_it_went(title: str, result: str, reason: str) -> None:
+    assert light("Q1-3", title, result) == ("red", reason)
+
+
 # --- the narrative against the time elapsed (rule 8) ------------------------------------------------
 
 NO_TARGET = "推进数字化改革"
