@@ -321,7 +321,9 @@ class _Draft:
 
 
 # A stage reached by part of the items just counted (…项目已开工16个): the verb alone names nothing.
-_STAGE_VERB_RE = re.compile(r"^(?:开工|实施|完成|建成|投产|落地|签约|开业|竣工|启动|完工|通过|验收|办结|到位)$")
+_STAGE_VERBS = r"开工|实施|完成|建成|投产|落地|签约|开业|竣工|启动|完工|通过|验收|办结|到位"
+_STAGE_VERB_RE = re.compile(rf"^(?:{_STAGE_VERBS})$")
+_STAGE_WORD_RE = re.compile(rf"^(?:已经|已|累计)?(?:{_STAGE_VERBS})|(?:已经|已)?(?:{_STAGE_VERBS})$")
 _COMPLETION_WORDS_RE = re.compile(
     r"完成率|完成比例|完成进度|进度|完成|已|工程量|年度|全年度|全年|年初|当年|本年|目标|计划|预算|任务|的|达到|达|为|占|分别"
 )
@@ -855,7 +857,8 @@ class _Walker:
         elif last_main and _RELATIONAL_RE.match(core) and not post_clean:
             name = last_main.name + core  # 占比27% → …占比
         elif last_main and _STAGE_VERB_RE.match(name) and last_main.unit == token.unit and last_main.kind == "level":
-            name = name + last_main.name  # 35个省市县长项目已开工16个 → 开工省市县长项目
+            # 35个省市县长项目已开工16个 → 开工省市县长项目; 改造已开工50个，完工38个 → 完工改造, not 完工改造已开工
+            name = name + (_STAGE_WORD_RE.sub("", last_main.name) or last_main.name)
         elif not name and paren and not pre.strip():
             start = _clause_start(text, paren[0], sentence_start)  # 纯电动出租车占比（91%）
             name = _clean(text[start : paren[0]])

@@ -186,6 +186,18 @@ def test_a_short_increase_without_a_comparison_is_not_a_growth() -> None:
     assert all(found.growth_pct is None for found in figures("新增就业1.2万人，增12%。"))
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    both_widths_of_cases(
+        ("老旧小区改造已开工50个，完工38个。", ["老旧小区改造已开工", "完工老旧小区改造"]),
+        ("35个省市县长项目已开工16个。", ["省市县长项目", "开工省市县长项目"]),
+        ("签约项目40个，开工25个。", ["签约项目", "开工项目"]),
+    ),
+)
+def test_a_later_stage_is_named_after_what_it_counts_not_the_earlier_stage(text: str, names: list[str]) -> None:
+    assert [found.name for found in figures(text)] == names
+
+
 # 3. Goal-title targets -----------------------------------------------------------------------------
 
 
