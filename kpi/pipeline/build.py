@@ -231,6 +231,7 @@ def analyse_goal(
     status_code, status_reason = status or infer_status(
         result,
         [f.completion_pct for f in figures if f.confidence == "high"],  # 待核 figures decide no status
+        period,
     )
     keywords = {t.theme_id: t.keywords for t in curation.themes.values()}
     goal = {

@@ -3,8 +3,11 @@
 Rules, first match wins (the most cautious reading comes first, so that a
 narrative that reports progress *and* a problem is flagged, not celebrated):
 
-1. ``not_met``   — 未完成 / 未达到 / 未能完成 / 未实现 (the goal itself was not met; 未达到序时进度
-   is a running period behind the time elapsed, which the lights weigh, not a goal missed).
+1. ``not_met``   — a negation before what a goal is done by: 未完成 / 未达到 / 未能完成 / 未实现 /
+   未能成功创建 / 未通过验收 / 没有完成 / 未能如期完成 / 未获批 / 未入选 / 未达标 (the goal itself was
+   not met; 未发生 and 未出现 are not). "Not yet" (尚未完成, 还未通过) is a goal missed at 全年
+   only: in a running period it is work under way. 未达到序时进度 is a running period behind
+   the time elapsed, which the lights weigh, not a goal missed.
 2. ``at_risk``   — 难度较大 / 增长乏力 / 进度滞后 / 滞后于 / 落后于序时进度 / 进展缓慢 / 存在较大差距;
    not 略滞后于 (slightly behind), and not behind the time elapsed by a stated number of
    points (滞后于序时进度3个百分点): the lights weigh those (``kpi.pipeline.lights``, rule 8).
@@ -25,16 +28,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from kpi.contract.vocab import FULL_YEAR
+
 # The time elapsed, as reports name it (序时进度, 时序进度, 时间进度), and a distance from it in
 # points (低于序时进度3个百分点), which the lights weigh by their thresholds.
 TIME_PROGRESS = r"(?:年度)?(?:序时|时序|时间)进度"
 POINTS_GAP = r"\s*(?:约|近)?\s*\d+(?:\.\d+)?\s*个?百分点"
+# Not done: a negation, an adverb of how, and what a goal is done by (未能成功创建, 未通过验收,
+# 没有完成, 未能如期完成). Not 未发生 / 未出现 (nothing went wrong). "Not yet" (尚未, 还未 …) is
+# a goal missed only at 全年: in a running period it is work under way.
+_NOT_YET = r"尚未|还未|暂未|仍未|至今未|目前未"
+_NOT_DONE = (
+    rf"(?P<neg>{_NOT_YET}|未能|没能|没有|未)(?:如期|按期|按时|全面|成功|顺利|完全)?"
+    r"(?:完成|达到|实现|创建成功|创建|通过|获批|入选|建成|达标|成功)"
+)
 _UNQUALIFIED = r"(?<![略稍微不未没])(?<!没有)"  # nor negated: 没有落后于序时进度 is on time
 
 _RULES: list[tuple[str, re.Pattern[str], str]] = [
     (
         "not_met",
-        re.compile(rf"(?:未完成|未达到|未能完成|未能达到)(?!{TIME_PROGRESS})|未实现"),
+        re.compile(rf"{_NOT_DONE}(?!{TIME_PROGRESS})"),
         "叙述称目标未完成",
     ),
     (
@@ -55,11 +68,21 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
-def infer_status(result: str, completion_rates: Iterable[float | None] = ()) -> tuple[str, str]:
-    """Return (status code, reason in Chinese quoting the phrase that decided it)."""
+def infer_status(
+    result: str, completion_rates: Iterable[float | None] = (), period: str = FULL_YEAR
+) -> tuple[str, str]:
+    """Return (status code, reason in Chinese quoting the phrase that decided it). ``period``:
+    the report's (a "not yet" is a goal missed at 全年 only)."""
     over = [c for c in completion_rates if c is not None and c > 100]
     for status, pattern, reason in _RULES:
-        match = pattern.search(result)
+        match = next(
+            (
+                found
+                for found in pattern.finditer(result)
+                if not (status == "not_met" and period != FULL_YEAR and re.fullmatch(_NOT_YET, found["neg"]))
+            ),
+            None,
+        )
         if status == "exceeded" and not match and over:
             return status, f"有指标完成率超过100%（{max(over):g}%）"
         if match:

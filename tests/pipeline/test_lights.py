@@ -20,7 +20,7 @@ THRESHOLDS = load_thresholds(ROOT / "data" / "curation")
 
 def light(period: str, title: str, result: str, thresholds=THRESHOLDS) -> tuple[str, str]:
     figures = [asdict(f) for f in extract_figures(result, title)]
-    status, reason = infer_status(result, [f["completion_pct"] for f in figures])
+    status, reason = infer_status(result, [f["completion_pct"] for f in figures], period)
     return decide_light(
         period=period,
         status=status,
@@ -523,7 +523,7 @@ def file_light(period: str, title: str, result: str, cell: str) -> tuple[str, st
     targets, problem = parse_target_cell(cell)
     assert problem is None
     figures = [asdict(f) for f in extract_figures(result, title)]
-    status, reason = infer_status(result, [f["completion_pct"] for f in figures])
+    status, reason = infer_status(result, [f["completion_pct"] for f in figures], period)
     return decide_light(
         period=period,
         status=status,

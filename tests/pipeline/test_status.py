@@ -57,6 +57,36 @@ def test_time_progress_wordings(text, expected):
     assert status == expected, reason
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "创建工作未能成功创建。",
+        "项目未通过省级验收。",
+        "没有完成年度任务。",
+        "受资金影响未能如期完成。",
+        "申报未获批。",
+        "未入选第二批名单。",
+        "水质未达标。",
+        "年度目标未实现。",
+    ],
+)
+def test_what_a_goal_is_done_by_negated_is_not_met(text):
+    assert infer_status(text)[0] == "not_met"
+    assert infer_status(text, period="H1")[0] == "not_met"
+
+
+@pytest.mark.parametrize("text", ["项目尚未完成。", "主体已完工，尚未完成验收。", "还未通过验收。", "目前未建成投用。"])
+def test_not_yet_is_a_goal_missed_only_at_the_full_year(text):
+    assert infer_status(text, period="FY")[0] == "not_met"
+    for period in ("Q1", "H1", "Q1-3", "M1-10"):
+        assert infer_status(text, period=period)[0] == "achieved", period
+
+
+@pytest.mark.parametrize("text", ["全年未发生重大安全事故。", "未出现规模性返贫。", "实现清零，未发生反弹。"])
+def test_nothing_going_wrong_is_not_a_goal_missed(text):
+    assert infer_status(text)[0] == "achieved"
+
+
 def test_a_lag_is_quoted_as_a_lag():
     status, reason = infer_status("建设进度落后于时间进度。")
     assert status == "at_risk" and reason == "叙述称进度滞后：「落后于时间进度」"
