@@ -50,7 +50,8 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    ahead of it or at it (快于, 高于, 超, 达到, 符合, 不低于, 时间过半任务过半) green; slightly below
    (略低于, 稍慢于, 基本达到, 接近) or below without a size (低于, 未达到) yellow; behind (滞后于,
    落后于) red, as the status rule says; below by a stated number of points (低于序时进度3个百分点)
-   yellow up to ``amount_yellow_gap`` points, red beyond, as a share would be. With the figures
+   yellow up to ``amount_yellow_gap`` points, red beyond, as a share would be; the year's target
+   said to be met already (已完成全年目标任务, 已提前完成年度任务) green. With the figures
    the worst light wins, so a department saying it is behind is never shown on track.
 
 A stretch target (力争) is judged only when the goal states no baseline of its kind.
@@ -393,11 +394,15 @@ _TIME_PROGRESS_RE = re.compile(
     rf"(?P<gap>{POINTS_GAP})?"
     rf"|(?:与|和|同){TIME_PROGRESS}(?P<level_lead>基本|大体|大致)?(?:持平|同步|一致|相当)"
     r"|时间过半[、，,]?\s*任务(?P<half>未过半|不到半|过半)"
+    # the year's target already met (not 已完成全年目标任务的60%, a share)
+    r"|(?P<done>已经?(?:提前|超额|全面)?(?:[\d一二三四五六七八九十]+个月)?完成了?(?:全年|年度)(?:目标)?(?:任务)?)(?![目任的\d一二三四五六七八九十半])"
 )
 _POINTS_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
 def _time_progress_light(match: re.Match, thresholds: Mapping[str, float]) -> str:
+    if match["done"]:
+        return "green"
     if match["half"]:
         return "green" if match["half"] == "过半" else "yellow"
     if not (match["verb"] or match["short"]):  # 与序时进度持平 (基本持平: yellow, as 基本达到)

@@ -13,7 +13,8 @@ narrative that reports progress *and* a problem is flagged, not celebrated):
    points (滞后于序时进度3个百分点): the lights weigh those (``kpi.pipeline.lights``, rule 8).
 3. ``pending``   — waiting for acceptance: 等待…验收 / 待…验收 (within 15 characters).
 4. ``exceeded``  — 超额完成, 提前…完成 (within 8 characters), or any figure of the goal
-   with a completion rate above 100%.
+   with a completion rate above 100%; not what is meant or expected (力争提前完成, 有望超额完成,
+   计划于10月底前提前完成: an intent word before it in the same clause).
 5. ``on_track``  — the outcome is expected, not yet reported: 有望, or 预计 followed
    within 8 characters by 完成 / 实现 / 蝉联 / 达标 / 获评 (a forecast of a single
    figure, such as 预计提升3个百分点, does not by itself make a goal on track).
@@ -68,6 +69,20 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
+# What is meant or expected, not done: 力争提前完成 is a commitment, 有望提前完成 a forecast.
+# (将 alone is also 把: 将全年任务提前完成 is done; 计划 alone is also a plan's name.)
+_INTENT_RE = re.compile(r"力争|确保|争取|努力|预计|有望|可望|将于|将在|将会|即将|拟|计划(?:于|在|到)|争创")
+
+
+def _counts(status: str, found: re.Match, result: str, period: str) -> bool:
+    if status == "not_met":
+        return period == FULL_YEAR or not re.fullmatch(_NOT_YET, found["neg"])
+    if status == "exceeded":  # not when the clause says it is meant or expected
+        clause = re.split(r"[，。；：！？,;\n]", result[: found.start()])[-1]
+        return not _INTENT_RE.search(clause)
+    return True
+
+
 def infer_status(
     result: str, completion_rates: Iterable[float | None] = (), period: str = FULL_YEAR
 ) -> tuple[str, str]:
@@ -75,14 +90,7 @@ def infer_status(
     the report's (a "not yet" is a goal missed at 全年 only)."""
     over = [c for c in completion_rates if c is not None and c > 100]
     for status, pattern, reason in _RULES:
-        match = next(
-            (
-                found
-                for found in pattern.finditer(result)
-                if not (status == "not_met" and period != FULL_YEAR and re.fullmatch(_NOT_YET, found["neg"]))
-            ),
-            None,
-        )
+        match = next((found for found in pattern.finditer(result) if _counts(status, found, result, period)), None)
         if status == "exceeded" and not match and over:
             return status, f"有指标完成率超过100%（{max(over):g}%）"
         if match:

@@ -397,6 +397,10 @@ NO_TARGET = "推进数字化改革"
         ("各项工作达到序时进度要求。", "green"),
         ("工作与序时进度持平。", "green"),
         ("时间过半、任务过半。", "green"),
+        # the year's target met already
+        ("已完成全年目标任务。", "green"),
+        ("已提前完成年度任务。", "green"),
+        ("已提前3个月完成全年目标。", "green"),
         # slightly below, or below without a size
         ("推进略低于序时进度。", "yellow"),
         ("推进稍慢于时序进度。", "yellow"),
@@ -447,6 +451,10 @@ def test_words_agreeing_with_a_figure_leave_the_figure_as_the_reason():
         "已完成序时进度的95%。",  # a share of the time elapsed, not a standing against it
         "按序时进度完成各项任务。",  # how the work is planned
         "序时进度为50%。",
+        "已完成全年目标六成。",  # a share in words, not the year's target met
+        "已完成年度任务的一半。",
+        "确保完成全年目标任务。",  # a commitment
+        "力争提前完成全年任务。",
     ],
 )
 def test_mentions_of_the_time_elapsed_that_state_no_standing(result):

@@ -87,6 +87,23 @@ def test_nothing_going_wrong_is_not_a_goal_missed(text):
     assert infer_status(text)[0] == "achieved"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("力争提前完成全年任务。", "achieved"),
+        ("确保超额完成年度目标。", "achieved"),
+        ("计划于10月底前提前完成。", "achieved"),
+        ("有望提前完成全年目标。", "on_track"),
+        # done: 将 as 把, 计划 as a plan's name, 目标 before the verb
+        ("将全年任务提前完成。", "exceeded"),
+        ("全年计划投资10亿元，已超额完成。", "exceeded"),
+        ("全年目标超额完成。", "exceeded"),
+    ],
+)
+def test_what_is_meant_or_expected_is_not_exceeded(text, expected):
+    assert infer_status(text, period="H1")[0] == expected
+
+
 def test_a_lag_is_quoted_as_a_lag():
     status, reason = infer_status("建设进度落后于时间进度。")
     assert status == "at_risk" and reason == "叙述称进度滞后：「落后于时间进度」"
