@@ -321,9 +321,12 @@ class _Draft:
 
 
 # A stage reached by part of the items just counted (…项目已开工16个): the verb alone names nothing.
-_STAGE_VERBS = r"开工|实施|完成|建成|投产|落地|签约|开业|竣工|启动|完工|通过|验收|办结|到位"
+_STAGE_VERBS = (
+    r"开工|实施|完成|建成|投产|落地|签约|开业|竣工|启动|完工|通过|验收|办结|到位"
+    r"|获批|认定|入选|获评|命名|授牌|批复|创成|申报|推荐|申请|储备"
+)
 _STAGE_VERB_RE = re.compile(rf"^(?:{_STAGE_VERBS})$")
-_STAGE_WORD_RE = re.compile(rf"^(?:已经|已|累计)?(?:{_STAGE_VERBS})|(?:已经|已)?(?:{_STAGE_VERBS})$")
+_STAGE_WORD_RE = re.compile(rf"^(?:已经|已|累计)?(?:{_STAGE_VERBS})+|(?:已经|已)?(?:{_STAGE_VERBS})+$")
 _COMPLETION_WORDS_RE = re.compile(
     r"完成率|完成比例|完成进度|进度|完成|已|工程量|年度|全年度|全年|年初|当年|本年|目标|计划|预算|任务|的|达到|达|为|占|分别"
 )

@@ -20,7 +20,8 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    figure's) or its name shares two telling characters (letters, not digits) with the
    target's words, a figure after 其中 (a part) only when no whole one does or the target
    asks for a part (其中出口增长6%). A count in 座, 处, 家 … measures a target in 个; a figure of
-   what was started (开工) does not measure a target to finish (完成, 建成, 完工); otherwise
+   what was started (开工) does not measure a target to finish (完成, 建成, 完工), nor what was
+   applied for (申报, 推荐) a target to have recognised (新增, 认定, 获批); otherwise
    the target is not measured (unsure is kept out). A target whose words name nothing (20亿元
    typed in the import's 目标值 column) is the goal's: its figure is the one the goal's title
    names, else the narrative's only figure of its unit; when none can be told, the reason
@@ -87,6 +88,7 @@ class Measure:
     reason: str
     share: float | None = None  # percent of target, for the progress view
     said: bool = False  # the narrative's own words (rule 8), named only when no figure agrees
+    figure: tuple[str, str] | None = None  # (name, value as written) of the figure measured
 
 
 def load_thresholds(curation_dir: Path) -> dict[str, float]:
@@ -245,7 +247,7 @@ def _amount_measure(
         reason = f"{figure['name']}{figure['value_text']}，{side}{bound}{target_text}（为{bound}的{_pct(share)}）"
     else:
         reason = f"{figure['name']}{figure['value_text']}，为全年目标{target_text}的{_pct(share)}，{progress_text}"
-    return Measure(light, reason + (f"（{note}）" if note else ""), share)
+    return Measure(light, reason + (f"（{note}）" if note else ""), share, figure=_figure_key(figure))
 
 
 # A bound on one of these is a level, not a running total like 能源消费总量, 新增债务 or 新增就业.
@@ -288,23 +290,42 @@ def _same_unit(figure_unit: str, target_unit: str) -> bool:
     return "个" in (figure_unit, target_unit) and {figure_unit, target_unit} <= _COUNT_WORDS
 
 
-# Stages of a project: a target to finish (完成老旧小区改造120个) is not measured by what was started.
-_DONE_STAGE_RE = re.compile(r"完成|建成|完工|竣工|投用|投运|交付")
-_START_STAGE_RE = re.compile(r"开工|启动|在建|动工")
+# Stages: a target to finish (完成老旧小区改造120个) is not measured by what was started, nor a
+# target to have recognised or approved (新增国家高新技术企业200家) by what was applied for.
+_STAGES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"开工|启动|在建|动工"), re.compile(r"完成|建成|完工|竣工|投用|投运|交付")),
+    (
+        re.compile(r"申报|申请|报送|推荐|储备|培育库|入库"),
+        re.compile(r"新增|认定|获批|批复|入选|获评|命名|创成|通过|授牌"),
+    ),
+)
 
 
 def _earlier_stage(figure: Mapping, words: str) -> bool:
-    """The figure counts what was started (开工改造老旧小区86个) while the target asks for what
-    is finished: the 32 完工 among them measure it, not the 86."""
+    """The figure counts an earlier stage than the target asks for: the 86 开工 of 开工改造老旧小区86个
+    against 完成改造120个 (the 32 完工 among them measure it), the 320 申报 against 新增…200家."""
     name = str(figure["name"])
-    return bool(_DONE_STAGE_RE.search(words) and _START_STAGE_RE.search(name) and not _DONE_STAGE_RE.search(name))
+    return any(
+        later.search(words) and not earlier.search(words) and earlier.search(name) and not later.search(name)
+        for earlier, later in _STAGES
+    )
+
+
+def _figure_key(figure: Mapping) -> tuple[str, str]:
+    return (str(figure["name"]), str(figure["value_text"]))
+
+
+_ENDS_IN_VERB_RE = re.compile(r"(?:提高|提升|增加|增长|上升|下降|降低|减少|回落|缩小|扩大)$")
 
 
 def _stated_share_measure(figure: Mapping, progress: float, is_full_year: bool, thresholds) -> Measure:
     share = figure["completion_pct"]
     light = _share_light(share, progress, is_full_year, thresholds)
     return Measure(
-        light, f"{figure['name']}{figure['value_text']}，完成全年目标的{_pct(share)}，时序进度{_pct(progress)}", share
+        light,
+        f"{figure['name']}{figure['value_text']}，完成全年目标的{_pct(share)}，时序进度{_pct(progress)}",
+        share,
+        figure=_figure_key(figure),
     )
 
 
@@ -345,14 +366,14 @@ def _rate_measure(target: GoalTarget, figures: Sequence[Mapping], thresholds, ti
         light = "green" if actual >= goal - tolerance else "yellow" if actual >= goal - gap else "red"
     unit = "%" if figure["growth_pct"] is not None else target.unit
     share = actual / goal * 100 if goal and target.direction != "at_most" else None
-    if figure["growth_pct"] is None:
-        stated = f"为{actual:g}{unit}"
+    if figure["growth_pct"] is None:  # 森林覆盖率提高0.6个百分点 says its verb itself
+        stated = f"{'' if _ENDS_IN_VERB_RE.search(figure['name']) else '为'}{actual:g}{unit}"
     else:  # as the source says it: 下降2.1%, not 增长-2.1%
         fell = (actual > 0) if reduction else (actual < 0)
         stated = f"{'下降' if fell else '增长'}{abs(actual):g}%"
     target_text = target.quote if len(target.quote) <= 20 else (target.value_text or _pct(goal))
     reason = f"{figure['name']}{stated}，目标{target_text}"
-    return Measure(light, reason + (f"（{note}）" if note else ""), share)
+    return Measure(light, reason + (f"（{note}）" if note else ""), share, figure=_figure_key(figure))
 
 
 def _rank_measure(target: GoalTarget, figures: Sequence[Mapping], result: str) -> Measure | None:
@@ -474,7 +495,7 @@ def decide_light(
             unmeasured.append(f"目标{target.quote}未能对照：{why_unmeasured(target, figures, title)}")
     if status not in ("at_risk", "not_met"):  # those are red, the status quoting the words
         measures.extend(time_progress_measures(result, progress, thresholds))
-    light, reason = _decide(status, status_reason, measures, progress, is_full_year, figures, thresholds)
+    light, reason = _decide(status, status_reason, measures, progress, is_full_year, figures, thresholds, title)
     if not unmeasured:
         return light, reason
     if light == "none":
@@ -482,14 +503,18 @@ def decide_light(
     return light, f"{reason}；另：{'；'.join(unmeasured)}"
 
 
-def _decide(status, status_reason, measures, progress, is_full_year, figures, thresholds) -> tuple[str, str]:
+def _decide(status, status_reason, measures, progress, is_full_year, figures, thresholds, title) -> tuple[str, str]:
     # A share the narrative states or implies (完成年初预算的51.6%, （目标X），完成率c%) is a
-    # measure even when the goal text names no amount: the budget or the plan is the target.
-    stated = [f for f in figures if f["completion_pct"] is not None]
-    for figure in stated:
-        reason_start = f"{figure['name']}{figure['value_text']}"
-        if not any(m.reason.startswith(reason_start) for m in measures):
-            measures.append(_stated_share_measure(figure, progress, is_full_year, thresholds))
+    # measure even when the goal text names no amount: the budget or the plan is the target. Not
+    # a figure already measured, nor one paired with the title's target at an earlier stage than
+    # it asks for (申报320家 is not 160% of 新增200家).
+    measured = {m.figure for m in measures}
+    for figure in figures:
+        if figure["completion_pct"] is None or _figure_key(figure) in measured:
+            continue
+        if figure.get("target_basis") == "stated" and _earlier_stage(figure, title):
+            continue
+        measures.append(_stated_share_measure(figure, progress, is_full_year, thresholds))
 
     label = STATUS_LABELS_ZH.get(status, status)
     if status in ("at_risk", "not_met"):

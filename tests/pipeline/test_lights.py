@@ -10,7 +10,7 @@ import pytest
 from kpi.contract.storage import read_dataset
 from kpi.contract.vocab import read_light_thresholds
 from kpi.pipeline.figures import extract_figures
-from kpi.pipeline.lights import decide_light, load_thresholds
+from kpi.pipeline.lights import NO_MEASURE_REASON, decide_light, load_thresholds
 from kpi.pipeline.status import infer_status
 from kpi.pipeline.targets import parse_goal_targets
 
@@ -29,6 +29,7 @@ def light(period: str, title: str, result: str, thresholds=THRESHOLDS) -> tuple[
         targets=parse_goal_targets(title),
         figures=figures,
         thresholds=thresholds,
+        title=title,  # as the build lights a goal
     )
 
 
@@ -377,6 +378,41 @@ def test_people_counted_as_ren_measure_a_target_in_ming() -> None:
 )
 def test_a_growth_is_named_in_the_direction_it_went(title: str, result: str, reason: str) -> None:
     assert light("Q1-3", title, result) == ("red", reason)
+
+
+@pytest.mark.parametrize(
+    ("title", "result", "expected"),
+    [
+        # applied for is not recognised: 320 申报 are not 160% of 新增200家
+        ("新增国家高新技术企业200家", "申报国家高新技术企业320家。", ("none", NO_MEASURE_REASON)),
+        (
+            "新增国家高新技术企业200家",
+            "申报国家高新技术企业320家，认定183家。",
+            ("green", "认定国家高新技术企业183家，为全年目标200家的91.5%，时序进度75%"),
+        ),
+        (
+            "新增省级研发中心20家",
+            "推荐申报省级研发中心25家，已获批12家。",
+            ("red", "获批省级研发中心12家，为全年目标20家的60%，时序进度75%"),
+        ),
+        # a target to apply is measured by what was applied for
+        (
+            "申报国家级专精特新企业30家",
+            "申报国家级专精特新企业18家。",
+            ("red", "申报国家级专精特新企业18家，为全年目标30家的60%，时序进度75%"),
+        ),
+    ],
+)
+def test_a_target_to_have_recognised_is_not_measured_by_what_was_applied_for(title, result, expected) -> None:
+    assert light("Q1-3", title, result) == expected
+
+
+def test_a_figure_measured_by_its_rate_is_not_also_a_share_done() -> None:
+    """0.6 of a 0.5-point rise is measured as a rate; it is not "120% done" beside it."""
+    assert light("H1", "森林覆盖率提高0.5个百分点", "森林覆盖率较上年提高0.6个百分点。") == (
+        "green",
+        "森林覆盖率较上年提高0.6个百分点，目标森林覆盖率提高0.5个百分点",
+    )
 
 
 # --- the narrative against the time elapsed (rule 8) ------------------------------------------------
