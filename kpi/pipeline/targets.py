@@ -8,7 +8,7 @@ Kinds (``kpi.contract.vocab.TARGET_KINDS``):
 - ``rank`` — a place to hold: 全省前五, 进入全国前十, 全省第一 (``top_n``), 排名有进位 (``improve``);
 - ``milestone`` — a task to finish: 完成省定任务, 创建成功, 通过验收, 建成投用 (``done``).
 
-Direction: ``at_most`` for 以内 / 以下 / 不超过 / 控制在 / 降至; ``about`` for 左右 / 上下 / 稳定在 / 约 /
+Direction: ``at_most`` for 以内 / 以下 / 不超过 / 控制在 / 降至 / 缩小到; ``about`` for 左右 / 上下 / 稳定在 / 约 /
 a range / 基本同步; ``at_least`` otherwise (以上 / 不低于 / 突破 / 达到 and a bare 增长7%).
 A target after 力争 is a stretch target (``stretch``): shown, but the lights judge the
 baseline when the goal states one.
@@ -61,7 +61,7 @@ _AT_MOST_QUALS = {"以内", "以下", "不超过", "低于", "小于", "不高�
 _ABOUT_QUALS = {"左右", "上下", "约"}
 _AT_LEAST_QUALS = {"以上", "不低于", "不少于", "至少", "超过", "突破"}
 _AT_MOST_LEAD_RE = re.compile(
-    r"(?:控制在|控制|不高于|不超过|压降至|压减至|降至|降低至|下降至|(?<!不)低于)[^，。；]{0,3}$"
+    r"(?:控制在|控制|不高于|不超过|(?:压降|压减|压缩|缩小|缩减|降低|下降|减少|降)[至到]|(?<!不)低于)[^，。；]{0,3}$"
 )
 _ABOUT_LEAD_RE = re.compile(r"(?:稳定在|保持在|维持在)[^，。；]{0,3}$")
 _STRETCH_RE = re.compile(r"力争")

@@ -266,6 +266,13 @@ def test_a_ceiling_on_a_ratio_without_unit_is_a_level(value: str, expected: str)
     assert reason.startswith(f"城乡居民收入倍差{value}，") and "上限1.65" in reason
 
 
+@pytest.mark.parametrize(("value", "expected"), [("1.58", "green"), ("1.62", "yellow")])
+def test_a_ratio_narrowed_to_a_value_is_a_ceiling(value: str, expected: str) -> None:
+    """缩小至1.6 without 以内 still bounds it from above (1.58 was "below a floor of 1.6", yellow)."""
+    colour, reason = light("FY", "城乡居民收入比缩小至1.6", f"城乡居民收入比为{value}。")
+    assert colour == expected and "上限1.6" in reason
+
+
 def test_a_ceiling_on_a_balance_is_a_level() -> None:
     """A debt balance does not start again in January: 480 of 500 at 上半年 is within it (it was
     read as 96% used at 50% of the year, red)."""

@@ -34,6 +34,11 @@ def one(title: str, kind: str):
         ("研发投入强度不低于5%", "rate", "at_least", 5, "%"),
         ("居民消费价格涨幅控制在3%以内", "rate", "at_most", 3, "%"),
         ("城镇登记失业率控制在4.5%以内", "rate", "at_most", 4.5, "%"),
+        # lowered to a value: a ceiling, with or without 以内
+        ("城乡居民收入比缩小至1.6", "amount", "at_most", 1.6, ""),
+        ("PM2.5浓度降到30微克/立方米", "amount", "at_most", 30, "微克/立方米"),
+        ("一般性支出压缩至5亿元", "amount", "at_most", 5e8, "元"),
+        ("城镇调查失业率下降到5%", "rate", "at_most", 5, "%"),
         ("排名全省前五", "rank", "top_n", 5, "位次"),
         ("争取进入全国前十", "rank", "top_n", 10, "位次"),
         ("保持全省第一", "rank", "top_n", 1, "位次"),
