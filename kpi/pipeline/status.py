@@ -11,7 +11,8 @@ narrative that reports progress *and* a problem is flagged, not celebrated):
 2. ``at_risk``   — 难度较大 / 增长乏力 / 进度滞后 / 滞后于 / 落后于序时进度 / 进展缓慢 / 存在较大差距;
    not 略滞后于 (slightly behind), and not behind the time elapsed by a stated number of
    points (滞后于序时进度3个百分点): the lights weigh those (``kpi.pipeline.lights``, rule 8).
-3. ``pending``   — waiting for acceptance: 等待…验收 / 待…验收 (within 15 characters).
+3. ``pending``   — waiting for the decision that makes it done: 等待 / 待 / 尚待 / 有待, then within
+   15 characters 验收, 结果, 批复, 审批, 认定, 命名, 公布, 评审, 评定, 授牌, 复核 (not 待遇, 接待 …).
 4. ``exceeded``  — 超额完成, 提前…完成 (within 8 characters), or any figure of the goal
    with a completion rate above 100%; not what is meant or expected (力争提前完成, 有望超额完成,
    计划于10月底前提前完成: an intent word before it in the same clause).
@@ -43,6 +44,7 @@ _NOT_DONE = (
     rf"(?P<neg>{_NOT_YET}|未能|没能|没有|未)(?:如期|按期|按时|全面|成功|顺利|完全)?"
     r"(?:完成|达到|实现|创建成功|创建|通过|获批|入选|建成|达标|成功)"
 )
+_WAITING = r"(?:等待|尚待|有待|(?<![接对期招看交款虐优善])待(?![遇业岗]))"
 _UNQUALIFIED = r"(?<![略稍微不未没])(?<!没有)"  # nor negated: 没有落后于序时进度 is on time
 
 _RULES: list[tuple[str, re.Pattern[str], str]] = [
@@ -63,7 +65,14 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
         re.compile(rf"难度较大|增长乏力|进展缓慢|存在较大差距|{_UNQUALIFIED}滞后于(?!{TIME_PROGRESS}{POINTS_GAP})"),
         "叙述称完成难度较大或增长乏力",
     ),
-    ("pending", re.compile(r"(?:等待|待).{0,15}验收"), "叙述称正在等待验收"),
+    # Waiting for the decision that makes it done: 等待国家局验收, 待省里批复, 等待结果
+    # (not 待遇 / 待业, nor 接待, 对待, 期待 …).
+    ("pending", re.compile(rf"{_WAITING}[^。；]{{0,15}}?验收"), "叙述称正在等待验收"),
+    (
+        "pending",
+        re.compile(rf"{_WAITING}[^。；]{{0,15}}?(?:结果|批复|审批|认定|命名|公布|评审|评定|授牌|复核|审定|核定)"),
+        "叙述称正在等待结果",
+    ),
     ("exceeded", re.compile(r"超额完成|提前.{0,8}完成"), "叙述称超额或提前完成"),
     ("on_track", re.compile(r"有望|预计.{0,8}(?:完成|实现|蝉联|达标|获评)"), "叙述称有望或预计完成"),
 ]

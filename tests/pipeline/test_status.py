@@ -104,6 +104,25 @@ def test_what_is_meant_or_expected_is_not_exceeded(text, expected):
     assert infer_status(text, period="H1")[0] == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "国家森林城市复查工作已完成迎检，等待结果。",
+        "项目已上报，待省里批复。",
+        "材料已报送，尚待国家部委认定。",
+        "创建工作有待省级命名。",
+        "已完工，待竣工验收。",
+    ],
+)
+def test_waiting_for_the_decision_is_pending(text):
+    assert infer_status(text)[0] == "pending"
+
+
+@pytest.mark.parametrize("text", ["提高教师待遇，结果良好。", "接待游客120万人次，评审通过。", "期待公布。"])
+def test_other_words_with_dai_are_not_waiting(text):
+    assert infer_status(text)[0] == "achieved"
+
+
 def test_a_lag_is_quoted_as_a_lag():
     status, reason = infer_status("建设进度落后于时间进度。")
     assert status == "at_risk" and reason == "叙述称进度滞后：「落后于时间进度」"
