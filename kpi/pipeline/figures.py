@@ -162,7 +162,12 @@ _COMPLETION_RE = re.compile(
 # Verbs by which a growth is stated in multiples (增长2.7倍, 提高1.5倍): the amount grown by.
 _MULTIPLE_VERBS = {"增长", "增加", "提高", "提升", "上升", "增"}
 _EXCESS_RE = re.compile(r"(?:超额完成|超额|多完成|超出|超计划完成|超目标)了?$")
-_RANKMOVE_RE = re.compile(r"(?:前进|进位|上升|提升|跃升|后退|下降|退后)了?$")
+_RANKMOVE_VERBS = r"前进|进位|上升|提升|跃升|前移|后退|下降|退后|后移"
+_RANKMOVE_RE = re.compile(rf"(?:{_RANKMOVE_VERBS})了?$")
+# A clause that says only how a rank moved (GDP增速排名较一季度上升3位): its subject is what is ranked.
+_RANKMOVE_CLAUSE_RE = re.compile(
+    rf"(?:排名|位次|排位)?(?:(?:较|比)[^，。；]{{0,8}}?)?(?:{_RANKMOVE_VERBS})了?\s*(?:\d+|[一二三四五六七八九十]+)\s*(?:位|名|个位次)$"
+)
 _COMPARE_RE = re.compile(r"^(?:高于|低于|超过|超出|多于|少于|优于|好于|比)")
 _PP_CHANGE_RE = re.compile(r"^(?:同比|环比|比上年|较上年)?(?:提高|提升|上升|增加|下降|降低|减少|回落)")
 _RELATIONAL_RE = re.compile(r"^(?:占比|比例|比重|覆盖率|占)")
@@ -1054,7 +1059,11 @@ class _Walker:
                 name = prev_name + name
             elif not name and clause_start > sentence_start:  # …行动，获…激励，排名全省第1: the sentence's subject
                 name, start = self.first_clause(sentence_start, sentence_end), sentence_start
-                doubt = _FALLBACK_NAME
+                subject = _clean(_RANKMOVE_CLAUSE_RE.sub("", name))
+                if subject != name and subject and not _GENERIC_RE.match(subject):
+                    name = subject  # GDP增速排名较一季度上升3位，居全省第6: GDP增速 is ranked
+                else:
+                    doubt = _FALLBACK_NAME
         if not names or doubt:
             names = [name] * len(ranks)
         self._rank_figures(figures, ranks, start, names, doubt)

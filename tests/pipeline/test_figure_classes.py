@@ -202,6 +202,20 @@ def test_a_later_stage_is_named_after_what_it_counts_not_the_earlier_stage(text:
     assert [found.name for found in figures(text)] == names
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "rank"),
+    both_widths_of_cases(
+        ("GDP增速排名较一季度前移3位，居全省第6。", "GDP增速", 6),
+        ("GDP增速排名较一季度上升3位，居全省第6。", "GDP增速", 6),
+        ("营商环境评价排名比上年后移2位，列全省第9。", "营商环境评价", 9),
+    ),
+)
+def test_a_rank_after_how_it_moved_is_named_after_what_moved(text: str, name: str, rank: int) -> None:
+    """The move (前移3位) is part of the rank, not a figure of 3位, nor part of the name."""
+    (found,) = figures(text)
+    assert (found.name, found.rank, found.confidence) == (name, rank, "high")
+
+
 # 3. Goal-title targets -----------------------------------------------------------------------------
 
 
