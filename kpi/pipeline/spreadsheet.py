@@ -68,21 +68,46 @@ class Column:
     header: str  # Chinese header, as in the template
     alias: str  # English alias
     required: bool
+    # Headers departments' own sheets use for the same column (责任单位 for 部门, 进展情况 for 完成情况).
+    synonyms: tuple[str, ...] = ()
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("year", "年度", "year", True),
-    Column("department", "部门", "department", True),
-    Column("period", "期间", "period", False),
-    Column("seq", "序号", "seq", True),
-    Column("title", "目标任务", "goal", True),
-    Column("target", "目标值", "target", False),
-    Column("result", "完成情况", "result", True),
-    Column("status", "状态", "status", False),
-    Column("themes", "主题", "themes", False),
+    Column("year", "年度", "year", True, ("年份",)),
+    Column("department", "部门", "department", True, ("责任单位", "牵头单位", "责任部门", "牵头部门", "部门名称")),
+    Column("period", "期间", "period", False, ("报告期", "报告期间", "统计期", "统计期间")),
+    Column("seq", "序号", "seq", True, ("编号",)),
+    Column(
+        "title",
+        "目标任务",
+        "goal",
+        True,
+        ("年度目标", "年度目标任务", "工作目标", "主要目标", "主要目标任务", "目标内容", "工作任务", "重点任务"),
+    ),
+    Column("target", "目标值", "target", False, ("目标数值", "年度目标值")),
+    Column(
+        "result",
+        "完成情况",
+        "result",
+        True,
+        (
+            "进展情况",
+            "推进情况",
+            "工作进展",
+            "完成进度",
+            "进度情况",
+            "工作完成情况",
+            "目标完成情况",
+            "落实情况",
+            "实施情况",
+        ),
+    ),
+    Column("status", "状态", "status", False, ("完成状态", "进度状态")),
+    Column("themes", "主题", "themes", False, ("主题分类",)),
 )
 HEADER_OF = {c.field: c.header for c in COLUMNS}
-_HEADER_LOOKUP = {name: c.field for c in COLUMNS for name in (c.header, c.alias)}
+_HEADER_LOOKUP = {name.lower(): c.field for c in COLUMNS for name in (c.header, c.alias, *c.synonyms)}
+assert len(_HEADER_LOOKUP) == sum(2 + len(c.synonyms) for c in COLUMNS), "a header names two columns"
 
 
 @dataclass(frozen=True)
@@ -359,13 +384,14 @@ def read_table(content: bytes, file_name: str) -> tuple[Table, list[str], list[P
                 ignored.append(f"「{clean(cell)}」（{column_letter(index)}列）")
             continue
         if key in columns:
-            problems.append(
-                Problem(
-                    header_row,
-                    HEADER_OF[key],
-                    f"此列出现了两次（{column_letter(columns[key])}列和{column_letter(index)}列），请删除其中一列",
-                )
+            first, again = clean(cells[header_index][columns[key]]), clean(cell)
+            where = f"{column_letter(columns[key])}列和{column_letter(index)}列"
+            said = (
+                f"（{where}）"
+                if first == again
+                else f"（{column_letter(columns[key])}列「{first}」和{column_letter(index)}列「{again}」都是这一列）"
             )
+            problems.append(Problem(header_row, HEADER_OF[key], f"此列出现了两次{said}，请删除其中一列"))
             continue
         columns[key] = index
     for column in COLUMNS:

@@ -133,6 +133,7 @@ def instruction_tables(dataset: Dataset) -> list[tuple[str, pl.DataFrame]]:
         {
             "列名": [c.header for c in COLUMNS],
             "英文列名（也可使用）": [c.alias for c in COLUMNS],
+            "其他可识别的列名": ["、".join(c.synonyms) for c in COLUMNS],
             "是否必填": ["必填" if c.required else "选填" for c in COLUMNS],
             "填写说明": [COLUMN_HELP[c.field][0] for c in COLUMNS],
             "示例": [COLUMN_HELP[c.field][1] for c in COLUMNS],

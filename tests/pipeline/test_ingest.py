@@ -405,6 +405,26 @@ def test_english_headers_status_codes_and_theme_ids(data):
     assert row["themes"] == ["economy", "investment"]
 
 
+def test_headers_departments_use_for_the_same_columns(data):
+    """责任单位 for 部门, 年度目标 for 目标任务, 进展情况 for 完成情况 …: the same import as the
+    template's headers."""
+    header = ["年份", "责任单位", "编号", "年度目标", "进展情况", "完成状态", "主题分类"]
+    template = ingest.plan_import(csv_bytes(NEW_ROWS), "goals.csv", data)
+    theirs = ingest.plan_import(csv_bytes(NEW_ROWS, header=header), "goals.csv", data)
+    assert theirs.ok, theirs.problems
+    assert not [w for w in theirs.warnings if "无法识别的列" in str(w)]
+    assert theirs.dataset.goals.equals(template.dataset.goals)
+
+
+def test_two_headers_for_one_column_are_refused_naming_both(data):
+    rows = [[*NEW_ROWS[0], NEW_ROWS[0][4]]]
+    plan = ingest.plan_import(csv_bytes(rows, header=[*HEADER, "进展情况"]), "goals.csv", data)
+    assert not plan.ok
+    assert [str(p) for p in plan.problems if "两次" in str(p)] == [
+        "第1行「完成情况」：此列出现了两次（E列「完成情况」和H列「进展情况」都是这一列），请删除其中一列"
+    ]
+
+
 def test_theme_names_and_status_labels_in_chinese(data):
     rows = [["2023", "市经信局", "1", "工业投资增长10%", "工业投资同比增长6.1%。", "未完成", "经济发展，项目投资"]]
     plan = ingest.plan_import(csv_bytes(rows), "goals.csv", data)
@@ -870,6 +890,7 @@ def test_the_template_documents_every_column_and_its_examples_come_from_the_sour
     cells = {c for column in help_sheet.columns for c in help_sheet[column].to_list() if c}
     for column in spreadsheet.COLUMNS:
         assert column.header in cells and column.alias in cells
+        assert not column.synonyms or "、".join(column.synonyms) in cells
     for label in ("超额完成", "已完成", "有望完成", "待验收", "难度较大", "未完成"):
         assert label in cells
     csv_text = (template.TEMPLATE_DIR / template.CSV_NAME).read_bytes()
