@@ -1337,12 +1337,16 @@ def _extract(text: str, subject: str = "") -> tuple[list[_Draft], list[int]]:
             drafts.extend(walker.sentence(sentence_tokens, sentence_start, sentence_end))
         sentence_start = sentence_end
     drafts = _join_later_ranks(drafts, normalised)
+    # 较序时进度快8.8个百分点, 序时进度为50%: where the work stands against the time elapsed (the
+    # lights read it from the narrative), not a figure of the goal.
+    drafts = [draft for draft in drafts if not _TIME_ELAPSED_RE.search(draft.name)]
     for draft in drafts:
         _finish_targets(draft)
     drafts.sort(key=lambda draft: draft.anchor)
     return drafts, offsets
 
 
+_TIME_ELAPSED_RE = re.compile(r"(?:序时|时序|时间)进度")
 _RANK_SUBJECT_NOISE_RE = re.compile(r"我市|全市|本市|我区|我县|增幅|增速|指标|处于|继续|保持|仍|排名|位次|预计")
 _LATER_RANK_GAP = 60
 # A rank's name that says only which aspect of a figure, in which basis, is ranked (增幅, 两种口径增速 …).
