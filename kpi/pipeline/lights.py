@@ -281,7 +281,7 @@ _COUNT_WORDS = {"个", "座", "处", "台", "所", "家", "条", "项", "宗", "
 
 
 # One unit written several ways (the source's spelling is kept with the figure).
-_SAME_UNITS = ({"平方米", "平米", "㎡"}, {"公里", "㎞"}, {"人", "名"})
+_SAME_UNITS = ({"平方米", "平米", "㎡"}, {"公里", "㎞"}, {"人", "名"}, {"吨标准煤", "吨标煤"})
 
 
 def _same_unit(figure_unit: str, target_unit: str) -> bool:

@@ -228,6 +228,21 @@ def test_a_rank_after_how_it_moved_is_named_after_what_moved(text: str, name: st
     assert (found.name, found.rank, found.confidence) == (name, rank, "high")
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "unit", "written"),
+    both_widths_of_cases(
+        ("减税降费58.6亿元，惠及企业3.2万户次。", "惠及企业", "户次", "3.2万户次"),
+        ("服务企业1.2万家次。", "服务企业", "家次", "1.2万家次"),
+        ("能源消费总量1150万吨标准煤。", "能源消费总量", "吨标准煤", "1150万吨标准煤"),
+        ("新增光伏装机120兆瓦。", "新增光伏装机", "兆瓦", "120兆瓦"),
+    ),
+)
+def test_compound_units_are_kept_whole(text: str, name: str, unit: str, written: str) -> None:
+    """户次 is not 户 with 次 left in the name (惠及企业次)."""
+    found = figures(text)[-1]
+    assert (found.name, found.unit, found.value_text) == (name, unit, written)
+
+
 # 3. Goal-title targets -----------------------------------------------------------------------------
 
 
