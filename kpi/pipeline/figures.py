@@ -874,6 +874,8 @@ class _Walker:
         if not name:
             name = post_clean or self._fallback_name(figures, sentence_start, sentence_end)
             doubt = None if post_clean else _FALLBACK_NAME
+        elif "元" in token.unit and not post_clean:
+            name = _MONEY_DONE_RE.sub("", name) or name  # 一般公共预算收入完成79.73亿元: the 收入 is what is counted
         joins_group = (
             bare
             and not post
@@ -1347,6 +1349,8 @@ def _extract(text: str, subject: str = "") -> tuple[list[_Draft], list[int]]:
 
 
 _TIME_ELAPSED_RE = re.compile(r"(?:序时|时序|时间)进度")
+# A sum of money "completed" (收入完成, 投资完成) is the sum: the verb is not part of its name.
+_MONEY_DONE_RE = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:累计)?完成$")
 _RANK_SUBJECT_NOISE_RE = re.compile(r"我市|全市|本市|我区|我县|增幅|增速|指标|处于|继续|保持|仍|排名|位次|预计")
 _LATER_RANK_GAP = 60
 # A rank's name that says only which aspect of a figure, in which basis, is ranked (增幅, 两种口径增速 …).

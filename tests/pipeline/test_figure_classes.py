@@ -243,6 +243,20 @@ def test_compound_units_are_kept_whole(text: str, name: str, unit: str, written:
     assert (found.name, found.unit, found.value_text) == (name, unit, written)
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    both_widths_of_cases(
+        ("全市一般公共预算收入完成79.73亿元，同比增长3.3%。", "一般公共预算收入"),
+        ("固定资产投资完成156.2亿元。", "固定资产投资"),
+        ("民生支出累计完成236.51亿元。", "民生支出"),
+        ("完成投资56亿元。", "完成投资"),  # the verb before the sum is the name's only word of what
+        ("老旧小区改造完成66个。", "老旧小区改造完成"),  # a count done keeps its stage
+    ),
+)
+def test_a_sum_completed_is_named_after_the_sum(text: str, name: str) -> None:
+    assert figures(text)[0].name == name
+
+
 # 3. Goal-title targets -----------------------------------------------------------------------------
 
 
