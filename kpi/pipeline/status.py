@@ -9,8 +9,9 @@ narrative that reports progress *and* a problem is flagged, not celebrated):
    only: in a running period it is work under way. 未达到序时进度 is a running period behind
    the time elapsed, which the lights weigh, not a goal missed.
 2. ``at_risk``   — 难度较大 / 增长乏力 / 进度滞后 / 滞后于 / 落后于序时进度 / 进展缓慢 / 存在较大差距;
-   not 略滞后于 (slightly behind), and not behind the time elapsed by a stated number of
-   points (滞后于序时进度3个百分点): the lights weigh those (``kpi.pipeline.lights``, rule 8).
+   not 略滞后于 (slightly behind) nor 没有落后于 (not behind), and not behind the time elapsed by
+   a stated number of points (滞后于序时进度3个百分点): the lights weigh those
+   (``kpi.pipeline.lights``, rule 8).
 3. ``pending``   — waiting for the decision that makes it done: 等待 / 待 / 尚待 / 有待, then within
    15 characters 验收, 结果, 批复, 审批, 认定, 命名, 公布, 评审, 评定, 授牌, 复核 (not 待遇, 接待 …).
 4. ``exceeded``  — 超额完成, 提前…完成 (within 8 characters), or any figure of the goal
