@@ -331,7 +331,10 @@ _STAGE_VERBS = (
     r"|获批|认定|入选|获评|命名|授牌|批复|创成|申报|推荐|申请|储备"
 )
 _STAGE_VERB_RE = re.compile(rf"^(?:{_STAGE_VERBS})$")
-_STAGE_WORD_RE = re.compile(rf"^(?:已经|已|累计)?(?:{_STAGE_VERBS})+|(?:已经|已)?(?:{_STAGE_VERBS})+$")
+_STAGE_WORD_RE = re.compile(
+    rf"^(?:(?:年度|全年)?(?:计划|目标))?(?:已经|已|累计)?(?:{_STAGE_VERBS})+"
+    rf"|(?:已经|已)?(?:{_STAGE_VERBS})+$|中$"
+)
 _COMPLETION_WORDS_RE = re.compile(
     r"完成率|完成比例|完成进度|进度|完成|已|工程量|年度|全年度|全年|年初|当年|本年|目标|计划|预算|任务|的|达到|达|为|占|分别"
 )

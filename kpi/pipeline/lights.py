@@ -173,10 +173,21 @@ def names_nothing(target: GoalTarget) -> bool:
     return len(own) < 2
 
 
+# What a count target counts, written after it: 推进12项 | 重点改革任务 (up to the next clause or number).
+_COUNTED_AFTER_RE = re.compile(r"[^，。；、,;（(\d]{1,12}")
+
+
 def _words(target: GoalTarget, title: str) -> str:
-    """What a figure must name to measure the target: the target's words, or, when they name
+    """What a figure must name to measure the target: the target's words and, for a count, the
+    noun the title writes after it (推进12项重点改革任务: the 重点改革任务 are counted); when they name
     nothing, the goal's title (目标任务) — the goal-level target is about what the goal names."""
-    return f"{target.quote} {title}" if names_nothing(target) else target.quote
+    if names_nothing(target):
+        return f"{target.quote} {title}"
+    at = title.find(target.quote) if target.quote else -1
+    if at < 0 or not target.quote.endswith(target.unit or "\0"):
+        return target.quote
+    after = _COUNTED_AFTER_RE.match(title, at + len(target.quote))
+    return target.quote + (after.group(0) if after else "")
 
 
 def why_unmeasured(target: GoalTarget, figures: Sequence[Mapping], title: str) -> str:
@@ -193,11 +204,32 @@ def why_unmeasured(target: GoalTarget, figures: Sequence[Mapping], title: str) -
     return f"完成情况中有{len(same)}个同类数字，名称都与「{_words(target, title).strip()}」不符，无法确定对照哪一个"
 
 
+# A figure that is the plan, not the result: 计划完成投资30亿元, 目标值1.5万户, 年度预算….
+_PLAN_NAME_RE = re.compile(r"^(?:年度|全年|今年)?(?:计划|目标|预算(?!内))")
+_RESULT_STAGE_RE = re.compile(r"完成|建成|完工|竣工|实现|办结|落地|到位")
+
+
+def _restates_target(figure: Mapping, target: GoalTarget, same_unit: Sequence[Mapping]) -> bool:
+    """The narrative repeats the target before the result (计划完成投资30亿元，实际完成18.5亿元;
+    12项重点任务已完成8项): the plan or the total is not what was done. A total is told by a
+    figure of what was done beside it, smaller, of the same unit."""
+    name = str(figure["name"])
+    if _PLAN_NAME_RE.match(name):
+        return True
+    if target.value is None or abs(figure["value"] - target.value) > 1e-9 or _RESULT_STAGE_RE.search(name):
+        return False
+    return any(
+        other is not figure and _RESULT_STAGE_RE.search(str(other["name"])) and 0 <= other["value"] < figure["value"]
+        for other in same_unit
+    )
+
+
 def _amount_measure(
     target: GoalTarget, figures: Sequence[Mapping], progress: float, is_full_year: bool, thresholds, title: str = ""
 ) -> Measure | None:
     words = _words(target, title)
     same_unit = [f for f in figures if _same_unit(f["unit"], target.unit) and not _earlier_stage(f, words)]
+    same_unit = [f for f in same_unit if not _restates_target(f, target, same_unit)]
     if not same_unit:
         return None
     # The figure the extractor already paired with this target, else the closest by name.
@@ -495,7 +527,24 @@ def decide_light(
             unmeasured.append(f"目标{target.quote}未能对照：{why_unmeasured(target, figures, title)}")
     if status not in ("at_risk", "not_met"):  # those are red, the status quoting the words
         measures.extend(time_progress_measures(result, progress, thresholds))
-    light, reason = _decide(status, status_reason, measures, progress, is_full_year, figures, thresholds, title)
+    restated = {
+        _figure_key(figure)
+        for target in targets
+        if target.kind == "amount"
+        for figure in figures
+        if _same_unit(figure["unit"], target.unit)
+        and _restates_target(figure, target, [f for f in figures if _same_unit(f["unit"], target.unit)])
+    }
+    light, reason = _decide(
+        status,
+        status_reason,
+        measures,
+        progress,
+        is_full_year,
+        [f for f in figures if _figure_key(f) not in restated],
+        thresholds,
+        title,
+    )
     if not unmeasured:
         return light, reason
     if light == "none":

@@ -422,6 +422,54 @@ def test_a_figure_measured_by_its_rate_is_not_also_a_share_done() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("title", "result", "reason_start", "h1", "q1_3"),
+    [
+        # the plan said again before the result: 61.67%
+        (
+            "完成交通投资30亿元",
+            "计划完成投资30亿元，实际完成18.5亿元。",
+            "完成投资18.5亿元，为全年目标30亿元的61.67%",
+            "green",
+            "red",
+        ),
+        (
+            "完成交通投资30亿元",
+            "年度计划投资30亿元，已完成18.5亿元。",
+            "完成年度计划投资18.5亿元，为全年目标30亿元的61.67%",
+            "green",
+            "red",
+        ),
+        # the total said again before what was done of it: 66.67%, 41.67%
+        (
+            "推进12项重点改革任务",
+            "12项重点任务已完成8项。",
+            "完成重点任务8项，为全年目标12项的66.67%",
+            "green",
+            "yellow",
+        ),
+        (
+            "推进12项重点改革任务",
+            "12项重点改革任务中，已完成5项，其余7项正在推进。",
+            "完成重点改革任务5项，为全年目标12项的41.67%",
+            "yellow",
+            "red",
+        ),
+    ],
+)
+def test_a_target_said_again_is_not_the_result(title, result, reason_start, h1, q1_3) -> None:
+    """计划完成投资30亿元 was 100% of 30亿元 (green at any time), 12项重点任务 100% of 12项."""
+    for period, expected in (("H1", h1), ("Q1-3", q1_3)):
+        colour, reason = light(period, title, result)
+        assert (colour, reason.startswith(reason_start)) == (expected, True), (period, reason)
+
+
+def test_a_count_target_is_of_the_thing_the_title_writes_after_it() -> None:
+    """推进12项 | 重点改革任务: the 7 其余正在推进 share 推进 with the target's verb, not what it counts."""
+    colour, reason = light("H1", "推进12项重点改革任务", "已完成重点改革任务5项，其余7项正在推进。")
+    assert reason.startswith("完成重点改革任务5项，为全年目标12项的41.67%"), reason
+
+
 # --- the narrative against the time elapsed (rule 8) ------------------------------------------------
 
 NO_TARGET = "推进数字化改革"
