@@ -52,7 +52,8 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    (略低于, 稍慢于, 基本达到, 接近) or below without a size (低于, 未达到) yellow; behind (滞后于,
    落后于) red, as the status rule says; below by a stated number of points (低于序时进度3个百分点)
    yellow up to ``amount_yellow_gap`` points, red beyond, as a share would be; the year's target
-   said to be met already (已完成全年目标任务, 已提前完成年度任务) green. With the figures
+   said to be met already (已完成全年目标任务, 已提前完成年度任务) green; at 全年, done in part (基本完成,
+   部分完成, 大部分已完成) yellow (基本完成), as a share of 90–100% would be. With the figures
    the worst light wins, so a department saying it is behind is never shown on track.
 
 A stretch target (力争) is judged only when the goal states no baseline of its kind.
@@ -481,6 +482,18 @@ def _time_progress_light(match: re.Match, thresholds: Mapping[str, float]) -> st
     return "green"
 
 
+# At 全年, a year reported done in part (基本完成, 大部分完成): 基本完成, yellow, as a share of 90–100%
+# would be. Not before (a project 基本完成 by June is ahead), nor 未/没有 before it (the status says).
+_PARTLY_DONE_RE = re.compile(
+    r"(?<![未没有])(?:基本上|基本|部分|大部分|大部|绝大部分|大多数|大多)(?:项目|任务|工作|目标|指标)?(?:已经|已|均已|均)?完成"
+)
+
+
+def partly_done_measures(result: str) -> list[Measure]:
+    """The full year's narrative saying it is done in part (rule 8)."""
+    return [Measure("yellow", f"叙述称「{match.group(0)}」", said=True) for match in _PARTLY_DONE_RE.finditer(result)]
+
+
 def time_progress_measures(result: str, progress: float, thresholds: Mapping[str, float]) -> list[Measure]:
     """The narrative's own statements against the time elapsed (rule 8), one measure each."""
     return [
@@ -527,6 +540,8 @@ def decide_light(
             unmeasured.append(f"目标{target.quote}未能对照：{why_unmeasured(target, figures, title)}")
     if status not in ("at_risk", "not_met"):  # those are red, the status quoting the words
         measures.extend(time_progress_measures(result, progress, thresholds))
+        if is_full_year:
+            measures.extend(partly_done_measures(result))
     restated = {
         _figure_key(figure)
         for target in targets

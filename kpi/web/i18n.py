@@ -167,7 +167,7 @@ TEXT: dict[str, dict[str, str]] = {
         "耕地保有量、人均公园绿地面积这类水平值的下限同样不折算，达到为{green}，低于下限不超过 {amount_gap}% 为{yellow}，更低为{red}；"
         "“下降…以上”按降幅比较。排名目标：在目标名次内为{green}，之外为{red}。叙述称难度较大或未完成一律为{red}；待验收为{yellow}；"
         "“有望”在全年之前为{green}、全年为{yellow}。叙述自述与时序进度的对比也计入："
-        "快于或达到、已完成全年目标为{green}，略低于或未说差距的低于为{yellow}，滞后、落后为{red}，写明低于若干个百分点的按数量目标的 {amount_gap} 个百分点判断。全年：完成比例 ≥ {fy_green}% 为{fy_green_label}，≥ {fy_yellow}% 为{fy_yellow_label}，更低为{fy_red_label}。"
+        "快于或达到、已完成全年目标为{green}，略低于或未说差距的低于为{yellow}，滞后、落后为{red}，写明低于若干个百分点的按数量目标的 {amount_gap} 个百分点判断。全年叙述称基本完成、部分完成的为{fy_yellow_label}。全年：完成比例 ≥ {fy_green}% 为{fy_green_label}，≥ {fy_yellow}% 为{fy_yellow_label}，更低为{fy_red_label}。"
         "多项指标取最差者；没有可量化的目标为{none}（全年叙述报告已完成的为{fy_green_label}）。",
         "en": "Amount targets: share ≥ time elapsed is {green}; up to {amount_gap} points below is {yellow}; further below is {red}. "
         "Rate targets: at or above target is {green} (for “about”, up to {about} points below counts), up to {rate_gap} points below {yellow}, further {red}; "
@@ -175,7 +175,7 @@ TEXT: dict[str, dict[str, str]] = {
         "a floor on a level (farmland held, park area per head) likewise: at or over it {green}, up to {amount_gap}% under {yellow}, more {red}; "
         "a reduction (down by at least X%) is compared by the decrease. Rank targets: within the rank {green}, outside {red}. A narrative at risk or not met is always {red}; pending acceptance {yellow}; "
         "a forecast {green} before the full year, {yellow} at it. What the narrative says of the time elapsed counts too: ahead or at it, or the year's target met already {green}, "
-        "slightly below or below without a size {yellow}, behind {red}, below by a stated number of points as an amount target ({amount_gap} points). Full year: share ≥ {fy_green}% {fy_green_label}, ≥ {fy_yellow}% {fy_yellow_label}, below {fy_red_label}. "
+        "slightly below or below without a size {yellow}, behind {red}, below by a stated number of points as an amount target ({amount_gap} points); a full year reported done in part (基本完成) is {fy_yellow_label}. Full year: share ≥ {fy_green}% {fy_green_label}, ≥ {fy_yellow}% {fy_yellow_label}, below {fy_red_label}. "
         "Several measures: the worst wins; nothing measurable is {none} (at full year, a goal reported done is {fy_green_label}).",
     },
     "light_reason": {"zh": "进度依据", "en": "Why this light"},

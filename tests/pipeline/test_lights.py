@@ -518,6 +518,25 @@ def test_what_the_narrative_says_of_the_time_elapsed(result, expected):
     assert colour == expected, reason
 
 
+@pytest.mark.parametrize(
+    ("result", "quote"),
+    [
+        ("全年目标基本完成。", "基本完成"),
+        ("部分完成年度任务。", "部分完成"),
+        ("大部分项目已完成。", "大部分项目已完成"),
+        ("基本完成，个别项目因疫情延期。", "基本完成"),
+    ],
+)
+def test_a_full_year_done_in_part_is_basically_done_not_done(result, quote):
+    """It was green as 完成目标 (nothing measurable, narrative "achieved")."""
+    assert light("FY", NO_TARGET, result) == ("yellow", f"叙述称「{quote}」")
+
+
+@pytest.mark.parametrize("result", ["项目基本完成。", "大部分项目已完成。"])
+def test_done_in_part_before_the_full_year_is_no_lag(result):
+    assert light("H1", NO_TARGET, result)[0] == "none"
+
+
 def test_the_narrative_quote_is_the_reason_when_nothing_else_measures():
     assert light("Q1-3", NO_TARGET, "推进低于序时进度12个百分点。") == (
         "red",
