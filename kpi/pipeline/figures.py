@@ -1345,6 +1345,7 @@ def _extract(text: str, subject: str = "") -> tuple[list[_Draft], list[int]]:
     # 较序时进度快8.8个百分点, 序时进度为50%: where the work stands against the time elapsed (the
     # lights read it from the narrative), not a figure of the goal.
     drafts = [draft for draft in drafts if not _TIME_ELAPSED_RE.search(draft.name)]
+    drafts = _pair_target_and_done(drafts, normalised, subject)
     for draft in drafts:
         _finish_targets(draft)
     drafts.sort(key=lambda draft: draft.anchor)
@@ -1352,6 +1353,37 @@ def _extract(text: str, subject: str = "") -> tuple[list[_Draft], list[int]]:
 
 
 _TIME_ELAPSED_RE = re.compile(r"(?:序时|时序|时间)进度")
+# A target and its result side by side, as a form writes them: 目标值：1.5万户，完成值：0.9万户.
+_TARGET_ONLY_RE = re.compile(r"(?:^|[，；。、\s])(?:年度|全年)?目标(?:值|数|任务)?[：:]?\s*$")
+_DONE_ONLY_RE = re.compile(r"^[，；、\s]*(?:实际)?完成(?:值|数|量|情况)?[：:]?\s*$")
+
+
+def _pair_target_and_done(drafts: list[_Draft], normalised: str, subject: str) -> list[_Draft]:
+    """目标1.5万户，完成0.9万户: the first is the second's target, and the second is of what the goal's
+    title names (its subject), not a figure named 完成目标. Only next to each other in one sentence,
+    with the same unit, and with a subject to name it by."""
+    if not subject:
+        return drafts
+    kept: list[_Draft] = []
+    for draft in drafts:
+        before = kept[-1] if kept else None
+        if (
+            before is not None
+            and draft.kind == before.kind == "level"
+            and draft.unit == before.unit
+            and before.quantity is not None
+            and draft.quantity is not None
+            and _TARGET_ONLY_RE.search(normalised[max(0, before.quantity.start - 8) : before.quantity.start])
+            and _DONE_ONLY_RE.match(normalised[before.quantity.end : draft.quantity.start])
+        ):
+            draft.name, draft.doubt = subject, None
+            draft.target, draft.target_text, draft.target_basis = before.value, None, "stated"
+            kept[-1] = draft  # the target is the figure's, not a figure of its own
+            continue
+        kept.append(draft)
+    return kept
+
+
 # A sum of money "completed" (收入完成, 投资完成) is the sum: the verb is not part of its name.
 _MONEY_DONE_RE = re.compile(r"(?<=[\u4e00-\u9fff]{2})(?:累计)?完成$")
 _RANK_SUBJECT_NOISE_RE = re.compile(r"我市|全市|本市|我区|我县|增幅|增速|指标|处于|继续|保持|仍|排名|位次|预计")

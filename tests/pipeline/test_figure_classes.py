@@ -257,6 +257,30 @@ def test_a_sum_completed_is_named_after_the_sum(text: str, name: str) -> None:
     assert figures(text)[0].name == name
 
 
+@pytest.mark.parametrize(
+    "text",
+    both_widths(
+        "目标值：1.5万户，完成值：0.9万户。", "年度目标1.5万户，实际完成0.9万户。", "目标1.5万户，完成0.9万户。"
+    ),
+)
+def test_a_target_and_its_result_side_by_side_are_one_figure_of_the_goal(text: str) -> None:
+    """As a form writes them: the result is of what the title names, the first value its target
+    (they were two 待核 figures named 目标值)."""
+    (found,) = figures(text, "新增市场主体1.5万户")
+    assert (found.name, found.value, found.target, found.completion_pct, found.confidence) == (
+        "新增市场主体",
+        9000.0,
+        15000.0,
+        60.0,
+        "high",
+    )
+
+
+def test_a_target_and_a_result_in_two_sentences_are_not_paired() -> None:
+    found = figures("目标值1.5万户。完成值0.9万户。", "新增市场主体1.5万户")
+    assert [f.value for f in found] == [15000.0, 9000.0] and all(f.target is None for f in found)
+
+
 # 3. Goal-title targets -----------------------------------------------------------------------------
 
 
