@@ -24,6 +24,10 @@ MULTIPLIERS: dict[str, int] = {
     "百": 10**2,
 }
 
+# Counts of visits or services (惠及企业3.2万户次), and standard coal, which reports write with 万.
+VISIT_UNITS: tuple[str, ...] = ("户次", "家次", "件次", "车次", "架次", "批次")
+ENERGY_UNITS: tuple[str, ...] = ("吨标准煤", "吨标煤")
+
 # Longest-first so that 个百分点 wins over 个, 人次 over 人, 平方公里 over 公里.
 UNITS: list[str] = sorted(
     {
@@ -47,17 +51,11 @@ UNITS: list[str] = sorted(
         "人份",
         "剂次",
         "场次",
-        "户次",
-        "家次",
-        "件次",
-        "车次",
-        "架次",
-        "批次",
+        *VISIT_UNITS,
         "班次",
         "艘次",
         "台次",
-        "吨标准煤",
-        "吨标煤",
+        *ENERGY_UNITS,
         "兆瓦",
         "个月",
         "小时",
@@ -131,14 +129,8 @@ SCALED_UNITS: frozenset[str] = frozenset(
         "人次",
         "人份",
         "剂次",
-        "户次",
-        "家次",
-        "件次",
-        "车次",
-        "架次",
-        "批次",
-        "吨标准煤",
-        "吨标煤",
+        *VISIT_UNITS,
+        *ENERGY_UNITS,
         "户",
         "套",
         "间",
