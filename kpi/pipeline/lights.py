@@ -52,7 +52,8 @@ Thresholds come from ``data/curation/light_thresholds.csv`` (the legend shows th
    (略低于, 稍慢于, 基本达到, 接近) or below without a size (低于, 未达到) yellow; behind (滞后于,
    落后于) red, as the status rule says; below by a stated number of points (低于序时进度3个百分点)
    yellow up to ``amount_yellow_gap`` points, red beyond, as a share would be; the year's target
-   said to be met already (已完成全年目标任务, 已提前完成年度任务) green; at 全年, done in part (基本完成,
+   said to be met already (已完成全年目标任务, 已提前完成年度任务) green; slightly behind its own plan
+   (进度略有滞后) yellow; at 全年, done in part (基本完成,
    部分完成, 大部分已完成) yellow (基本完成), as a share of 90–100% would be. With the figures
    the worst light wins, so a department saying it is behind is never shown on track.
 
@@ -444,10 +445,11 @@ _NEGATION = r"不|未|未能|没有|没|尚未|并未"
 _TIME_PROGRESS_RE = re.compile(
     rf"(?P<lead>{_NEGATION}|略微|稍微|略有|略|稍|基本上|基本|接近|严重|明显|大幅|远)?"
     rf"(?:(?P<verb>{_AHEAD}|{_BELOW}|{_AT}){TIME_PROGRESS}(?:要求)?(?!的\s*\d)"  # 完成序时进度的95%: a share
-    rf"|(?:较|比){TIME_PROGRESS}(?:相比)?(?P<short>快|慢|高|低|超|落后|滞后|领先))"
+    rf"|(?:较|比)?{TIME_PROGRESS}(?:相比)?(?P<short>快|慢|高|低|超|落后|滞后|领先))"
     rf"(?P<gap>{POINTS_GAP})?"
     rf"|(?:与|和|同){TIME_PROGRESS}(?P<level_lead>基本|大体|大致)?(?:持平|同步|一致|相当)"
     r"|时间过半[、，,]?\s*任务(?P<half>未过半|不到半|过半)"
+    r"|(?P<slight>(?:进度)?(?:略有|稍有|略微|稍微)(?:进度)?(?:滞后|落后))"  # against its own plan, slightly
     # the year's target already met (not 已完成全年目标任务的60%, a share)
     r"|(?P<done>已经?(?:提前|超额|全面)?(?:[\d一二三四五六七八九十]+个月)?完成了?(?:全年|年度)(?:目标)?(?:任务)?)(?![目任的\d一二三四五六七八九十半])"
 )
@@ -457,6 +459,8 @@ _POINTS_RE = re.compile(r"\d+(?:\.\d+)?")
 def _time_progress_light(match: re.Match, thresholds: Mapping[str, float]) -> str:
     if match["done"]:
         return "green"
+    if match["slight"]:
+        return "yellow"
     if match["half"]:
         return "green" if match["half"] == "过半" else "yellow"
     if not (match["verb"] or match["short"]):  # 与序时进度持平 (基本持平: yellow, as 基本达到)

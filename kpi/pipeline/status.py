@@ -46,7 +46,7 @@ _NOT_DONE = (
     r"(?:完成|达到|实现|创建成功|创建|通过|获批|入选|建成|达标|成功)"
 )
 _WAITING = r"(?:等待|尚待|有待|(?<![接对期招看交款虐优善])待(?![遇业岗]))"
-_UNQUALIFIED = r"(?<![略稍微不未没])(?<!没有)"  # nor negated: 没有落后于序时进度 is on time
+_UNQUALIFIED = r"(?<![略稍微不未没])(?<!没有)(?<!略有)(?<!稍有)"  # nor negated: 没有落后于序时进度 is on time
 
 _RULES: list[tuple[str, re.Pattern[str], str]] = [
     (
@@ -57,7 +57,9 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
     (
         "at_risk",
         re.compile(
-            rf"{_UNQUALIFIED}(?:滞后|落后)于?{TIME_PROGRESS}(?!{POINTS_GAP})|{_UNQUALIFIED}进度滞后(?!{POINTS_GAP})"
+            rf"{_UNQUALIFIED}(?:滞后|落后)于?{TIME_PROGRESS}(?!{POINTS_GAP})|{TIME_PROGRESS}(?:滞后|落后)(?!{POINTS_GAP})"
+            # 项目进度滞后3个百分点 (against its plan, not the time elapsed) is behind, whatever the size
+            rf"|{_UNQUALIFIED}(?<!序时)(?<!时序)(?<!时间)进度滞后"
         ),
         "叙述称进度滞后",
     ),

@@ -504,6 +504,9 @@ NO_TARGET = "推进数字化改革"
         ("时间过半，任务未过半。", "yellow"),
         # below by a stated number of points: the amount rule's band of 10
         ("推进比序时进度慢3个百分点。", "yellow"),
+        ("推进序时进度滞后3个百分点。", "yellow"),
+        ("工程略有进度滞后。", "yellow"),  # slightly behind its own plan
+        ("工程进度稍有滞后。", "yellow"),
         ("推进低于序时进度10个百分点。", "yellow"),
         ("推进滞后于时序进度10.5个百分点。", "red"),
         ("推进落后序时进度12个百分点。", "red"),

@@ -40,6 +40,10 @@ def test_rules(text, expected):
         ("建设进度落后于时间进度。", "at_risk"),
         ("项目推进落后时序进度。", "at_risk"),
         ("项目进度滞后2个月。", "at_risk"),  # months, not points: still behind
+        ("项目进度滞后3个百分点。", "at_risk"),  # against its own plan, not the time elapsed
+        ("时序进度滞后。", "at_risk"),
+        ("序时进度滞后3个百分点。", "achieved"),  # behind the time elapsed by a size: the lights weigh it
+        ("工程略有进度滞后。", "achieved"),
         # slightly behind, not behind, or behind by a stated number of points: the lights weigh it
         ("改革推进略滞后于时序进度。", "achieved"),
         ("建设进度稍落后于序时进度。", "achieved"),
