@@ -211,27 +211,34 @@ _PLAN_NAME_RE = re.compile(r"^(?:年度|全年|今年)?(?:计划|目标|预算(?
 _RESULT_STAGE_RE = re.compile(r"完成|建成|完工|竣工|实现|办结|落地|到位")
 
 
-def _restates_target(figure: Mapping, target: GoalTarget, same_unit: Sequence[Mapping]) -> bool:
-    """The narrative repeats the target before the result (计划完成投资30亿元，实际完成18.5亿元;
-    12项重点任务已完成8项): the plan or the total is not what was done. A total is told by a
-    figure of what was done beside it, smaller, of the same unit."""
-    name = str(figure["name"])
-    if _PLAN_NAME_RE.match(name):
-        return True
-    if target.value is None or abs(figure["value"] - target.value) > 1e-9 or _RESULT_STAGE_RE.search(name):
-        return False
-    return any(
-        other is not figure and _RESULT_STAGE_RE.search(str(other["name"])) and 0 <= other["value"] < figure["value"]
-        for other in same_unit
-    )
+def _restated(target: GoalTarget, figures: Sequence[Mapping]) -> list[Mapping]:
+    """The figures that repeat the target before the result (计划完成投资30亿元，实际完成18.5亿元;
+    12项重点任务已完成8项): the plan, or a total equal to the target beside a smaller figure of
+    what was done, of the same unit. They are not what was done."""
+    same_unit = [f for f in figures if _same_unit(f["unit"], target.unit)]
+    done = [f for f in same_unit if _RESULT_STAGE_RE.search(str(f["name"]))]
+
+    def restates(figure: Mapping) -> bool:
+        name = str(figure["name"])
+        if _PLAN_NAME_RE.match(name):
+            return True
+        if target.value is None or abs(figure["value"] - target.value) > 1e-9 or _RESULT_STAGE_RE.search(name):
+            return False
+        return any(0 <= other["value"] < figure["value"] for other in done)
+
+    return [f for f in same_unit if restates(f)]
 
 
 def _amount_measure(
     target: GoalTarget, figures: Sequence[Mapping], progress: float, is_full_year: bool, thresholds, title: str = ""
 ) -> Measure | None:
     words = _words(target, title)
-    same_unit = [f for f in figures if _same_unit(f["unit"], target.unit) and not _earlier_stage(f, words)]
-    same_unit = [f for f in same_unit if not _restates_target(f, target, same_unit)]
+    restated = [id(f) for f in _restated(target, figures)]
+    same_unit = [
+        f
+        for f in figures
+        if _same_unit(f["unit"], target.unit) and not _earlier_stage(f, words) and id(f) not in restated
+    ]
     if not same_unit:
         return None
     # The figure the extractor already paired with this target, else the closest by name.
@@ -546,14 +553,8 @@ def decide_light(
         measures.extend(time_progress_measures(result, progress, thresholds))
         if is_full_year:
             measures.extend(partly_done_measures(result))
-    restated = {
-        _figure_key(figure)
-        for target in targets
-        if target.kind == "amount"
-        for figure in figures
-        if _same_unit(figure["unit"], target.unit)
-        and _restates_target(figure, target, [f for f in figures if _same_unit(f["unit"], target.unit)])
-    }
+    # The target said again is not a share done either (计划完成投资30亿元 is not 100% of 30亿元).
+    restated = {_figure_key(f) for target in targets if target.kind == "amount" for f in _restated(target, figures)}
     light, reason = _decide(
         status,
         status_reason,
