@@ -818,7 +818,7 @@ class _Walker:
             return "completion"
         if token.unit == "%" and _GROWTH_RE.search(pre):
             return "growth"
-        if token.unit == "倍" and _GROWTH_RE.search(pre) and _growth_verb(_GROWTH_RE.search(pre)) in _MULTIPLE_VERBS:
+        if token.unit == "倍" and (growth := _GROWTH_RE.search(pre)) and _growth_verb(growth) in _MULTIPLE_VERBS:
             return "growth"  # 增长2.7倍: a growth of 270%, not a figure of its own
         return "level"
 

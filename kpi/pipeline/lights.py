@@ -474,8 +474,9 @@ def _time_progress_light(match: re.Match, thresholds: Mapping[str, float]) -> st
         return "yellow" if match["level_lead"] else "green"
     verb = match["verb"] or match["short"]
     lead = match["lead"] or ""
-    ahead = bool(re.fullmatch(_AHEAD, verb)) or verb in ("快", "高", "超", "领先")
-    below = bool(re.fullmatch(_BELOW, verb)) or verb in ("慢", "低", "落后", "滞后")
+    # 较序时进度快 / 慢: the short forms after 较 (超, 领先, 落后, 滞后 are in the lists already)
+    ahead = bool(re.fullmatch(_AHEAD, verb)) or verb in ("快", "高")
+    below = bool(re.fullmatch(_BELOW, verb)) or verb in ("慢", "低")
     negated = bool(re.fullmatch(_NEGATION, lead))
     if negated:  # 不低于 is at or above; 未达到, 未快于 are below
         return "green" if below else "yellow"
