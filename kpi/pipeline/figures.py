@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from kpi.pipeline.numbers import MULTIPLIERS, UNITS, format_cn, parse_cn_number, scale_value
+from kpi.pipeline.periods import TIME_ELAPSED_WORDS, TIME_PROGRESS
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def _growth_verb(match: re.Match) -> str:
 
 _COMPLETION_RE = re.compile(
     # 序时进度为50% is the time elapsed, not the work done (投资进度44.12% is)
-    r"(?:(?:目标|投资|计划|任务|年度)?完成(?:率|比例|进度)|(?:投资|总体|工程|建设|整体)?(?<!序时)(?<!时序)(?<!时间)进度"
+    rf"(?:(?:目标|投资|计划|任务|年度)?完成(?:率|比例|进度)|(?:投资|总体|工程|建设|整体)?(?<!{TIME_ELAPSED_WORDS})进度"
     r"(?:已?完成)?|完成?工程量的|工程量的|"
     r"(?:完成|达到?|为|占|达成)了?(?:全年|年度|年初|当年|本年|全年度)?"
     r"(?:目标|计划|预算|任务)(?:任务|数|值)?的?)(?:分别)?(?:为|达到?|是)?$"
@@ -1352,7 +1353,7 @@ def _extract(text: str, subject: str = "") -> tuple[list[_Draft], list[int]]:
     return drafts, offsets
 
 
-_TIME_ELAPSED_RE = re.compile(r"(?:序时|时序|时间)进度")
+_TIME_ELAPSED_RE = re.compile(TIME_PROGRESS)
 # A target and its result side by side, as a form writes them: 目标值：1.5万户，完成值：0.9万户.
 _TARGET_ONLY_RE = re.compile(r"(?:^|[，；。、\s])(?:年度|全年)?目标(?:值|数|任务)?[：:]?\s*$")
 _DONE_ONLY_RE = re.compile(r"^[，；、\s]*(?:实际)?完成(?:值|数|量|情况)?[：:]?\s*$")

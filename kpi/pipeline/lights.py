@@ -75,7 +75,8 @@ from kpi.contract.vocab import (
     time_progress_pct,
 )
 from kpi.pipeline.numbers import format_cn
-from kpi.pipeline.status import POINTS_GAP, TIME_PROGRESS
+from kpi.pipeline.periods import TIME_PROGRESS
+from kpi.pipeline.status import POINTS_GAP
 from kpi.pipeline.targets import GoalTarget, baseline_targets
 
 THRESHOLDS_FILE = "light_thresholds.csv"

@@ -33,6 +33,11 @@ from kpi.contract.vocab import (
 )
 from kpi.pipeline.numbers import parse_cn_number
 
+# The time elapsed, as reports name it (序时进度, 时序进度, 时间进度). The words before 进度 are all two
+# characters, so that they also serve in a lookbehind (投资进度 is work done, 序时进度 is not).
+TIME_ELAPSED_WORDS = r"序时|时序|时间"
+TIME_PROGRESS = rf"(?:年度)?(?:{TIME_ELAPSED_WORDS})进度"
+
 _MONTH = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
 _DASH = r"\s*(?:[-‐‑‒–—―−－﹣~～〜至到]+)\s*"
 _FULL_YEAR_RE = re.compile(r"^(?:全年|全年度|年度|年终|年底|年末|全年完成情况|年度完成情况)$")

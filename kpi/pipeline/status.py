@@ -32,10 +32,10 @@ import re
 from collections.abc import Iterable
 
 from kpi.contract.vocab import FULL_YEAR
+from kpi.pipeline.periods import TIME_ELAPSED_WORDS, TIME_PROGRESS
 
-# The time elapsed, as reports name it (序时进度, 时序进度, 时间进度), and a distance from it in
-# points (低于序时进度3个百分点), which the lights weigh by their thresholds.
-TIME_PROGRESS = r"(?:年度)?(?:序时|时序|时间)进度"
+# A distance from the time elapsed in points (低于序时进度3个百分点), which the lights weigh by their
+# thresholds.
 POINTS_GAP = r"\s*(?:约|近)?\s*\d+(?:\.\d+)?\s*个?百分点"
 # Not done: a negation, an adverb of how, and what a goal is done by (未能成功创建, 未通过验收,
 # 没有完成, 未能如期完成). Not 未发生 / 未出现 (nothing went wrong). "Not yet" (尚未, 还未 …) is
@@ -59,7 +59,7 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
         re.compile(
             rf"{_UNQUALIFIED}(?:滞后|落后)于?{TIME_PROGRESS}(?!{POINTS_GAP})|{TIME_PROGRESS}(?:滞后|落后)(?!{POINTS_GAP})"
             # 项目进度滞后3个百分点 (against its plan, not the time elapsed) is behind, whatever the size
-            rf"|{_UNQUALIFIED}(?<!序时)(?<!时序)(?<!时间)进度滞后"
+            rf"|{_UNQUALIFIED}(?<!{TIME_ELAPSED_WORDS})进度滞后"
         ),
         "叙述称进度滞后",
     ),
